@@ -1,0 +1,1 @@
+"""The outcome-space engine: compiled spaces, frontiers, zone scans and solutions."""

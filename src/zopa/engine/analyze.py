@@ -1,0 +1,233 @@
+"""Agreement analysis of a compiled space: the result object and its JSON form.
+
+:func:`analyze` is a pure function of a :class:`~zopa.engine.space.Space`: the agreement
+zone (under the decision rule) and the unanimous set, which deciders bind, the Pareto
+frontier of the zone, the bargaining solutions (SCENARIO.md semantics), the top packages
+of the zone and, when the zone is empty, the closest packages with each decider's
+shortfall. Presentation (CLI tables, JSON) reads the :class:`Analysis` and computes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from zopa.engine.pareto import pareto_mask, quantize_sum, zone_frontier
+from zopa.engine.scan import SOLUTIONS, run_chunks, scan
+from zopa.engine.space import Space
+
+SOLUTION_VALUE = {
+    "nash": "product of gains",
+    "nash_weighted": "product of gains ** capability share",
+    "kalai_smorodinsky": "smallest share of the best possible gain",
+    "utilitarian": "sum of utilities",
+    "egalitarian": "smallest gain",
+}
+
+
+@dataclass
+class PackageView:
+    """A package with what each decider gets from it."""
+
+    index: int
+    package: dict[str, str]
+    utilities: dict[str, float]
+    gains: dict[str, float]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "package": self.package,
+            "utilities": _r(self.utilities),
+            "gains": _r(self.gains),
+        }
+
+
+@dataclass
+class Solution(PackageView):
+    value: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "value": round(self.value, 10)}
+
+
+@dataclass
+class Closest(PackageView):
+    shortfall: dict[str, float] = field(default_factory=dict)
+    red_lines_crossed: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **super().to_json(),
+            "largest_shortfall": round(max(self.shortfall.values(), default=0.0), 10),
+            "shortfall": _r(self.shortfall),
+            "red_lines_crossed": self.red_lines_crossed,
+        }
+
+
+@dataclass
+class Binding:
+    """How a decider's constraints shape the zone (counts of packages over the space)."""
+
+    decider: str
+    reservation: float
+    red_lines_remove: int
+    reservation_removes: int
+    sole_objector: int  # packages every other decider accepts but this one rejects
+
+
+@dataclass
+class Analysis:
+    """Everything ``zopa analyze`` reports."""
+
+    scenario: str
+    title: str
+    outcomes: int
+    deciders: list[str]
+    rule: str
+    quota: int
+    zone: int
+    unanimous: int
+    binding: list[Binding]
+    pareto_size: int
+    pareto: list[PackageView]  # the first ``pareto_limit`` frontier packages, by index
+    solutions: dict[str, Solution | None]
+    top: list[PackageView]
+    closest: list[Closest]
+
+    @property
+    def share(self) -> float:
+        return self.zone / self.outcomes if self.outcomes else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON contract of SCENARIO.md (plus binding, top, closest)."""
+        return {
+            "scenario": self.scenario,
+            "title": self.title,
+            "outcomes": self.outcomes,
+            "deciders": self.deciders,
+            "decision": {"rule": self.rule, "at_least": self.quota},
+            "agreement_zone": {
+                "size": self.zone,
+                "unanimous": self.unanimous,
+                "share": self.share,
+            },
+            "binding": {
+                b.decider: {
+                    "reservation": b.reservation,
+                    "red_lines_remove": b.red_lines_remove,
+                    "reservation_removes": b.reservation_removes,
+                    "sole_objector": b.sole_objector,
+                }
+                for b in self.binding
+            },
+            "pareto": {
+                "size": self.pareto_size,
+                "packages": [p.to_json() for p in self.pareto],
+            },
+            "solutions": {k: (s.to_json() if s else None) for k, s in self.solutions.items()},
+            "top": [p.to_json() for p in self.top],
+            "closest": [c.to_json() for c in self.closest] if self.zone == 0 else [],
+        }
+
+
+def _r(d: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 10) for k, v in d.items()}
+
+
+def _view(space: Space, idx: int, cls: type[PackageView] = PackageView, **kw: Any) -> Any:
+    who = space.deciders
+    u = space.utilities(idx)[:, 0]
+    r = space.reservation[who]
+    ids = space.decider_ids
+    return cls(
+        index=int(idx),
+        package=space.package(idx),
+        utilities=dict(zip(ids, map(float, u), strict=True)),
+        gains=dict(zip(ids, map(float, u - r), strict=True)),
+        **kw,
+    )
+
+
+def frontier(space: Space, threads: int = 2) -> np.ndarray:
+    """Package indices (ascending) of the agreement zone's Pareto frontier."""
+    built = zone_frontier(space)
+    if built is not None:
+        return built
+    # Many coalitions: stream the zone chunk by chunk, keeping a running frontier.
+    who = space.deciders
+    veto = space.veto[who]
+
+    def work(ch: Any) -> np.ndarray:
+        acc = ch.accept
+        zone = (acc.sum(0) >= space.quota) & acc[veto].all(0)
+        idx = ch.index[zone]
+        return idx[pareto_mask(quantize_sum(space, idx, who))] if len(idx) else idx
+
+    front = np.zeros(0, dtype=np.int64)
+    for idx in run_chunks(space, work, threads):
+        cand = np.concatenate((front, idx))  # type: ignore[arg-type]
+        front = cand[pareto_mask(quantize_sum(space, cand, who))]
+    return np.sort(front)
+
+
+def analyze(
+    space: Space, top: int = 10, closest: int = 5, threads: int = 2, pareto_limit: int = 1000
+) -> Analysis:
+    """Analyse the agreement zone of ``space`` (see the module docstring)."""
+    res = scan(space, top=top, closest=closest, threads=threads)
+    front = frontier(space, threads) if res.zone else np.zeros(0, dtype=np.int64)
+    who = space.deciders
+    ids = space.decider_ids
+    solutions: dict[str, Solution | None] = {}
+    for name in SOLUTIONS:
+        found = res.solutions.get(name)
+        solutions[name] = _view(space, found[0], Solution, value=found[1]) if found else None
+    closest_views = []
+    for i in res.closest:
+        u = space.utilities(int(i))[:, 0]
+        ok = space.red_line_ok(int(i))[:, 0]
+        short = np.maximum(space.reservation[who] - u, 0.0)
+        closest_views.append(
+            _view(
+                space,
+                int(i),
+                Closest,
+                shortfall=dict(zip(ids, map(float, short), strict=True)),
+                red_lines_crossed=[d for d, o in zip(ids, ok, strict=True) if not o],
+            )
+        )
+    binding = [
+        Binding(
+            decider=d,
+            reservation=float(space.reservation[who][j]),
+            red_lines_remove=int(res.red_removed[j]),
+            reservation_removes=int(res.res_removed[j]),
+            sole_objector=int(res.only_objector[j]),
+        )
+        for j, d in enumerate(ids)
+    ]
+    return Analysis(
+        scenario=space.scenario,
+        title=space.title,
+        outcomes=space.size,
+        deciders=list(ids),
+        rule="unanimity" if space.unanimity else "quota",
+        quota=space.quota,
+        zone=res.zone,
+        unanimous=res.unanimous,
+        binding=binding,
+        pareto_size=len(front),
+        pareto=[_view(space, int(i)) for i in front[:pareto_limit]],
+        solutions=solutions,
+        top=[_view(space, int(i)) for i in res.top],
+        closest=closest_views,
+    )
+
+
+def estimate_seconds(n_packages: int, n_deciders: int) -> float:
+    """Rough wall time of :func:`analyze` on this machine class (for refusals up front)."""
+    return 1.5e-7 * n_packages * max(1, n_deciders) / 3 * (1 + math.log10(max(10, n_packages)) / 10)

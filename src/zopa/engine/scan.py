@@ -1,0 +1,287 @@
+"""One chunked pass over every package: zone counts, binding, solutions, top and closest.
+
+The space is split into *head* issues and *tail* issues so that a chunk is a block of
+head packages times every tail package; a chunk's utilities are then one broadcast sum
+``head[:, :, None] + tail[:, None, :]``. Memory is bounded by the chunk size whatever the
+size of the space, and chunks run on a thread pool (numpy releases the GIL). Results are
+reduced in chunk order, so they do not depend on the number of threads.
+
+Ties between packages are broken by the lowest package index: a solution is the
+lowest-index package whose value is within 1e-12 (relative) of the best value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from zopa.engine.space import ACCEPT_TOL, Space
+
+CHUNK = 1 << 18
+SOLUTIONS = ("nash", "nash_weighted", "kalai_smorodinsky", "utilitarian", "egalitarian")
+
+
+def _tol(v: float) -> float:
+    return 1e-12 * max(1.0, abs(v))
+
+
+class Best:
+    """Lowest index whose value is within tolerance of the running maximum (streamed)."""
+
+    def __init__(self) -> None:
+        self.top = -math.inf
+        self.idx = np.zeros(0, dtype=np.int64)
+        self.val = np.zeros(0)
+
+    def update(self, val: np.ndarray, idx: np.ndarray) -> None:
+        if len(val) == 0:
+            return
+        self.top = max(self.top, float(val.max()))
+        floor = self.top - _tol(self.top)
+        keep = val >= floor
+        val, idx = val[keep], idx[keep]
+        prior = self.val.max() if len(self.val) else -math.inf
+        running = np.maximum.accumulate(np.concatenate(([prior], val)))[:-1]
+        record = val > running  # only records can be the lowest index above any floor
+        self.val = np.concatenate((self.val, val[record]))
+        self.idx = np.concatenate((self.idx, idx[record]))
+        alive = self.val >= floor
+        self.val, self.idx = self.val[alive], self.idx[alive]
+
+    def result(self) -> tuple[int, float] | None:
+        if not len(self.idx):
+            return None
+        return int(self.idx[0]), float(self.val[0])
+
+
+class TopN:
+    """The n packages with the smallest key (ties: lowest index), streamed."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.key = np.zeros(0)
+        self.idx = np.zeros(0, dtype=np.int64)
+
+    def update(self, key: np.ndarray, idx: np.ndarray) -> None:
+        if self.n <= 0 or len(key) == 0:
+            return
+        if len(key) > self.n:
+            part = np.argpartition(key, self.n - 1)[: self.n]
+            cut = key[part].max()
+            sel = key <= cut  # keep every tie at the cut so index order decides
+            key, idx = key[sel], idx[sel]
+        key = np.concatenate((self.key, key))
+        idx = np.concatenate((self.idx, idx))
+        order = np.lexsort((idx, key))[: self.n]
+        self.key, self.idx = key[order], idx[order]
+
+
+@dataclass
+class Layout:
+    """How the space is cut into chunks: head issues [0, split), tail issues [split, K)."""
+
+    split: int
+    tail_size: int
+    head_size: int
+    block: int  # head packages per chunk
+
+    @classmethod
+    def of(cls, space: Space, chunk: int = CHUNK) -> Layout:
+        shape = space.shape
+        split, tail = len(shape), 1
+        while split > 0 and tail * shape[split - 1] <= chunk:
+            split -= 1
+            tail *= shape[split]
+        head = math.prod(shape[:split])
+        return cls(split, tail, head, max(1, chunk // tail))
+
+
+def _part(space: Space, who: np.ndarray, issues: range, index: np.ndarray):
+    """Utilities (who, n) and red-line mask of sub-packages ``index`` over ``issues``."""
+    shape = tuple(space.shape[k] for k in issues)
+    u = np.zeros((len(who), len(index)))
+    ok = np.ones((len(who), len(index)), dtype=bool)
+    if not shape:
+        return u, ok
+    digits = np.unravel_index(index, shape)
+    for d, k in zip(digits, issues, strict=True):
+        u += space.tables[k][who][:, d]
+        ok &= space.allowed[k][who][:, d]
+    return u, ok
+
+
+@dataclass
+class Chunk:
+    """Utilities, red-line and acceptance masks of one block of packages (deciders only)."""
+
+    index: np.ndarray
+    u: np.ndarray
+    red_ok: np.ndarray
+    res_ok: np.ndarray
+
+    @property
+    def accept(self) -> np.ndarray:
+        return self.red_ok & self.res_ok
+
+
+def chunks(space: Space, chunk: int = CHUNK) -> Iterator[Callable[[], Chunk]]:
+    """Lazily computed chunks covering the space in index order."""
+    lay = Layout.of(space, chunk)
+    who = space.deciders
+    tail_u, tail_ok = _part(
+        space, who, range(lay.split, len(space.shape)), np.arange(lay.tail_size)
+    )
+    r = space.reservation[who][:, None] - ACCEPT_TOL
+
+    def make(h0: int, h1: int) -> Chunk:
+        hu, hok = _part(space, who, range(lay.split), np.arange(h0, h1))
+        u = (hu[:, :, None] + tail_u[:, None, :]).reshape(len(who), -1)
+        ok = (hok[:, :, None] & tail_ok[:, None, :]).reshape(len(who), -1)
+        index = np.arange(h0 * lay.tail_size, h1 * lay.tail_size, dtype=np.int64)
+        return Chunk(index, u, ok, u >= r)
+
+    for h0 in range(0, lay.head_size, lay.block):
+        yield lambda h0=h0: make(h0, min(lay.head_size, h0 + lay.block))
+
+
+def run_chunks(
+    space: Space, work: Callable[[Chunk], object], threads: int = 2, chunk: int = CHUNK
+) -> Iterator[object]:
+    """Apply ``work`` to every chunk (on ``threads`` threads); yield results in order."""
+    jobs = chunks(space, chunk)
+    if threads <= 1:
+        for job in jobs:
+            yield work(job())
+        return
+    with ThreadPoolExecutor(threads) as pool:
+        pending: list = []
+        for job in jobs:
+            pending.append(pool.submit(lambda j=job: work(j())))
+            if len(pending) > 2 * threads:
+                yield pending.pop(0).result()
+        for f in pending:
+            yield f.result()
+
+
+@dataclass
+class ScanResult:
+    """What one pass over the space finds (indices are package numbers)."""
+
+    size: int
+    zone: int = 0
+    unanimous: int = 0
+    red_removed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    res_removed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    only_objector: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    max_u: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    solutions: dict[str, tuple[int, float] | None] = field(default_factory=dict)
+    top: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    closest: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+
+def _objectives(space: Space, u: np.ndarray) -> dict[str, np.ndarray]:
+    who = space.deciders
+    g = np.maximum(u - space.reservation[who][:, None], 0.0)
+    c = space.capability[who] / space.capability[who].sum()
+    with np.errstate(divide="ignore"):
+        logw = (c[:, None] * np.log(g)).sum(0)
+    return {
+        "nash": g.prod(0),
+        "nash_weighted": np.exp(logw),
+        "utilitarian": u.sum(0),
+        "egalitarian": g.min(0),
+    }
+
+
+def scan(space: Space, top: int = 10, closest: int = 5, threads: int = 2) -> ScanResult:
+    """Count the zone and find the solutions, top packages and closest packages."""
+    who = space.deciders
+    n = len(who)
+    veto = space.veto[who]
+    res = ScanResult(
+        size=space.size,
+        red_removed=np.zeros(n, dtype=np.int64),
+        res_removed=np.zeros(n, dtype=np.int64),
+        only_objector=np.zeros(n, dtype=np.int64),
+        max_u=np.full(n, -math.inf),
+    )
+    best = {k: Best() for k in SOLUTIONS if k != "kalai_smorodinsky"}
+    tops, near = TopN(top), TopN(closest)
+
+    def work(ch: Chunk) -> dict:
+        acc = ch.accept
+        n_acc = acc.sum(0)
+        zone = (n_acc >= space.quota) & acc[veto].all(0)
+        una = n_acc == n
+        out: dict = {
+            "zone": int(zone.sum()),
+            "una": int(una.sum()),
+            "red": (~ch.red_ok).sum(1),
+            "res": (~ch.res_ok).sum(1),
+            "only": (~acc & (n_acc == n - 1)).sum(1),
+        }
+        if out["una"]:
+            uu, ui = ch.u[:, una], ch.index[una]
+            out["max_u"] = uu.max(1)
+            out["obj"] = {k: (v, ui) for k, v in _objectives(space, uu).items()}
+        if out["zone"] and top > 0:
+            zi = ch.index[zone]
+            key = -_objectives(space, ch.u[:, zone])["nash"]
+            t = TopN(top)
+            t.update(key, zi)
+            out["top"] = (t.key, t.idx)
+        if closest > 0:
+            short = np.maximum(space.reservation[who][:, None] - ch.u, 0.0).max(0)
+            key = (~ch.red_ok).sum(0) * 10.0 + short
+            t = TopN(closest)
+            t.update(key, ch.index)
+            out["near"] = (t.key, t.idx)
+        return out
+
+    for out in run_chunks(space, work, threads):
+        assert isinstance(out, dict)
+        res.zone += out["zone"]
+        res.unanimous += out["una"]
+        res.red_removed += out["red"]
+        res.res_removed += out["res"]
+        res.only_objector += out["only"]
+        if "max_u" in out:
+            res.max_u = np.maximum(res.max_u, out["max_u"])
+            for k, (v, i) in out["obj"].items():
+                best[k].update(v, i)
+        if "top" in out:
+            tops.update(*out["top"])
+        if "near" in out:
+            near.update(*out["near"])
+    res.solutions = {k: b.result() for k, b in best.items()}
+    res.solutions["kalai_smorodinsky"] = _kalai_smorodinsky(space, res, threads)
+    res.top, res.closest = tops.idx, near.idx
+    return res
+
+
+def _kalai_smorodinsky(space: Space, res: ScanResult, threads: int) -> tuple[int, float] | None:
+    """Second pass: needs each decider's maximum over the unanimous set first."""
+    if res.unanimous == 0:
+        return None
+    who = space.deciders
+    r = space.reservation[who]
+    span = res.max_u - r
+    flat = span <= 1e-12  # a decider whose best is its reservation is never the constraint
+    best = Best()
+
+    def work(ch: Chunk) -> tuple[np.ndarray, np.ndarray] | None:
+        una = ch.accept.all(0)
+        if not una.any():
+            return None
+        g = np.maximum(ch.u[:, una] - r[:, None], 0.0)
+        ratio = np.where(flat[:, None], 1.0, g / np.where(flat, 1.0, span)[:, None])
+        return ratio.min(0), ch.index[una]
+
+    for out in run_chunks(space, work, threads):
+        if out is not None:
+            best.update(*out)  # type: ignore[misc]
+    return best.result()

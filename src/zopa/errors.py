@@ -1,0 +1,42 @@
+"""Errors for bad input: each names the file, the line and the field.
+
+Every reader in zopa (scenario loader, importers) raises :class:`InputError`; the CLI
+prints its message and exits with status 2, never a traceback. One error may carry
+several problems (all problems found in one file are reported together).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in an input file: where it is and what is wrong."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        field = f" {self.field}:" if self.field else ""
+        return f"{where}:{field} {self.message}"
+
+
+class InputError(Exception):
+    """Bad input. ``problems`` lists every problem found; ``str()`` is one line per problem."""
+
+    def __init__(self, problems: list[Problem] | Problem) -> None:
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def at(cls, file: str, line: int | None, field: str, message: str) -> InputError:
+        """Shorthand for an error with a single problem."""
+        return cls(Problem(str(file), line, field, message))
+
+
+class SpaceTooLarge(InputError):
+    """The outcome space exceeds the configured package limit."""

@@ -1,0 +1,1 @@
+"""Importers: read other tools' data formats into zopa scenarios or model inputs."""

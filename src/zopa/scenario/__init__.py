@@ -1,0 +1,1 @@
+"""The scenario language: schema, YAML loading with line numbers, checks, sources."""
