@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from zopa.engine.pareto import pareto_mask, quantize_sum, zone_frontier
-from zopa.engine.scan import SOLUTIONS, run_chunks, scan
+from zopa.engine.scan import CHUNK, SOLUTIONS, run_chunks, scan
 from zopa.engine.space import Space
 
 SOLUTION_VALUE = {
@@ -152,9 +152,11 @@ def _view(space: Space, idx: int, cls: type[PackageView] = PackageView, **kw: An
     )
 
 
-def frontier(space: Space, threads: int = 2) -> np.ndarray:
+def frontier(
+    space: Space, threads: int = 2, chunk: int = CHUNK, max_coalitions: int = 256
+) -> np.ndarray:
     """Package indices (ascending) of the agreement zone's Pareto frontier."""
-    built = zone_frontier(space)
+    built = zone_frontier(space, max_coalitions)
     if built is not None:
         return built
     # Many coalitions: stream the zone chunk by chunk, keeping a running frontier.
@@ -168,18 +170,23 @@ def frontier(space: Space, threads: int = 2) -> np.ndarray:
         return idx[pareto_mask(quantize_sum(space, idx, who))] if len(idx) else idx
 
     front = np.zeros(0, dtype=np.int64)
-    for idx in run_chunks(space, work, threads):
+    for idx in run_chunks(space, work, threads, chunk):
         cand = np.concatenate((front, idx))  # type: ignore[arg-type]
         front = cand[pareto_mask(quantize_sum(space, cand, who))]
     return np.sort(front)
 
 
 def analyze(
-    space: Space, top: int = 10, closest: int = 5, threads: int = 2, pareto_limit: int = 1000
+    space: Space,
+    top: int = 10,
+    closest: int = 5,
+    threads: int = 2,
+    pareto_limit: int = 1000,
+    chunk: int = CHUNK,
 ) -> Analysis:
     """Analyse the agreement zone of ``space`` (see the module docstring)."""
-    res = scan(space, top=top, closest=closest, threads=threads)
-    front = frontier(space, threads) if res.zone else np.zeros(0, dtype=np.int64)
+    res = scan(space, top=top, closest=closest, threads=threads, chunk=chunk)
+    front = frontier(space, threads, chunk) if res.zone else np.zeros(0, dtype=np.int64)
     who = space.deciders
     ids = space.decider_ids
     solutions: dict[str, Solution | None] = {}

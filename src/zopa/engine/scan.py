@@ -197,7 +197,9 @@ def _objectives(space: Space, u: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def scan(space: Space, top: int = 10, closest: int = 5, threads: int = 2) -> ScanResult:
+def scan(
+    space: Space, top: int = 10, closest: int = 5, threads: int = 2, chunk: int = CHUNK
+) -> ScanResult:
     """Count the zone and find the solutions, top packages and closest packages."""
     who = space.deciders
     n = len(who)
@@ -242,7 +244,7 @@ def scan(space: Space, top: int = 10, closest: int = 5, threads: int = 2) -> Sca
             out["near"] = (t.key, t.idx)
         return out
 
-    for out in run_chunks(space, work, threads):
+    for out in run_chunks(space, work, threads, chunk):
         assert isinstance(out, dict)
         res.zone += out["zone"]
         res.unanimous += out["una"]
@@ -258,12 +260,14 @@ def scan(space: Space, top: int = 10, closest: int = 5, threads: int = 2) -> Sca
         if "near" in out:
             near.update(*out["near"])
     res.solutions = {k: b.result() for k, b in best.items()}
-    res.solutions["kalai_smorodinsky"] = _kalai_smorodinsky(space, res, threads)
+    res.solutions["kalai_smorodinsky"] = _kalai_smorodinsky(space, res, threads, chunk)
     res.top, res.closest = tops.idx, near.idx
     return res
 
 
-def _kalai_smorodinsky(space: Space, res: ScanResult, threads: int) -> tuple[int, float] | None:
+def _kalai_smorodinsky(
+    space: Space, res: ScanResult, threads: int, chunk: int
+) -> tuple[int, float] | None:
     """Second pass: needs each decider's maximum over the unanimous set first."""
     if res.unanimous == 0:
         return None
@@ -281,7 +285,7 @@ def _kalai_smorodinsky(space: Space, res: ScanResult, threads: int) -> tuple[int
         ratio = np.where(flat[:, None], 1.0, g / np.where(flat, 1.0, span)[:, None])
         return ratio.min(0), ch.index[una]
 
-    for out in run_chunks(space, work, threads):
+    for out in run_chunks(space, work, threads, chunk):
         if out is not None:
             best.update(*out)  # type: ignore[misc]
     return best.result()

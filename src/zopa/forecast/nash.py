@@ -150,10 +150,10 @@ class NashModel:
         salience = np.where(present, np.nan_to_num(np.asarray(inputs.salience, dtype=float)), 0.0)
         capability = np.asarray(inputs.capability, dtype=float)[:, None]
         on = present & (salience > 0) & (capability > 0)
-        weight = capability * salience if self.bargaining_power == "capability_salience" else (
-            np.broadcast_to(capability, position.shape)
-        )
-        weight = np.where(on, weight, 0.0)
+        if self.bargaining_power == "capability_salience":
+            weight = np.where(on, capability * salience, 0.0)
+        else:
+            weight = np.where(on, capability, 0.0)
         x = np.where(present, position, 0.0)
         reach = np.maximum(x - LOW, HIGH - x)  # distance to the worst end of the range
         sq = np.full(len(inputs.issues), np.nan)
@@ -180,6 +180,8 @@ class NashModel:
                 "p": self.p,
                 "disagreement": self.disagreement,
                 "bargaining_power": self.bargaining_power,
-                "no_agreement": [k for k, flag in zip(inputs.issues, no_agreement) if flag],
+                "no_agreement": [
+                    k for k, flag in zip(inputs.issues, no_agreement, strict=True) if flag
+                ],
             },
         )

@@ -42,9 +42,7 @@ def cross_check(sc: Scenario, raw: dict[str, Any]) -> list[Found]:
         out.append((("actors",), "no decider: at least one actor must have role party or veto"))
     for a in sc.deciders:
         if a.id not in sc.preferences:
-            out.append(
-                (("preferences",), f"decider '{a.id}' (role {a.role}) has no preferences")
-            )
+            out.append((("preferences",), f"decider '{a.id}' (role {a.role}) has no preferences"))
     for actor, pref in sc.preferences.items():
         base = ("preferences", actor)
         if actor not in actors:
@@ -89,7 +87,12 @@ def cross_check(sc: Scenario, raw: dict[str, Any]) -> list[Found]:
                     ((*base, "weights"), f"no weight for issue '{issue}' (write 0 to ignore it)")
                 )
         for issue, w in weights.items():
-            if issue in issues and float(w) > 0 and issue not in pref.utilities and issue not in ideal:
+            if (
+                issue in issues
+                and float(w) > 0
+                and issue not in pref.utilities
+                and issue not in ideal
+            ):
                 out.append(
                     ((*base, "weights", issue), "weighted issue has neither utilities nor an ideal")
                 )
@@ -143,7 +146,9 @@ def _unknown(kind: str, name: str, known: Any) -> str:
     return f"unknown {kind} '{name}' (known: {shown})"
 
 
-def _source_refs(data: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+def _source_refs(
+    data: Any, path: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
     if isinstance(data, dict):
         for k, v in data.items():
             if k == "source" and isinstance(v, dict) and isinstance(v.get("ref"), str):

@@ -67,10 +67,9 @@ def _data_path(loc: tuple[Any, ...], data: Any, kind: str) -> tuple[str | int, .
     cur = data
     for i, part in enumerate(loc):
         last = i == len(loc) - 1
-        if isinstance(cur, dict) and part in cur:
-            path.append(part)
-            cur = cur[part]
-        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+        if (isinstance(cur, dict) and part in cur) or (
+            isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur)
+        ):
             path.append(part)
             cur = cur[part]
         elif last and kind in ("missing", "extra_forbidden"):

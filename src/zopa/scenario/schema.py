@@ -72,7 +72,9 @@ def _to_number(raw: Any) -> Any:
     return raw
 
 
-def _ranged(lo: float | None, hi: float | None, lo_open: bool = False) -> Callable[[Number], Number]:
+def _ranged(
+    lo: float | None, hi: float | None, lo_open: bool = False
+) -> Callable[[Number], Number]:
     def check(n: Number) -> Number:
         v = float(n.value)
         if not math.isfinite(v):

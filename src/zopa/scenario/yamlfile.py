@@ -118,7 +118,8 @@ def _build(
         return out
     if isinstance(node, yaml.SequenceNode):
         return [
-            _build(item, (*path, i), lines, loader, name, budget) for i, item in enumerate(node.value)
+            _build(item, (*path, i), lines, loader, name, budget)
+            for i, item in enumerate(node.value)
         ]
     try:
         return loader.construct_object(node)
@@ -132,5 +133,3 @@ def dotted(path: Path_) -> str:
     for p in path:
         out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
     return out
-
-

@@ -1,0 +1,202 @@
+"""The ``zopa`` command line: thin commands over the library, heavy imports deferred.
+
+Every command reads input through :mod:`zopa.scenario` or an importer; bad input raises
+:class:`zopa.errors.InputError`, which :func:`main` prints (one line per problem, naming
+file, line and field) before exiting with status 2. Output formatting lives in
+:mod:`zopa.cli.render`; nothing here computes results.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from zopa.errors import InputError
+
+app = typer.Typer(
+    name="zopa",
+    help="Model, forecast and stress-test multi-party negotiations under coercion.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+import_app = typer.Typer(help="Import other tools' data into zopa scenario files.")
+app.add_typer(import_app, name="import")
+
+FileArg = Annotated[
+    Path | None,
+    typer.Argument(help="Scenario file (YAML). Default: the bundled US-Iran 2026 scenario."),
+]
+DEFAULT_MAX_PACKAGES = 100_000_000
+
+
+def _load(file: Path | None) -> tuple[Any, str]:
+    from zopa.scenario.load import load_scenario, reference_path
+
+    return load_scenario(file), str(file if file is not None else reference_path())
+
+
+def _emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+
+
+@app.command()
+def analyze(
+    file: FileArg = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON (SCENARIO.md).")] = False,
+    top: Annotated[int, typer.Option("--top", min=0, help="How many top packages.")] = 10,
+    max_packages: Annotated[
+        int, typer.Option("--max-packages", min=1, help="Refuse larger outcome spaces.")
+    ] = DEFAULT_MAX_PACKAGES,
+    threads: Annotated[int, typer.Option("--threads", min=1, help="Worker threads.")] = 2,
+) -> None:
+    """Agreement zone, who binds, Pareto frontier and bargaining solutions."""
+    sc, name = _load(file)
+    _check_size(sc, name, max_packages)
+    from zopa.engine.analyze import analyze as run
+    from zopa.engine.space import compile_space
+
+    result = run(compile_space(sc), top=top, threads=threads)
+    if json_out:
+        _emit_json(result.to_json())
+    else:
+        from zopa.cli.render import show_analysis
+
+        show_analysis(result)
+
+
+def _check_size(sc: Any, name: str, max_packages: int) -> None:
+    from zopa.engine.analyze import estimate_seconds
+    from zopa.errors import Problem, SpaceTooLarge
+
+    n = sc.n_packages()
+    if n > max_packages:
+        secs = estimate_seconds(n, len(sc.deciders))
+        raise SpaceTooLarge(
+            Problem(
+                name,
+                None,
+                "issues",
+                f"the outcome space has {n:,} packages, more than --max-packages "
+                f"{max_packages:,} (estimated time about {_duration(secs)}); "
+                "raise --max-packages to run it anyway, or merge options",
+            )
+        )
+
+
+def _duration(secs: float) -> str:
+    for unit, size in (("years", 3.15e7), ("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if secs >= size:
+            return f"{secs / size:,.1f} {unit}"
+    return f"{secs:.1f} s"
+
+
+@app.command()
+def validate(file: Annotated[Path, typer.Argument(help="Scenario file (YAML).")]) -> None:
+    """Check a scenario file; print what it holds, or every problem (exit status 2)."""
+    sc, name = _load(file)
+    typer.echo(
+        f"{name}: valid: {len(sc.actors)} actors ({len(sc.deciders)} deciders), "
+        f"{len(sc.issues)} issues, {sc.n_packages():,} packages"
+    )
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario language (for editors)."""
+    from zopa.scenario.schema import json_schema
+
+    _emit_json(json_schema())
+
+
+@app.command()
+def sources(
+    file: FileArg = None,
+    verify: Annotated[
+        Path | None, typer.Option("--verify", help="Folder with the cited source texts.")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List every number with its quote or assumption; --verify checks quotes verbatim."""
+    from zopa.scenario.load import reference_path, validate
+    from zopa.scenario.sources import evidence
+    from zopa.scenario.sources import verify as check
+    from zopa.scenario.yamlfile import read_yaml
+
+    path = file if file is not None else reference_path()
+    data, lines = read_yaml(path)
+    validate(data, lines, str(path))
+    ev = evidence(data, lines)
+    checks = check(data, lines, verify) if verify is not None else None
+    from zopa.cli.render import show_sources
+
+    if json_out:
+        _emit_json(
+            {
+                "file": str(path),
+                "numbers": [e.__dict__ for e in ev],
+                "quotes": [c.__dict__ for c in checks] if checks is not None else None,
+            }
+        )
+    else:
+        show_sources(str(path), ev, checks)
+    if checks is not None and not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+@import_app.command("deliberation")
+def import_deliberation(
+    folder: Annotated[Path, typer.Argument(help="LLM-Deliberation game folder.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")],
+) -> None:
+    """An LLM-Deliberation game (config.txt, scores_files/) as a scenario."""
+    from zopa.importers.deliberation import read_deliberation
+    from zopa.importers.write import write_scenario
+
+    write_scenario(read_deliberation(folder), output)
+    typer.echo(f"wrote {output}")
+
+
+@import_app.command("genius")
+def import_genius(
+    folder: Annotated[Path, typer.Argument(help="GENIUS domain folder (domain + profiles).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")],
+) -> None:
+    """A GENIUS XML domain and its profiles as a scenario."""
+    from zopa.importers.genius import read_genius
+    from zopa.importers.write import write_scenario
+
+    write_scenario(read_genius(folder), output)
+    typer.echo(f"wrote {output}")
+
+
+def main() -> None:
+    """Console entry point: run the app; bad input exits 2 with one line per problem."""
+    try:
+        app(standalone_mode=False)
+    except InputError as e:
+        sys.stderr.write("".join(f"{p}\n" for p in e.problems))
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.stderr.write("zopa: interrupted\n")
+        sys.exit(130)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        sys.stderr.write("zopa: aborted\n")
+        sys.exit(1)
+    except Exception as e:  # click usage errors and the like
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,622 @@
+"""Backtest forecasting models on real decisions (DEU III), with a calibrated ensemble.
+
+Every model (any object with the :class:`~zopa.forecast.base.ForecastModel` interface)
+forecasts every case (one proposal: its issues as a
+:class:`~zopa.forecast.base.ForecastInput`, plus the observed outcome per issue). A model's
+score is its mean absolute error (MAE) on the 0..100 scale over the issues with an outcome
+that it forecasts (a model may return NaN, e.g. the Commission baseline where the
+Commission took no position; ``n`` says how many issues each figure covers).
+
+Honest evaluation: anything tunable is calibrated ONLY on the calibration half (by
+default the proposals with odd ``prnrnmc``) and reported on the test half (even
+``prnrnmc``). Tunable things are
+
+- model families (``tune=``): the member with the lowest calibration MAE is chosen, e.g.
+  the compromise model with weights ``c**a * s**b`` over a grid of (a, b);
+- the ensemble: a convex combination of the base models' forecasts whose weights minimise
+  the calibration MAE (a linear programme). A member's missing forecast on an issue is
+  replaced by the reference model's forecast.
+
+Intervals are percentile bootstrap intervals (seeded, default 2000 draws, 95%), resampling
+whole proposals (a cluster bootstrap: the issues of one proposal are decided together; pass
+``cluster=False`` to resample issues). The comparison with the reference model (the
+compromise model) is a paired bootstrap of the difference in MAE on the issues both
+forecast: a model beats the reference only if the whole interval is below 0.
+
+Baselines (Thomson et al. 2006; MODELS.md gives their MAE on all 353 DEU III issues with an
+outcome): compromise (capability x salience) 23.2, salience-only weighting 23.7, the member
+states' median 29.0, the Commission's position 37.7; plus the midpoint of the scale.
+
+Run ``python -m zopa.forecast.backtest [deu3.csv]`` for the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from zopa.forecast.base import Forecast, ForecastInput, ForecastModel, finish
+from zopa.forecast.compromise import CompromiseModel
+from zopa.forecast.nash import NashModel
+
+MEMBER_STATE_EXCLUDE = ("com", "ep")
+
+
+# --- baselines ---------------------------------------------------------------------------
+
+
+class MedianModel:
+    """The median of the present actors' positions (by default the member states only)."""
+
+    def __init__(self, exclude: Sequence[str] = MEMBER_STATE_EXCLUDE, name: str = "median"):
+        self.exclude = tuple(exclude)
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"MedianModel(exclude={self.exclude!r})"
+
+    def predict(self, inputs: ForecastInput) -> Forecast:
+        """The median position per issue (NaN where no counted actor is present)."""
+        rows = [a not in self.exclude for a in inputs.actors]
+        pos = np.asarray(inputs.position, dtype=float)[rows]
+        out = np.full(len(inputs.issues), np.nan)
+        has = (~np.isnan(pos)).any(axis=0)
+        if has.any():
+            out[has] = np.nanmedian(pos[:, has], axis=0)
+        return finish(self.name, inputs, out)
+
+
+class ActorModel:
+    """One actor's position as the forecast (e.g. the Commission's proposal)."""
+
+    def __init__(self, actor: str = "com", name: str = "commission"):
+        self.actor = actor
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"ActorModel(actor={self.actor!r})"
+
+    def predict(self, inputs: ForecastInput) -> Forecast:
+        """The actor's position per issue (NaN where it takes no part)."""
+        if self.actor in inputs.actors:
+            out = np.asarray(inputs.position, dtype=float)[inputs.actors.index(self.actor)]
+        else:
+            out = np.full(len(inputs.issues), np.nan)
+        return finish(self.name, inputs, out)
+
+
+class ConstantModel:
+    """The same position on every issue (the scale's midpoint by default)."""
+
+    def __init__(self, value: float = 50.0, name: str = "midpoint"):
+        self.value = float(value)
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"ConstantModel(value={self.value:g})"
+
+    def predict(self, inputs: ForecastInput) -> Forecast:
+        """``value`` on every issue."""
+        return finish(self.name, inputs, np.full(len(inputs.issues), self.value))
+
+
+def default_models() -> list[ForecastModel]:
+    """The closed-form models and the baselines, compromise first."""
+    return [
+        CompromiseModel(),
+        CompromiseModel(capability_power=0.0, name="salience"),
+        MedianModel(),
+        ActorModel("com", name="commission"),
+        ConstantModel(50.0),
+        NashModel(),
+        NashModel(bargaining_power="capability_salience", name="nash_cs"),
+        NashModel(disagreement="status_quo", name="nash_sq"),
+    ]
+
+
+def default_tuning() -> dict[str, list[ForecastModel]]:
+    """Model families calibrated on the calibration half.
+
+    ``compromise_tuned``: weights ``c**a * s**b`` over a, b in 0, 0.25, ..., 2.
+    ``nash_tuned``: loss exponent p in {1, 1.5, 2, 3, 4} x bargaining weights x disagreement.
+    """
+    grid = np.round(np.arange(0.0, 2.0001, 0.25), 2)
+    compromise: list[ForecastModel] = [
+        CompromiseModel(capability_power=a, salience_power=b, name="compromise_tuned")
+        for a in grid
+        for b in grid
+    ]
+    nash: list[ForecastModel] = [
+        NashModel(p=p, disagreement=d, bargaining_power=bp, name="nash_tuned")
+        for p in (1.0, 1.5, 2.0, 3.0, 4.0)
+        for bp in ("capability", "capability_salience")
+        for d in ("worst", "status_quo")
+    ]
+    return {"compromise_tuned": compromise, "nash_tuned": nash}
+
+
+# --- cases and results -------------------------------------------------------------------
+
+
+class Case(Protocol):
+    """One backtest case: model inputs, observed outcome per issue (NaN: none), a key."""
+
+    @property
+    def inputs(self) -> ForecastInput: ...
+
+    @property
+    def outcome(self) -> np.ndarray: ...
+
+    @property
+    def prnrnmc(self) -> int: ...
+
+
+def odd_prnrnmc(case: Case) -> bool:
+    """The default calibration split: proposals with an odd ``prnrnmc``."""
+    return int(case.prnrnmc) % 2 == 1
+
+
+@dataclass(frozen=True)
+class Score:
+    """An MAE (or a paired MAE difference) with its bootstrap interval and issue count."""
+
+    mae: float
+    low: float
+    high: float
+    n: int
+
+    def __str__(self) -> str:
+        if self.n == 0:
+            return "-"
+        return f"{self.mae:6.2f} [{self.low:6.2f}, {self.high:6.2f}]"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One model's scores: all issues, calibration half, test half, and vs the reference."""
+
+    name: str
+    kind: str
+    params: str
+    all: Score
+    calibration: Score
+    test: Score
+    diff_test: Score | None
+    diff_all: Score | None
+
+
+@dataclass
+class BacktestResult:
+    """The backtest: one :class:`Row` per model, plus what the figures rest on."""
+
+    rows: list[Row]
+    reference: str
+    n_issues: dict[str, int]
+    n_proposals: dict[str, int]
+    ensemble_weights: dict[str, float]
+    seed: int
+    n_boot: int
+    level: float
+    cluster: bool
+    issues: list[str] = field(default_factory=list)
+    outcome: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    calibration: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    predictions: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def row(self, name: str) -> Row:
+        """The row of the named model."""
+        for r in self.rows:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    def beats_reference(self) -> list[str]:
+        """Models whose test-half MAE is below the reference's with the whole interval < 0."""
+        return [
+            r.name
+            for r in self.rows
+            if r.diff_test is not None and r.diff_test.n > 0 and r.diff_test.high < 0
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        """The figures as plain data (for a ``--json`` command line)."""
+
+        def score(s: Score | None) -> dict[str, Any] | None:
+            if s is None:
+                return None
+            return {"mae": s.mae, "low": s.low, "high": s.high, "n": s.n}
+
+        return {
+            "reference": self.reference,
+            "n_issues": self.n_issues,
+            "n_proposals": self.n_proposals,
+            "seed": self.seed,
+            "n_boot": self.n_boot,
+            "level": self.level,
+            "cluster": self.cluster,
+            "ensemble_weights": self.ensemble_weights,
+            "beats_reference": self.beats_reference(),
+            "rows": [
+                {
+                    "name": r.name,
+                    "kind": r.kind,
+                    "params": r.params,
+                    "all": score(r.all),
+                    "calibration": score(r.calibration),
+                    "test": score(r.test),
+                    "diff_test": score(r.diff_test),
+                    "diff_all": score(r.diff_all),
+                }
+                for r in self.rows
+            ],
+        }
+
+    def table(self) -> str:
+        """The results as plain text."""
+        pct = round(self.level * 100)
+        head = (
+            f"{'model':<18} {'all issues: MAE [' + str(pct) + '% CI]':<27} {'n':>4}  "
+            f"{'odd (calib)':>11}  {'even (test): MAE [CI]':<24} {'n':>4}  "
+            f"{'even: minus ' + self.reference + ' [CI]':<28}"
+        )
+        lines = [head, "-" * len(head)]
+        for r in self.rows:
+            diff = "" if r.diff_test is None else str(r.diff_test)
+            lines.append(
+                f"{r.name:<18} {r.all!s:<27} {r.all.n:>4}  {r.calibration.mae:>11.2f}  "
+                f"{r.test!s:<24} {r.test.n:>4}  {diff:<28}"
+            )
+        return "\n".join(lines)
+
+    def summary(self) -> str:
+        """What was calibrated where, the ensemble weights and the verdict."""
+        ni, npr = self.n_issues, self.n_proposals
+        unit = "proposals" if self.cluster else "issues"
+        weights = ", ".join(f"{k} {v:.3f}" for k, v in self.ensemble_weights.items() if v > 0)
+        tuned = [f"{r.name}: {r.params}" for r in self.rows if r.kind == "tuned"]
+        winners = self.beats_reference()
+        verdict = (
+            f"beat {self.reference} on the test half (interval of the difference below 0): "
+            + ", ".join(winners)
+            if winners
+            else f"no model beats {self.reference} on the test half "
+            "(every interval of the difference reaches 0 or above)"
+        )
+        lines = [
+            f"issues with an outcome: {ni['all']} in {npr['all']} proposals; calibration half "
+            f"(odd prnrnmc): {ni['calibration']} issues in {npr['calibration']} proposals; "
+            f"test half (even prnrnmc): {ni['test']} issues in {npr['test']} proposals.",
+            f"bootstrap: {self.n_boot} draws resampling {unit}, seed {self.seed}, "
+            f"{round(self.level * 100)}% percentile intervals; differences are paired.",
+            *(f"tuned on the calibration half: {t}" for t in tuned),
+            f"ensemble weights (fitted on the calibration half): {weights}",
+            "rows tuned on the calibration half include it in their all-issue figures; "
+            "judge them on the test half.",
+            verdict + ".",
+        ]
+        return "\n".join(lines)
+
+
+# --- the backtest ------------------------------------------------------------------------
+
+
+def _forecast(model: ForecastModel, cases: Sequence[Case]) -> np.ndarray:
+    return np.concatenate(
+        [np.asarray(model.predict(c.inputs).position, dtype=float) for c in cases]
+    )
+
+
+def _mae(pred: np.ndarray, y: np.ndarray, mask: np.ndarray) -> float:
+    ok = mask & ~np.isnan(pred)
+    return float(np.mean(np.abs(pred[ok] - y[ok]))) if ok.any() else np.inf
+
+
+def fit_convex_l1(forecasts: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Convex weights w (w >= 0, sum 1) minimising ``sum |forecasts @ w - y|`` (an LP).
+
+    ``forecasts`` is (issues, members), with no NaN.
+    """
+    from scipy.optimize import linprog
+
+    n, m = forecasts.shape
+    cost = np.concatenate([np.zeros(m), np.ones(n)])
+    eye = np.eye(n)
+    a_ub = np.block([[forecasts, -eye], [-forecasts, -eye]])
+    b_ub = np.concatenate([y, -y])
+    a_eq = np.concatenate([np.ones(m), np.zeros(n)])[None, :]
+    res = linprog(
+        cost,
+        A_ub=a_ub,
+        b_ub=b_ub,
+        A_eq=a_eq,
+        b_eq=[1.0],
+        bounds=[(0, None)] * (m + n),
+        method="highs",
+    )
+    if not res.success:  # pragma: no cover - the LP is always feasible and bounded
+        raise RuntimeError(f"ensemble fit failed: {res.message}")
+    w = np.clip(res.x[:m], 0.0, None)
+    return w / w.sum()
+
+
+class _Bootstrap:
+    """Resampling weights (draws, units) shared by every model: paired by construction."""
+
+    def __init__(self, unit: np.ndarray, mask: np.ndarray, n_boot: int, seed: int, level: float):
+        self.units = np.unique(unit[mask])
+        self.index = np.searchsorted(self.units, unit)
+        self.mask = mask
+        u = len(self.units)
+        rng = np.random.default_rng(seed)
+        draws = rng.integers(0, u, size=(n_boot, u)) if u else np.zeros((n_boot, 0), int)
+        self.counts = np.zeros((n_boot, u))
+        for b in range(n_boot):
+            self.counts[b] = np.bincount(draws[b], minlength=u)
+        self.alpha = (1.0 - level) / 2.0
+
+    def score(self, values: np.ndarray) -> Score:
+        """Mean of ``values`` (NaN: not counted) over the mask, with its interval."""
+        ok = self.mask & ~np.isnan(values)
+        n = int(ok.sum())
+        if n == 0:
+            return Score(np.nan, np.nan, np.nan, 0)
+        u = len(self.units)
+        sums = np.bincount(self.index[ok], weights=values[ok], minlength=u)
+        cnts = np.bincount(self.index[ok], minlength=u).astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            boot = (self.counts @ sums) / (self.counts @ cnts)
+        boot = boot[np.isfinite(boot)]
+        low, high = np.quantile(boot, [self.alpha, 1.0 - self.alpha])
+        return Score(float(values[ok].mean()), float(low), float(high), n)
+
+
+def backtest(
+    models: Sequence[ForecastModel],
+    cases: Iterable[Case],
+    *,
+    tune: Mapping[str, Sequence[ForecastModel]] | None = None,
+    ensemble: bool | Sequence[str] = True,
+    reference: str = "compromise",
+    calibrate: Callable[[Case], bool] = odd_prnrnmc,
+    seed: int = 0,
+    n_boot: int = 2000,
+    level: float = 0.95,
+    cluster: bool = True,
+) -> BacktestResult:
+    """Score ``models`` (and tuned families and an ensemble) on ``cases``.
+
+    ``models`` are scored as given. ``tune`` maps a family name to candidate models: the
+    candidate with the lowest MAE on the calibration cases (``calibrate(case)`` true; by
+    default odd ``prnrnmc``) becomes a row named after the family. ``ensemble`` (True: every
+    model in ``models``; or a list of row names) adds a row ``ensemble``: the convex
+    combination of those rows' forecasts fitted on the calibration cases (L1 loss).
+    ``reference`` names the row every other row is compared with (paired bootstrap).
+    Scores cover only issues with an outcome; see the module docstring for the bootstrap.
+    """
+    cases = list(cases)
+    if not cases:
+        raise ValueError("no cases")
+    names = [m.name for m in models]
+    if len(set(names)) != len(names):
+        raise ValueError(f"model names must be unique: {names}")
+    y = np.concatenate([np.asarray(c.outcome, dtype=float) for c in cases])
+    sizes = [len(c.inputs.issues) for c in cases]
+    proposal = np.repeat(np.arange(len(cases)), sizes)
+    calib_case = np.array([bool(calibrate(c)) for c in cases])
+    calib = np.repeat(calib_case, sizes)
+    scored = ~np.isnan(y)
+    issue_ids = [f"{c.prnrnmc}:{k}" for c in cases for k in c.inputs.issues]
+
+    preds: dict[str, np.ndarray] = {}
+    kinds: dict[str, str] = {}
+    params: dict[str, str] = {}
+    for m in models:
+        preds[m.name] = _forecast(m, cases)
+        kinds[m.name] = "model"
+        params[m.name] = repr(m)
+    for family, candidates in (tune or {}).items():
+        if family in preds:
+            raise ValueError(f"tuned family name {family!r} clashes with a model name")
+        best, best_mae, best_model = None, np.inf, None
+        for cand in candidates:
+            p = _forecast(cand, cases)
+            mae = _mae(p, y, scored & calib)
+            if mae < best_mae:
+                best, best_mae, best_model = p, mae, cand
+        if best is None:
+            raise ValueError(f"tuned family {family!r} has no usable candidate")
+        preds[family] = best
+        kinds[family] = "tuned"
+        params[family] = repr(best_model)
+
+    weights: dict[str, float] = {}
+    if ensemble:
+        members = list(names) if ensemble is True else list(ensemble)
+        stack = np.column_stack([preds[n] for n in members])
+        fill = preds.get(reference)
+        if fill is not None:
+            stack = np.where(np.isnan(stack), fill[:, None], stack)
+        with np.errstate(invalid="ignore"):
+            row_mean = np.nanmean(np.where(np.isnan(stack), np.nan, stack), axis=1)
+        stack = np.where(np.isnan(stack), row_mean[:, None], stack)
+        usable = ~np.isnan(stack).any(axis=1)
+        fit = scored & calib & usable
+        w = fit_convex_l1(stack[fit], y[fit])
+        weights = {n: float(v) for n, v in zip(members, w, strict=True)}
+        preds["ensemble"] = np.where(usable, np.nan_to_num(stack) @ w, np.nan)
+        kinds["ensemble"] = "ensemble"
+        params["ensemble"] = "convex L1 fit: " + ", ".join(
+            f"{n} {v:.3f}" for n, v in weights.items() if v > 0
+        )
+
+    unit = proposal if cluster else np.arange(len(y))
+    boots = {
+        "all": _Bootstrap(unit, scored, n_boot, seed, level),
+        "calibration": _Bootstrap(unit, scored & calib, n_boot, seed + 1, level),
+        "test": _Bootstrap(unit, scored & ~calib, n_boot, seed + 2, level),
+    }
+    ref = preds.get(reference)
+    rows: list[Row] = []
+    for name, p in preds.items():
+        err = np.abs(p - y)
+        diff_test = diff_all = None
+        if ref is not None and name != reference:
+            d = err - np.abs(ref - y)
+            diff_test = boots["test"].score(d)
+            diff_all = boots["all"].score(d)
+        rows.append(
+            Row(
+                name=name,
+                kind=kinds[name],
+                params=params[name],
+                all=boots["all"].score(err),
+                calibration=boots["calibration"].score(err),
+                test=boots["test"].score(err),
+                diff_test=diff_test,
+                diff_all=diff_all,
+            )
+        )
+    return BacktestResult(
+        rows=rows,
+        reference=reference,
+        n_issues={
+            "all": int(scored.sum()),
+            "calibration": int((scored & calib).sum()),
+            "test": int((scored & ~calib).sum()),
+        },
+        n_proposals={
+            "all": len(np.unique(proposal[scored])),
+            "calibration": len(np.unique(proposal[scored & calib])),
+            "test": len(np.unique(proposal[scored & ~calib])),
+        },
+        ensemble_weights=weights,
+        seed=seed,
+        n_boot=n_boot,
+        level=level,
+        cluster=cluster,
+        issues=issue_ids,
+        outcome=y,
+        calibration=calib,
+        predictions=preds,
+    )
+
+
+# --- command line ------------------------------------------------------------------------
+
+
+def _default_data() -> Path | None:
+    env = os.environ.get("ZOPA_DEU3")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "tests" / "data" / "deu3" / "deu3.csv"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def run_deu(
+    path: str | Path,
+    *,
+    capability: str = "gdp",
+    seed: int = 0,
+    n_boot: int = 2000,
+    models: Sequence[ForecastModel] | None = None,
+    tune: Mapping[str, Sequence[ForecastModel]] | None = None,
+    cluster: bool = True,
+) -> BacktestResult:
+    """The DEU III backtest: the default models and tuning unless others are given."""
+    from zopa.importers.deu import read_deu3
+
+    data = read_deu3(path, capability=capability)
+    return backtest(
+        default_models() if models is None else models,
+        data.proposals,
+        tune=default_tuning() if tune is None else tune,
+        seed=seed,
+        n_boot=n_boot,
+        cluster=cluster,
+    )
+
+
+def print_result(result: BacktestResult, title: str = "") -> None:
+    """Print the table (with Rich when available) and the summary."""
+    try:
+        from rich.console import Console
+        from rich.table import Table
+    except ImportError:  # pragma: no cover - rich is a dependency
+        if title:
+            print(title)
+        print(result.table())
+        print(result.summary())
+        return
+    pct = round(result.level * 100)
+    table = Table(title=title or None)
+    table.add_column("model")
+    table.add_column(f"all: MAE [{pct}% CI]", justify="right")
+    table.add_column("n", justify="right")
+    table.add_column("odd (calib)", justify="right")
+    table.add_column(f"even (test): MAE [{pct}% CI]", justify="right")
+    table.add_column("n", justify="right")
+    table.add_column(f"even: minus {result.reference} [CI]", justify="right")
+    for r in result.rows:
+        table.add_row(
+            r.name + ("*" if r.kind in ("tuned", "ensemble") else ""),
+            str(r.all),
+            str(r.all.n),
+            f"{r.calibration.mae:.2f}",
+            str(r.test),
+            str(r.test.n),
+            "" if r.diff_test is None else str(r.diff_test),
+        )
+    console = Console(width=max(Console().width, 140))
+    console.print(table)
+    console.print("* calibrated on the odd half.", highlight=False)
+    console.print(result.summary(), highlight=False)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m zopa.forecast.backtest [deu3.csv]``: print the DEU III backtest table."""
+    parser = argparse.ArgumentParser(
+        prog="python -m zopa.forecast.backtest",
+        description="Backtest the forecasting models on the DEU III data set.",
+    )
+    parser.add_argument("data", nargs="?", help="deu3.csv (default: $ZOPA_DEU3 or tests/data)")
+    parser.add_argument("--capability", default="gdp", choices=("gdp", "equal"))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--boot", type=int, default=2000, help="bootstrap draws")
+    parser.add_argument(
+        "--issues", action="store_true", help="resample issues instead of proposals"
+    )
+    args = parser.parse_args(argv)
+    path = Path(args.data) if args.data else _default_data()
+    if path is None:
+        print("error: no deu3.csv given (pass a path or set ZOPA_DEU3)", file=sys.stderr)
+        return 2
+    from zopa.errors import InputError
+
+    try:
+        result = run_deu(
+            path,
+            capability=args.capability,
+            seed=args.seed,
+            n_boot=args.boot,
+            cluster=not args.issues,
+        )
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print_result(result, title=f"DEU III backtest ({path.name}, capability {args.capability})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,770 @@
+"""KTAB's Spatial Model of Politics (SMP): turn-by-turn challenges, bargains and votes.
+
+A re-implementation in numpy of the Spatial Model of Politics of KTAB, the KAPSARC Toolkit
+for Behavioral Analysis (King Abdullah Petroleum Studies and Research Center, C++, MIT
+licence; https://github.com/KAPSARC/KTAB, read in the fork lsyaseen/KTAB:
+``examples/smp/libsrc/smp.cpp``, ``smpbcn.cpp``, ``smpread.cpp`` and
+``KTAB/kmodel/libsrc/kmodel.cpp``, ``kstate.cpp``, ``KTAB/kutils/libsrc/prng.cpp``). It
+reproduces KTAB's reference runs of 30 May 2017 (``20170530_ref-*.txt``): same number of
+turns and every actor's final position within 0.05 on the 0..100 scale (see the tests).
+
+Notation (KTAB's internal scale): actor i has capability c_i, position x_i and ideal y_i
+in [0, 1]^D (positions / 100), saliences s_ik in [0, 1] with sum_k s_ik <= 1 (saliences /
+100) and total salience S_i = sum_k s_ik.
+
+Utility of a position
+    d_ij = sqrt( sum_k (s_ik (y_ik - x_jk))^2 / sum_k s_ik^2 )   (i's ideal to j's position)
+    u(d, R) = (1 - d)(1 + d R)  (for d > 1, which round-off can cause: (1 - d)(1 + R))
+
+Votes (VotingRule, default Proportional): actor k with weight w votes on a:b with
+    v = w * f(u_ka - u_kb),  f(du) = du (Proportional), 0.5 du + 0.5 du^3 (PropCbc),
+    du^3 (Cubic), clip(du / 1e-8, -1, 1) (Binary), 0.8 du + 0.2 Binary (PropBin),
+    du if du < 0 else 2 du / 3 (ASymProsp).
+Coalitions: C_ab = 1e-8 + sum_k max(0, v_k(a:b)).
+Victory probability (VictoryProbModel, default Linear):
+    P(a > b) = x_ab / (x_ab + x_ba) with x = C (Linear), C^2, C^4, C^8, or KTAB's Binary
+    rule (a 10 % advantage decides); P(a > a) = 1/2.
+Probabilistic Condorcet election (PCEModel, default Conditional):
+    p_a proportional to prod_b P(a > b)  (Conditional); or the limit of KTAB's Markov
+    process with challenge probabilities proportional to coalition * victory probability
+    (MarkovIncentive) or uniform (MarkovUniform).
+
+A state's risk attitudes and utilities (SMPState::setAllAUtil)
+    1. risk-neutral utilities u0_ij = 1 - d_ij; the PCE over all actors' positions with
+       weights c_k gives p_i;
+    2. R_i from p (BigRRange, default Mid): R_i = (3 p_i - (p_max + 2 p_min)) /
+       (2 (p_max - p_min)), so R is in [-1/2, 1] (Min: [0, 1]; Max: [-1, 1]);
+    3. h's estimate of i's risk attitude (BigRAdjust, default OneThird):
+       r_hi = (2 R_h + R_i) / 3 (Full: R_i; TwoThirds: (R_h + 2 R_i)/3; Half; No: R_h);
+    4. h's estimate of the utility to i of j's position: U^h_ij = u(d_ij, r_hi).
+
+Challenge i -> j as seen by h (SMPState::probEduChlg), with U = U^h:
+    the principals vote with weights S_i c_i and S_j c_j: a_i = v(U_ii - U_ij),
+    a_j = v(U_ji - U_jj); C_ij = 1e-10 + a_i+ + a_j+, C_ji = 1e-10 + a_i- + a_j-;
+    each third party n (weight S_n c_n) first estimates, in the little contest with the
+    principals only, p_n = (C_ij + v_n+) / (C_ij + C_ji + |v_n|) with v_n = v(U_ni - U_nj),
+    then votes (ThirdPartyCommit, default SemiCommit) v(E_n(in:j) - E_n(i:jn)) with
+    E_n(in:j) = p_n (2 U_ni + U_nn) + (1 - p_n) 3 U_nj and
+    E_n(i:jn) = p_n 3 U_ni + (1 - p_n)(2 U_nj + U_nn)
+    (FullCommit: all three utilities of the winner; NoCommit: U_nn kept on both sides);
+    P_ij = C_ij / (C_ij + C_ji) over the principals and all third parties;
+    for actor k: EU_SQ = U_ki + U_kj, EU_vict = 2 U_ki,
+    EU_contest = P_ij 2 U_ki + (1 - P_ij) 2 U_kj,
+    EU_chlg = (1 - S_j) EU_vict + S_j EU_contest, gain = EU_chlg - EU_SQ.
+
+A turn (SMPState::doBCN)
+    1. every actor i, by its own estimates (h = k = i), targets the j with the largest gain
+       if it exceeds 1e-5 (the first such j on ties), with its estimate P = P_ij;
+    2. the bargain (InterVecBrgn, default S2P2) gives, per dimension k,
+       b = ((w_i + e) x_ik + w_j x_jk) / (w_i + e + w_j) to i and
+       (w_i x_ik + (e + w_j) x_jk) / (w_i + e + w_j) to j, with w_i = (s_ik P)^2,
+       w_j = (s_jk (1 - P))^2, e = 1e-6, rounded to 4 decimals (S1P1: w = s P;
+       S2PMax: KTAB's asymmetric shift); BargnModel InitOnlyInterp (the default): the
+       initiator's interpolation goes to the queues of both i and j;
+    3. every actor k's queue holds its status quo (first) and the bargains it is party to;
+       each actor a scores a bargain by the mean utility of all positions after it,
+       (u_a(b_i) + u_a(b_j) + sum_{n != i, j} U^a_an) / N, where u_a(b) = u(d, R_a) with d
+       measured from a's current position (KTAB's SMPActor::posUtil), and the status quo by
+       sum_n U^a_an / N; a PCE over the queue with weights c_a (same voting rule, victory
+       and PCE models) gives the bargains' probabilities; StateTransitions Deterministic
+       (the default) takes the most probable (the first on ties), Stochastic draws one with
+       KTAB's PRNG (mt19937_64 seeded with the scenario seed, then KTAB's qTrans);
+    4. k adopts its side of the chosen bargain (the status quo keeps its position);
+    5. ideals: y_i <- sum_j A_ij x_j + (1 - sum_j A_ij) y_i (accommodation matrix A, the
+       identity by default, so that ideals track positions).
+
+Stopping rule (smpStopFn, minIter 2, maxIter 100): with
+dist(t) = sum_i ||x_i(t) - x_i(t-1)|| (Euclidean, 0..1 scale), stop after turn t when
+t >= 100, or when t >= 2 and dist(t) / (dist(1) + 1e-4) < 0.02.
+
+Forecast (:class:`SpatialModel`): KTAB reports, at every state, the probability that each
+actor's position wins (SMPState::pDist(-1): a PCE over the distinct positions, each actor
+judging them by its own utilities U^i_ij, weights c_i, Proportional voting; positions
+closer than 1e-3 count as one). The predicted position on an issue is the final position
+of the actor whose position is most probable at the final state (the first on ties, among
+the actors present on that issue); ``details["expected"]`` holds the probability-weighted
+mean of the distinct final positions.
+
+Inputs (:class:`SpatialModel`): all issues are dimensions of one space. Positions are
+divided by 100. Saliences are divided by 100 like KTAB when they look like KTAB's scale
+(all in 0..100, every actor's sum at most 100, some above 1); otherwise (another scale,
+such as weights summing to 1) each actor's saliences are rescaled to sum to 1
+(``salience_scale`` overrides the choice). An actor absent on an issue (NaN position) gets
+salience 0 there and, as its position, the capability-weighted mean of the present actors'
+positions (50 if nobody is present); with salience 0 it neither cares about that dimension
+nor does its position there count for itself.
+
+Departures from the C++: the Conditional PCE multiplies probabilities in log space (no
+underflow with many actors); an actor whose saliences are all 0 has distance 0 to every
+position (KTAB asserts); when all PCE probabilities are equal, every R is 0 (KTAB divides
+by zero); the Markov PCEs stop after 10 000 iterations at most. KTAB runs the challenge
+phase in threads, so in its logs the order of the bargains in a queue follows the threads'
+completion; only stochastic transitions depend on that order, which ``queue_order``
+replays (the sequential order, by initiator, is the default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+VICTORY_PROB_MODELS = ("Linear", "Square", "Quartic", "Octic", "Binary")
+PCE_MODELS = ("Conditional", "MarkovIncentive", "MarkovUniform")
+STATE_TRANSITIONS = ("Deterministic", "Stochastic")
+VOTING_RULES = ("Binary", "PropBin", "Proportional", "PropCbc", "Cubic", "ASymProsp")
+BIG_R_ADJUSTS = ("Full", "TwoThirds", "Half", "OneThird", "No")
+BIG_R_RANGES = ("Min", "Mid", "Max")
+THIRD_PARTY_COMMITS = ("NoCommit", "SemiCommit", "FullCommit")
+INTER_VEC_BARGAINS = ("S1P1", "S2P2", "S2PMax")
+BARGAIN_MODELS = ("InitOnlyInterp",)
+
+_MIN_COALITION = 1e-8  # Model::coalitions
+_MIN_CHALLENGE_COALITION = 1e-10  # SMPState::probEduChlg
+_MIN_SIG_GAIN = 1e-5  # SMPState::bestChallenge
+_MIN_BARGAIN_WEIGHT = 1e-6  # SMPActor::interpBrgnSnPm
+_POSITION_TOL = 1e-3  # SMPModel::posTol (0..1 scale)
+_MARKOV_MAX_ITER = 10_000
+
+
+@dataclass(frozen=True)
+class SmpParams:
+    """KTAB's SMP model parameters (the names of its XML ``ModelParameters``).
+
+    The defaults are KTAB's: Linear, Conditional, Deterministic, Proportional, OneThird,
+    Mid, SemiCommit, S2P2, InitOnlyInterp. ``"Prop"`` is accepted for ``"Proportional"``.
+    """
+
+    victory_prob: str = "Linear"
+    pce: str = "Conditional"
+    state_transitions: str = "Deterministic"
+    voting_rule: str = "Proportional"
+    big_r_adjust: str = "OneThird"
+    big_r_range: str = "Mid"
+    third_party_commit: str = "SemiCommit"
+    inter_vec_bargain: str = "S2P2"
+    bargain_model: str = "InitOnlyInterp"
+
+    def __post_init__(self) -> None:
+        if self.voting_rule == "Prop":
+            object.__setattr__(self, "voting_rule", "Proportional")
+        checks = (
+            ("victory_prob", VICTORY_PROB_MODELS),
+            ("pce", PCE_MODELS),
+            ("state_transitions", STATE_TRANSITIONS),
+            ("voting_rule", VOTING_RULES),
+            ("big_r_adjust", BIG_R_ADJUSTS),
+            ("big_r_range", BIG_R_RANGES),
+            ("third_party_commit", THIRD_PARTY_COMMITS),
+            ("inter_vec_bargain", INTER_VEC_BARGAINS),
+            ("bargain_model", BARGAIN_MODELS),
+        )
+        for name, allowed in checks:
+            value = getattr(self, name)
+            if value not in allowed:
+                raise ValueError(f"SmpParams.{name} must be one of {allowed}, not {value!r}")
+
+    @classmethod
+    def from_ktab(cls, parameters: Mapping[str, str]) -> SmpParams:
+        """Parameters from KTAB's XML element names (``VictoryProbModel``, ``PCEModel``...)."""
+        names = {
+            "VictoryProbModel": "victory_prob",
+            "PCEModel": "pce",
+            "StateTransitions": "state_transitions",
+            "VotingRule": "voting_rule",
+            "BigRAdjust": "big_r_adjust",
+            "BigRRange": "big_r_range",
+            "ThirdPartyCommit": "third_party_commit",
+            "InterVecBrgn": "inter_vec_bargain",
+            "BargnModel": "bargain_model",
+        }
+        kw = {names[k]: v for k, v in parameters.items() if k in names}
+        return cls(**kw)
+
+
+class KtabPrng:
+    """KTAB's PRNG (KBase::PRNG): std::mt19937_64, each 64-bit output passed through qTrans.
+
+    ``uniform()`` is KTAB's ``uniform(0, 1)``: qTrans(n) / (2**64 - 1), with
+    qTrans(n) = (n + 0xE08C1D668B756F83) (2 n + 3) mod 2**64.
+    """
+
+    _MASK = (1 << 64) - 1
+    _Q64C = 0xE08C1D668B756F83
+
+    def __init__(self, seed: int) -> None:
+        mask = self._MASK
+        mt = [0] * 312
+        mt[0] = int(seed) & mask
+        for i in range(1, 312):
+            mt[i] = (6364136223846793005 * (mt[i - 1] ^ (mt[i - 1] >> 62)) + i) & mask
+        self._mt = mt
+        self._index = 312
+
+    def _twist(self) -> None:
+        mt = self._mt
+        for i in range(312):
+            x = (mt[i] & 0xFFFFFFFF80000000) | (mt[(i + 1) % 312] & 0x7FFFFFFF)
+            xa = x >> 1
+            if x & 1:
+                xa ^= 0xB5026F5AA96619E9
+            mt[i] = mt[(i + 156) % 312] ^ xa
+        self._index = 0
+
+    def next_u64(self) -> int:
+        """The next raw mt19937_64 output."""
+        if self._index >= 312:
+            self._twist()
+        y = self._mt[self._index]
+        self._index += 1
+        y ^= (y >> 29) & 0x5555555555555555
+        y ^= (y << 17) & 0x71D67FFFEDA60000
+        y ^= (y << 37) & 0xFFF7EEE000000000
+        y ^= y >> 43
+        return y & self._MASK
+
+    def uniform(self) -> float:
+        """KTAB's ``PRNG::uniform(0.0, 1.0)``."""
+        n = self.next_u64()
+        q = ((n + self._Q64C) * (2 * n + 3)) & self._MASK
+        return float(q) / float(self._MASK)
+
+    def prob_sel(self, p: np.ndarray) -> int:
+        """KTAB's ``PRNG::probSel``: the first index whose cumulative probability >= u."""
+        u = self.uniform()
+        total = 0.0
+        for i, pi in enumerate(np.asarray(p, dtype=float)):
+            total = total + float(pi)
+            if u <= total:
+                return i
+        return len(p) - 1
+
+
+# ---------------------------------------------------------------------------------------
+# KBase::Model building blocks
+
+
+def _vote(rule: str, weight: np.ndarray | float, du: np.ndarray) -> np.ndarray:
+    """Model::vote: the vote of weight ``weight`` on a:b given du = u_a - u_b."""
+    if rule == "Proportional":
+        response = du
+    elif rule == "PropCbc":
+        response = 0.5 * du + 0.5 * (du * du * du)
+    elif rule == "Cubic":
+        response = du * du * du
+    elif rule == "Binary":
+        response = np.clip(du / 1e-8, -1.0, 1.0)
+    elif rule == "PropBin":
+        response = 0.8 * du + 0.2 * np.clip(du / 1e-8, -1.0, 1.0)
+    elif rule == "ASymProsp":
+        return np.where(du < 0.0, weight * du, np.where(du > 0.0, (2.0 * weight * du) / 3.0, 0.0))
+    else:  # pragma: no cover - SmpParams validates
+        raise ValueError(f"unknown voting rule {rule!r}")
+    return weight * response
+
+
+def _coalitions(u: np.ndarray, weight: np.ndarray, rule: str) -> np.ndarray:
+    """Model::coalitions over options: C[a, b] = 1e-8 + sum_k max(0, v_k(a:b)).
+
+    ``u`` is (actors, options); as in KTAB only the votes on a:b with a > b are computed,
+    their positive parts going to C[a, b] and negative parts to C[b, a].
+    """
+    du = u[:, :, None] - u[:, None, :]
+    v = _vote(rule, weight[:, None, None], du)
+    pos = np.maximum(v, 0.0).sum(axis=0)
+    neg = np.maximum(-v, 0.0).sum(axis=0)
+    m = u.shape[1]
+    lower = np.tri(m, m, -1, dtype=bool)
+    c = _MIN_COALITION + np.where(lower, pos, neg.T)
+    np.fill_diagonal(c, _MIN_COALITION)
+    return c
+
+
+def _victory_prob(c: np.ndarray, model: str) -> np.ndarray:
+    """Model::vProb: P[a, b] = probability that option a beats option b (P[a, a] = 1/2)."""
+    if model == "Binary":
+        ct = c.T
+        thresh = 1.10
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = c / (c + ct)
+            mid = (r * (thresh + 1.0) - 1.0) / (thresh - 1.0)
+        x1 = np.where(c >= thresh * ct, 1.0, np.where(ct >= thresh * c, 1e-6, mid))
+        x2 = np.where(c >= thresh * ct, 1e-6, np.where(ct >= thresh * c, 1.0, 1.0 - mid))
+        p = x1 / (x1 + x2)
+    else:
+        power = {"Linear": 1, "Square": 2, "Quartic": 4, "Octic": 8}[model]
+        x = c if power == 1 else c**power
+        p = x / (x + x.T)
+    np.fill_diagonal(p, 0.5)
+    return p
+
+
+def _cond_pce(vp: np.ndarray) -> np.ndarray:
+    """Model::condPCE: p_a proportional to prod_b P[a, b] (computed in log space)."""
+    with np.errstate(divide="ignore"):
+        logp = np.log(vp).sum(axis=1)
+    top = np.max(logp)
+    if not np.isfinite(top):
+        return np.full(vp.shape[0], 1.0 / vp.shape[0])
+    p = np.exp(logp - top)
+    return p / p.sum()
+
+
+def _markov_incentive_pce(c: np.ndarray, vp: np.ndarray) -> np.ndarray:
+    """Model::markovIncentivePCE: the Markov limit with challenges weighted by C * P."""
+    m = c.shape[0]
+    incentive = c * vp
+    incentive[np.diag_indices(m)] += 1e-10
+    challenge = incentive / incentive.sum(axis=0, keepdims=True)  # [i, j]: i challenges j
+    p = np.full(m, 1.0 / m)
+    change = 1.0
+    for _ in range(_MARKOV_MAX_ITER):
+        if change <= 1e-8:
+            break
+        ct = p[:, None] * challenge.T
+        q = (vp * (ct + ct.T)).sum(axis=1)
+        change = float(np.max(np.abs(q - p)))
+        p = (p + q) / 2.0
+    return p
+
+
+def _markov_uniform_pce(vp: np.ndarray) -> np.ndarray:
+    """Model::markovUniformPCE: the Markov limit with uniform challenges."""
+    m = vp.shape[0]
+    p = np.full(m, 1.0 / m)
+    change = 1.0
+    for _ in range(_MARKOV_MAX_ITER):
+        if change <= 1e-6:
+            break
+        q = (vp * (p[:, None] + p[None, :])).sum(axis=1) / m
+        change = float(np.max(np.abs(q - p)))
+        p = (p + q) / 2.0
+    return p
+
+
+def _pce_from_coalitions(c: np.ndarray, params: SmpParams) -> np.ndarray:
+    """Model::probCE2: the probability of each option under the chosen PCE model."""
+    vp = _victory_prob(c, params.victory_prob)
+    if params.pce == "Conditional":
+        return _cond_pce(vp)
+    if params.pce == "MarkovIncentive":
+        return _markov_incentive_pce(c, vp)
+    return _markov_uniform_pce(vp)
+
+
+def scalar_pce(
+    u: np.ndarray, weight: np.ndarray, params: SmpParams, rule: str | None = None
+) -> np.ndarray:
+    """Model::scalarPCE: the probability of each option (column of ``u``) winning.
+
+    ``u`` is (actors, options) of utilities, ``weight`` (actors,) the voting weights;
+    ``rule`` overrides ``params.voting_rule``.
+    """
+    c = _coalitions(
+        np.asarray(u, dtype=float), np.asarray(weight, dtype=float), rule or params.voting_rule
+    )
+    return _pce_from_coalitions(c, params)
+
+
+def _utility(d: np.ndarray, r: np.ndarray | float) -> np.ndarray:
+    """SMPModel::bsUtil: (1 - d)(1 + d R), or (1 - d)(1 + R) past d = 1."""
+    return np.where(d <= 1.0, (1.0 - d) * (1.0 + d * r), (1.0 - d) * (1.0 + r))
+
+
+def _distances(ideal: np.ndarray, position: np.ndarray, salience: np.ndarray) -> np.ndarray:
+    """SMPModel::bvDiff for all pairs: d[i, j] from i's ideal to j's position."""
+    ds = salience[:, None, :] * (ideal[:, None, :] - position[None, :, :])
+    num = (ds * ds).sum(axis=2)
+    den = (salience * salience).sum(axis=1)
+    safe = np.where(den > 0.0, den, 1.0)
+    return np.where(den[:, None] > 0.0, np.sqrt(num / safe[:, None]), 0.0)
+
+
+def _big_r(p: np.ndarray, rng: str) -> np.ndarray:
+    """Model::bigRfromProb: risk attitudes from the PCE probabilities of the positions."""
+    p_min, p_max = float(np.min(p)), float(np.max(p))
+    span = p_max - p_min
+    if span <= 0.0:
+        return np.zeros_like(p)
+    if rng == "Min":
+        return (p - p_min) / span
+    if rng == "Mid":
+        return (3 * p - (p_max + 2 * p_min)) / (2 * span)
+    return (2 * p - (p_max + p_min)) / span
+
+
+def _estimated_r(r: np.ndarray, adjust: str) -> np.ndarray:
+    """Model::estNRA for all pairs: rhi[h, i] = h's estimate of i's risk attitude."""
+    rh = r[:, None]
+    ri = r[None, :]
+    if adjust == "Full":
+        return np.broadcast_to(ri, (r.size, r.size)).copy()
+    if adjust == "TwoThirds":
+        return (rh + (2.0 * ri)) / 3.0
+    if adjust == "Half":
+        return (rh + ri) / 2
+    if adjust == "OneThird":
+        return ((2.0 * rh) + ri) / 3.0
+    return np.broadcast_to(rh, (r.size, r.size)).copy()
+
+
+@dataclass
+class _Assessment:
+    """What KTAB's setAllAUtil computes for one state."""
+
+    distance: np.ndarray  # (n, n): ideal i to position j
+    risk: np.ndarray  # (n,): R_i
+    util: np.ndarray  # (n, n, n): util[h, i, j] = U^h_ij
+    neutral_prob: np.ndarray  # (n,): PCE of the positions with risk-neutral utilities
+
+
+def _assess(
+    position: np.ndarray,
+    ideal: np.ndarray,
+    salience: np.ndarray,
+    capability: np.ndarray,
+    params: SmpParams,
+) -> _Assessment:
+    d = _distances(ideal, position, salience)
+    neutral = 1.0 - d
+    c = _coalitions(neutral, capability, params.voting_rule)
+    p = _pce_from_coalitions(c, params)
+    r = _big_r(p, params.big_r_range)
+    rhi = _estimated_r(r, params.big_r_adjust)
+    util = _utility(d[None, :, :], rhi[:, :, None])
+    return _Assessment(distance=d, risk=r, util=util, neutral_prob=p)
+
+
+def _challenges(
+    util: np.ndarray,
+    weight: np.ndarray,
+    total_salience: np.ndarray,
+    params: SmpParams,
+) -> tuple[np.ndarray, np.ndarray]:
+    """SMPState::probEduChlg(i, i, i, j) for all i != j: (P_ij, gain to i), both (n, n)."""
+    n = weight.size
+    idx = np.arange(n)
+    rule = params.voting_rule
+    g = util  # g[h, a, b]; here h = i
+    uii = g[idx, idx, idx][:, None]  # (i, 1)
+    uij = g[idx, idx, :]  # (i, j): U^i_ij
+    uji = g[idx, :, idx]  # (i, j): U^i_ji
+    ujj = np.diagonal(g, axis1=1, axis2=2)  # (i, j): U^i_jj
+    a_i = _vote(rule, weight[:, None], uii - uij)
+    a_j = _vote(rule, weight[None, :], uji - ujj)
+    c_ij = _MIN_CHALLENGE_COALITION + np.maximum(a_i, 0.0) + np.maximum(a_j, 0.0)
+    c_ji = _MIN_CHALLENGE_COALITION + np.maximum(-a_i, 0.0) + np.maximum(-a_j, 0.0)
+
+    # third parties n: arrays (i, j, n)
+    uni = g[idx, :, idx][:, None, :]  # (i, 1, n): U^i_ni
+    unj = np.transpose(g, (0, 2, 1))  # (i, j, n): U^i_nj
+    unn = np.diagonal(g, axis1=1, axis2=2)[:, None, :]  # (i, 1, n): U^i_nn
+    wn = weight[None, None, :]
+    vn = _vote(rule, wn, uni - unj)
+    cni = c_ij[:, :, None] + np.maximum(vn, 0.0)
+    cnj = c_ji[:, :, None] + np.maximum(-vn, 0.0)
+    pin = cni / (cni + cnj)
+    pjn = 1.0 - pin
+    commit = params.third_party_commit
+    if commit == "SemiCommit":
+        u_ik_def_j = uni + uni + unn
+        u_j_def_ik = unj + unj + unj
+        u_i_def_jk = uni + uni + uni
+        u_jk_def_i = unj + unj + unn
+    elif commit == "FullCommit":
+        u_ik_def_j = uni + uni + uni
+        u_j_def_ik = unj + unj + unj
+        u_i_def_jk = uni + uni + uni
+        u_jk_def_i = unj + unj + unj
+    else:
+        u_ik_def_j = uni + uni + unn
+        u_j_def_ik = unj + unj + unn
+        u_i_def_jk = uni + uni + unn
+        u_jk_def_i = unj + unj + unn
+    u_ik_j = (pin * u_ik_def_j) + (pjn * u_j_def_ik)
+    u_i_jk = (pin * u_i_def_jk) + (pjn * u_jk_def_i)
+    vt = _vote(rule, wn, u_ik_j - u_i_jk)
+    third = (idx[None, None, :] != idx[:, None, None]) & (idx[None, None, :] != idx[None, :, None])
+    vt = np.where(third, vt, 0.0)
+    c_ij = c_ij + np.maximum(vt, 0.0).sum(axis=2)
+    c_ji = c_ji + np.maximum(-vt, 0.0).sum(axis=2)
+    p_ij = c_ij / (c_ij + c_ji)
+    p_ji = c_ji / (c_ij + c_ji)
+
+    s_j = total_salience[None, :]
+    eu_sq = uii + uij
+    eu_vict = uii + uii
+    eu_loss = uij + uij
+    eu_contest = p_ij * eu_vict + p_ji * eu_loss
+    eu_chlg = (1 - s_j) * eu_vict + s_j * eu_contest
+    gain = eu_chlg - eu_sq
+    np.fill_diagonal(gain, np.nan)
+    return p_ij, gain
+
+
+def _interpolate(
+    xi: np.ndarray,
+    si: np.ndarray,
+    xj: np.ndarray,
+    sj: np.ndarray,
+    p: float,
+    rule: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """SMPActor::interpolateBrgn: the bargain's positions for initiator i and receiver j."""
+    p_i, p_j = p, 1 - p
+    if rule == "S2PMax":
+        di = (p_j - p_i) if p_j > p_i else 0.0
+        dj = (p_i - p_j) if p_i > p_j else 0.0
+        si2 = si * si
+        sj2 = sj * sj
+        dik = (di * sj2) / ((di * sj2) + _MIN_BARGAIN_WEIGHT + ((1 - di) * si2))
+        djk = (dj * si2) / ((dj * si2) + _MIN_BARGAIN_WEIGHT + ((1 - dj) * sj2))
+        return xi + dik * (xj - xi), xj + djk * (xi - xj)
+    if rule == "S2P2":
+        wi = (si * si) * (p_i * p_i)
+        wj = (sj * sj) * (p_j * p_j)
+    else:
+        wi = si * p_i
+        wj = sj * p_j
+    e = _MIN_BARGAIN_WEIGHT
+    total = wi + e + wj
+    bi = ((wi + e) * xi + wj * xj) / total
+    bj = (wi * xi + (e + wj) * xj) / total
+    return np.trunc(0.5 + bi * 10000.0) / 10000.0, np.trunc(0.5 + bj * 10000.0) / 10000.0
+
+
+def _unique_positions(position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """KTAB's unique positions (distance < 1e-3): the unique indices, and for every actor
+    the index (into them) of the last unique position equivalent to its own (posProb)."""
+    n = position.shape[0]
+    diff = position[:, None, :] - position[None, :, :]
+    equiv = np.sqrt((diff * diff).sum(axis=2)) < _POSITION_TOL
+    unique: list[int] = []
+    for i in range(n):
+        if not any(equiv[i, u] for u in unique):
+            unique.append(i)
+    uidx = np.array(unique, dtype=int)
+    match = equiv[:, uidx]
+    last = match.shape[1] - 1 - np.argmax(match[:, ::-1], axis=1)
+    return uidx, last
+
+
+def position_probabilities(
+    position: np.ndarray, util: np.ndarray, capability: np.ndarray, params: SmpParams
+) -> np.ndarray:
+    """SMPState::pDist(-1) and posProb: the probability that each actor's position wins.
+
+    Actors at the same position (within 1e-3) share it, so the values may sum to more
+    than 1. Each actor judges by its own utilities U^i_ij; the vote is Proportional.
+    """
+    n = position.shape[0]
+    idx = np.arange(n)
+    own = util[idx, idx, :]  # (i, j): U^i_ij
+    uidx, which = _unique_positions(position)
+    p = scalar_pce(own[:, uidx], capability, params, rule="Proportional")
+    return p[which]
+
+
+# ---------------------------------------------------------------------------------------
+# the run
+
+
+@dataclass
+class SmpTurn:
+    """Diagnostics of one turn (arrays over actors)."""
+
+    turn: int
+    target: np.ndarray  # the actor each actor challenges (-1: none)
+    win_prob: np.ndarray  # its estimate of the probability the challenge succeeds
+    gain: np.ndarray  # its expected gain (NaN: none)
+    queue: list[list[int]]  # per actor, the initiators of the bargains in its queue (-1: SQ)
+    chosen: np.ndarray  # per actor, the index of the chosen bargain in its queue (0: SQ)
+    bargain_prob: list[np.ndarray]  # per actor, the PCE probabilities of its queue
+    fractional_change: float  # dist(t) / (dist(1) + 1e-4), KTAB's stopping statistic
+
+
+@dataclass
+class SmpResult:
+    """A run of the SMP: positions on KTAB's 0..1 scale."""
+
+    positions: np.ndarray  # (turns + 1, actors, dims)
+    ideals: np.ndarray  # (turns + 1, actors, dims)
+    turns: int
+    risk: np.ndarray  # (turns + 1, actors): R_i at each state
+    probabilities: np.ndarray  # (turns + 1, actors): probability each actor's position wins
+    history: list[SmpTurn] = field(default_factory=list)
+
+    @property
+    def final(self) -> np.ndarray:
+        """The final positions (actors, dims)."""
+        return self.positions[-1]
+
+
+def _check_inputs(
+    position: np.ndarray, salience: np.ndarray, capability: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x = np.array(position, dtype=float)
+    s = np.array(salience, dtype=float)
+    c = np.array(capability, dtype=float)
+    if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 1:
+        raise ValueError("position must be (actors >= 2, dims >= 1)")
+    if s.shape != x.shape or c.shape != (x.shape[0],):
+        raise ValueError("salience must match position; capability must be (actors,)")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(s)) and np.all(np.isfinite(c))):
+        raise ValueError("positions, saliences and capabilities must be finite")
+    if np.any(x < 0.0) or np.any(x > 1.0):
+        raise ValueError("positions must be on 0..1 (divide KTAB's 0..100 by 100)")
+    if np.any(s < 0.0) or np.any(s.sum(axis=1) > 1.0 + 1e-9):
+        raise ValueError("saliences must be >= 0 with every actor's sum <= 1")
+    if np.any(c < 0.0):
+        raise ValueError("capabilities must be >= 0")
+    return x, s, c
+
+
+def run_smp(
+    position: np.ndarray,
+    salience: np.ndarray,
+    capability: np.ndarray,
+    *,
+    params: SmpParams | None = None,
+    accommodation: np.ndarray | None = None,
+    seed: int = 0,
+    max_turns: int = 100,
+    min_turns: int = 2,
+    min_delta_ratio: float = 0.02,
+    min_sig_delta: float = 1e-4,
+    queue_order: Sequence[Sequence[int]] | None = None,
+) -> SmpResult:
+    """Run KTAB's SMP from the initial state until its stopping rule holds.
+
+    ``position`` (actors, dims) and ``salience`` (actors, dims) are on KTAB's internal
+    0..1 scale (every actor's saliences summing to at most 1), ``capability`` (actors,).
+    ``accommodation`` is KTAB's ideal-accommodation matrix (identity by default), ``seed``
+    seeds KTAB's PRNG for stochastic transitions. ``queue_order[t]`` (optional) is the
+    order in which the initiators' bargains join the queues in turn t (0-based), to replay
+    a multi-threaded KTAB run; by default ascending actor index.
+    """
+    params = params or SmpParams()
+    x, s, cap = _check_inputs(position, salience, capability)
+    n = x.shape[0]
+    if accommodation is None:
+        acc = np.eye(n)
+    else:
+        acc = np.array(accommodation, dtype=float)
+        if acc.shape != (n, n) or np.any(acc < 0) or np.any(acc.sum(axis=1) > 1.0 + 1e-10):
+            raise ValueError("accommodation must be (actors, actors), >= 0, rows summing <= 1")
+    identity = bool(np.array_equal(acc, np.eye(n)))
+    total_sal = s.sum(axis=1)
+    weight = total_sal * cap
+    prng = KtabPrng(seed) if params.state_transitions == "Stochastic" else None
+    idx = np.arange(n)
+
+    positions = [x.copy()]
+    ideals = [x.copy()]
+    state = _assess(x, x, s, cap, params)
+    risks = [state.risk]
+    probs = [position_probabilities(x, state.util, cap, params)]
+    history: list[SmpTurn] = []
+    first_dist = 0.0
+    turn = 0
+    while True:
+        cur_x, cur_y = positions[-1], ideals[-1]
+        p_ij, gain = _challenges(state.util, weight, total_sal, params)
+        masked = np.where(np.isnan(gain) | (gain <= _MIN_SIG_GAIN), -np.inf, gain)
+        target = np.argmax(masked, axis=1)
+        has = np.isfinite(masked[idx, target])
+        target = np.where(has, target, -1)
+
+        order = list(range(n))
+        if queue_order is not None and turn < len(queue_order):
+            order = [int(i) for i in queue_order[turn]]
+            if sorted(order) != list(range(n)):
+                raise ValueError(f"queue_order[{turn}] must be a permutation of the actors")
+        # bargains: (initiator, receiver, position for initiator, position for receiver)
+        bargains: dict[int, tuple[int, np.ndarray, np.ndarray]] = {}
+        for i in np.flatnonzero(has):
+            j = int(target[i])
+            bi, bj = _interpolate(
+                cur_x[i], s[i], cur_x[j], s[j], float(p_ij[i, j]), params.inter_vec_bargain
+            )
+            bargains[int(i)] = (j, bi, bj)
+        queues: list[list[int]] = [[-1] for _ in range(n)]
+        for i in order:
+            if i in bargains:
+                j = bargains[i][0]
+                queues[i].append(i)
+                queues[j].append(i)
+
+        # utility to each actor a of the state after each bargain b (by initiator)
+        own = state.util[idx, idx, :]  # (a, n): U^a_an
+        sq_util = own.sum(axis=1) / n
+        inits = sorted(bargains)
+        column = {i: col for col, i in enumerate(inits)}
+        b_util = np.empty((n, 0))
+        if inits:
+            rcvs = [bargains[i][0] for i in inits]
+            b_init = np.array([bargains[i][1] for i in inits])
+            b_rcvr = np.array([bargains[i][2] for i in inits])
+            r = state.risk[:, None]
+            u_init = _utility(_distances(cur_x, b_init, s), r)
+            u_rcvr = _utility(_distances(cur_x, b_rcvr, s), r)
+            rest = own.sum(axis=1)[:, None] - own[:, inits] - own[:, rcvs]
+            b_util = (u_init + u_rcvr + rest) / n
+
+        new_x = cur_x.copy()
+        chosen = np.zeros(n, dtype=int)
+        queue_probs: list[np.ndarray] = []
+        for k in range(n):
+            q = queues[k]
+            u_im = np.column_stack([sq_util] + [b_util[:, column[i]] for i in q[1:]])
+            pq = scalar_pce(u_im, cap, params)
+            if prng is None:
+                m = int(np.argmax(np.abs(pq)))
+            else:
+                m = prng.prob_sel(pq)
+            chosen[k] = m
+            queue_probs.append(pq)
+            if m > 0:
+                i = q[m]
+                j, bi, bj = bargains[i]
+                new_x[k] = bi if k == i else bj
+        if identity:
+            new_y = new_x.copy()
+        else:
+            lag = 1.0 - np.minimum(acc.sum(axis=1), 1.0)
+            new_y = acc @ new_x + lag[:, None] * cur_y
+
+        turn += 1
+        positions.append(new_x)
+        ideals.append(new_y)
+        state = _assess(new_x, new_y, s, cap, params)
+        risks.append(state.risk)
+        probs.append(position_probabilities(new_x, state.util, cap, params))
+        dist = float(np.sqrt(((new_x - cur_x) ** 2).sum(axis=1)).sum())
+        if turn == 1:
+            first_dist = dist
+        ratio = dist / (first_dist + min_sig_delta)
+        history.append(
+            SmpTurn(
+                turn=turn,
+                target=target,
+                win_prob=np.where(has, p_ij[idx, np.maximum(target, 0)], np.nan),
+                gain=np.where(has, masked[idx, np.maximum(target, 0)], np.nan),
+                queue=queues,
+                chosen=chosen,
+                bargain_prob=queue_probs,
+                fractional_change=ratio,
+            )
+        )
+        if turn >= max_turns or (turn >= min_turns and ratio < min_delta_ratio):
+            break
+
+    return SmpResult(
+        positions=np.array(positions),
+        ideals=np.array(ideals),
+        turns=turn,
+        risk=np.array(risks),
+        probabilities=np.array(probs),
+        history=history,
+    )

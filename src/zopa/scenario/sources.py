@@ -1,0 +1,159 @@
+"""Where every number in a scenario file comes from, and whether its quotes are verbatim.
+
+:func:`evidence` lists every number as written in the file with the evidence that covers
+it: its own ``source:``/``assumption:`` or that of the nearest enclosing mapping. Numbers
+with neither are listed too. :func:`verify` checks each quote against the text of the
+source file it cites: the quote must stand verbatim, whitespace and typographic quote
+marks aside.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from zopa.scenario.yamlfile import Lines, dotted
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "“": '"', "”": '"',
+                         "„": '"', "‟": '"', "″": '"', "«": '"', "»": '"'})  # fmt: skip
+_NOT_EVIDENCE = {("zopa",)}  # the format version is not a claim
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One number of the file and what supports it."""
+
+    field: str
+    line: int | None
+    value: float
+    ref: str | None = None
+    quote: str | None = None
+    assumption: str | None = None
+    inherited_from: str | None = None  # the enclosing mapping whose evidence covers it
+
+    @property
+    def kind(self) -> str:
+        return "source" if self.quote else ("assumption" if self.assumption else "none")
+
+
+def evidence(data: Any, lines: Lines) -> list[Evidence]:
+    """Every number in ``data`` with its evidence (file order)."""
+    out = list(_walk(data, (), lines, None))
+    return sorted(out, key=lambda e: (e.line or 0, e.field))
+
+
+def _own(m: dict[str, Any]) -> tuple[str | None, str | None, str | None] | None:
+    src = m.get("source")
+    ass = m.get("assumption")
+    if isinstance(src, dict) or isinstance(ass, str):
+        s = src if isinstance(src, dict) else {}
+        return (s.get("ref"), s.get("quote"), ass if isinstance(ass, str) else None)
+    return None
+
+
+def _walk(
+    data: Any, path: tuple[str | int, ...], lines: Lines, cover: tuple[Any, ...] | None
+) -> Iterator[Evidence]:
+    if isinstance(data, dict):
+        own = _own(data)
+        here = (*own, dotted(path)) if own else cover
+        if "value" in data and _is_number(data["value"]):
+            yield _make(data["value"], (*path,), lines, here, own is not None)
+        for k, v in data.items():
+            if k in ("source", "assumption", "value"):
+                continue
+            yield from _walk(v, (*path, k), lines, here)
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _walk(v, (*path, i), lines, cover)
+    elif _is_number(data) and path not in _NOT_EVIDENCE:
+        yield _make(data, path, lines, cover, False)
+
+
+def _make(
+    value: Any, path: tuple[str | int, ...], lines: Lines, cover: tuple[Any, ...] | None, own: bool
+) -> Evidence:
+    field = dotted(path)
+    if cover is None:
+        return Evidence(field, lines.line(path), float(value))
+    ref, quote, assumption, where = cover
+    return Evidence(
+        field,
+        lines.line(path),
+        float(value),
+        ref=ref,
+        quote=quote,
+        assumption=assumption,
+        inherited_from=None if own or where == field else where,
+    )
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def normalise(text: str) -> str:
+    """Text with typographic quote marks made plain and every run of whitespace one space."""
+    return re.sub(r"\s+", " ", text.translate(_QUOTES)).strip()
+
+
+@dataclass(frozen=True)
+class QuoteCheck:
+    """The verdict on one quote."""
+
+    field: str
+    line: int | None
+    ref: str
+    quote: str
+    ok: bool
+    reason: str = ""
+
+
+def quotes(data: Any, lines: Lines) -> Iterator[tuple[str, int | None, str, str]]:
+    """Every ``source: {ref, quote}`` in the file: (field, line, ref, quote)."""
+
+    def walk(d: Any, path: tuple[str | int, ...]) -> Iterator[tuple[str, int | None, str, str]]:
+        if isinstance(d, dict):
+            s = d.get("source")
+            if isinstance(s, dict) and isinstance(s.get("quote"), str):
+                p = (*path, "source")
+                yield dotted(p), lines.line(p), str(s.get("ref")), s["quote"]
+            for k, v in d.items():
+                if k != "source":
+                    yield from walk(v, (*path, k))
+        elif isinstance(d, list):
+            for i, v in enumerate(d):
+                yield from walk(v, (*path, i))
+
+    yield from walk(data, ())
+
+
+def verify(data: Any, lines: Lines, folder: str | Path) -> list[QuoteCheck]:
+    """Check every quote against the cited source's text in ``folder``."""
+    folder = Path(folder)
+    files = {
+        s.get("id"): s.get("file")
+        for s in (data.get("sources") or [])
+        if isinstance(s, dict) and isinstance(data, dict)
+    }
+    texts: dict[str, str | None] = {}
+    out = []
+    for field, line, ref, quote in quotes(data, lines):
+        name = files.get(ref)
+        if not name:
+            out.append(QuoteCheck(field, line, ref, quote, False, f"source '{ref}' names no file"))
+            continue
+        if name not in texts:
+            path = folder / name
+            texts[name] = normalise(path.read_text(encoding="utf-8")) if path.is_file() else None
+        text = texts[name]
+        if text is None:
+            out.append(QuoteCheck(field, line, ref, quote, False, f"{name} not found in {folder}"))
+        elif normalise(quote) in text:
+            out.append(QuoteCheck(field, line, ref, quote, True))
+        else:
+            out.append(QuoteCheck(field, line, ref, quote, False, f"not verbatim in {name}"))
+    return out

@@ -1,0 +1,220 @@
+"""The engine against the brute-force oracle (tests/oracle.py) on random scenarios.
+
+Every figure of ``analyze`` (zone, unanimous set, binding counts, Pareto frontier, the
+five solutions, top and closest packages) is compared with plain-Python enumeration of
+SCENARIO.md's semantics; frontier invariants are checked on the engine's own output.
+Utilities are drawn on a 0.05 grid so that ties (and the tie-break rule) are common.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from oracle import brute
+
+from zopa.engine.analyze import analyze, frontier
+from zopa.engine.space import compile_space
+from zopa.scenario.load import load_scenario, validate
+from zopa.scenario.yamlfile import Lines
+
+DATA = Path(__file__).parent / "data"
+
+
+@st.composite
+def scenarios(draw: Any, max_issues: int = 4, max_options: int = 4) -> dict[str, Any]:
+    n_dec = draw(st.integers(1, 4))
+    n_issues = draw(st.integers(1, max_issues))
+    issues = []
+    for k in range(n_issues):
+        n_opt = draw(st.integers(1, max_options))
+        issues.append(
+            {
+                "id": f"i{k}",
+                "name": f"issue {k}",
+                "options": [
+                    {"id": f"o{j}", "at": 100 * j / max(1, n_opt - 1)} for j in range(n_opt)
+                ],
+            }
+        )
+    grid = st.integers(0, 20).map(lambda x: x / 20)
+    roles = draw(st.lists(st.sampled_from(["party", "veto"]), min_size=n_dec, max_size=n_dec))
+    actors = [
+        {"id": f"D{i}", "name": f"d{i}", "role": roles[i], "capability": draw(st.integers(1, 5))}
+        for i in range(n_dec)
+    ]
+    actors.append({"id": "S", "name": "spoiler", "role": "spoiler"})
+    prefs: dict[str, Any] = {}
+    for a in actors[:n_dec]:
+        weights = {i["id"]: draw(st.integers(0, 4)) for i in issues}
+        if sum(weights.values()) == 0:
+            weights[issues[0]["id"]] = 1
+        utilities, ideal = {}, {}
+        for i in issues:
+            if weights[i["id"]] == 0:
+                continue
+            if draw(st.booleans()):
+                utilities[i["id"]] = {o["id"]: draw(grid) for o in i["options"]}
+            else:
+                ideal[i["id"]] = draw(st.integers(0, 10)) * 10
+        red_lines = []
+        for i in issues:
+            if draw(st.integers(0, 4)) == 0:
+                banned = draw(
+                    st.lists(
+                        st.sampled_from([o["id"] for o in i["options"]]), min_size=1, unique=True
+                    )
+                )
+                red_lines.append({"issue": i["id"], "not": banned})
+        p: dict[str, Any] = {"weights": weights, "reservation": draw(grid) * 0.8}
+        if utilities:
+            p["utilities"] = utilities
+        if ideal:
+            p["ideal"] = ideal
+        if red_lines:
+            p["red_lines"] = red_lines
+        prefs[a["id"]] = p
+    data: dict[str, Any] = {
+        "zopa": 1,
+        "id": "random",
+        "title": "random",
+        "actors": actors,
+        "issues": issues,
+        "preferences": prefs,
+    }
+    if n_dec > 1 and draw(st.booleans()):
+        data["decision"] = {"rule": "quota", "at_least": draw(st.integers(1, n_dec))}
+    return data
+
+
+def _check(data: dict[str, Any], **kw: Any) -> None:
+    sc = validate(data, Lines(), "<random>")
+    space = compile_space(sc)
+    got = analyze(space, top=5, closest=3, **kw)
+    want = brute(data)
+    assert got.outcomes == want["outcomes"]
+    assert got.zone == want["zone"]
+    assert got.unanimous == want["unanimous"]
+    for b in got.binding:
+        assert b.red_lines_remove == want["red_removed"][b.decider]
+        assert b.reservation_removes == want["res_removed"][b.decider]
+        assert b.sole_objector == want["sole"][b.decider]
+    assert got.pareto_size == len(want["front"])
+    assert [p.index for p in got.pareto] == want["front"]
+    for name, s in got.solutions.items():
+        w = want["solutions"][name]
+        if w is None:
+            assert s is None, name
+        else:
+            assert s is not None, name
+            assert s.index == w[0], name
+            assert s.value == pytest.approx(w[1], abs=1e-9), name
+    rows = want["rows"]
+    # top packages: zone ranked by Nash product of clipped gains, ties by index
+    res = want["reservation"]
+    dec = want["deciders"]
+    ranked = sorted(
+        (r for r in rows if r["zone"]),
+        key=lambda r: (-np.prod([max(r["u"][d] - res[d], 0) for d in dec]), r["index"]),
+    )
+    nash = [np.prod([max(r["u"][d] - res[d], 0) for d in dec]) for r in ranked]
+    got_top = [p.index for p in got.top]
+    assert len(got_top) == min(5, len(ranked))
+    for i, idx in enumerate(got_top):  # same values in the same order (ties may reorder)
+        assert np.prod([max(got.top[i].gains[d], 0) for d in dec]) == pytest.approx(nash[i])
+        assert rows[idx]["zone"]
+
+    # closest: smallest (red-line violations, largest shortfall)
+    def key(r: dict[str, Any]) -> float:
+        short = max(max(res[d] - r["u"][d], 0) for d in dec)
+        return sum(not r["red"][d] for d in dec) * 10 + short
+
+    keys = sorted(key(r) for r in rows)[:3]
+    assert [key(rows[c.index]) for c in got.closest] == pytest.approx(keys)
+    # frontier invariants on the engine's own output
+    zone_idx = [r["index"] for r in rows if r["zone"]]
+    front = {p.index for p in got.pareto}
+    assert front <= set(zone_idx)
+    for p in got.pareto:
+        for r in rows:
+            if r["zone"]:
+                u = r["u"]
+                assert not (
+                    all(u[d] >= p.utilities[d] - 1e-9 for d in dec)
+                    and any(u[d] > p.utilities[d] + 1e-9 for d in dec)
+                )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_engine_matches_brute_force(data: dict[str, Any]) -> None:
+    """Zone, binding, frontier, solutions, top, closest == brute-force oracle."""
+    _check(data)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(max_issues=5, max_options=4))
+def test_engine_matches_brute_force_in_small_chunks(data: dict[str, Any]) -> None:
+    """The same with chunks of 7 packages on 2 threads: chunk seams change nothing."""
+    _check(data, chunk=7, threads=2)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_streamed_frontier_equals_issue_by_issue(data: dict[str, Any]) -> None:
+    """The chunk-streamed frontier (fallback) equals the issue-by-issue construction."""
+    space = compile_space(validate(data, Lines(), "<random>"))
+    a = frontier(space, threads=1, chunk=5, max_coalitions=0)
+    b = frontier(space)
+    assert a.tolist() == b.tolist() == brute(data)["front"]
+
+
+def test_toy_matches_scenario_md() -> None:
+    """SCENARIO.md's published toy output: zone 2, Nash high/slow (0.7, 0.5), value 0.06."""
+    a = analyze(compile_space(load_scenario(DATA / "toy.yaml")))
+    j = a.to_json()
+    assert j["outcomes"] == 6 and j["deciders"] == ["A", "B"]
+    assert j["agreement_zone"]["size"] == 2 and j["agreement_zone"]["unanimous"] == 2
+    assert j["pareto"]["size"] == 2
+    want = {
+        "nash": 0.06,
+        "kalai_smorodinsky": 0.4444444444,
+        "utilitarian": 1.2,
+        "egalitarian": 0.2,
+    }
+    for name, value in want.items():
+        s = j["solutions"][name]
+        assert s["package"] == {"price": "high", "delivery": "slow"}
+        assert s["utilities"] == {"A": 0.7, "B": 0.5}
+        assert s["value"] == pytest.approx(value, abs=1e-9)
+
+
+def test_empty_zone_reports_closest() -> None:
+    """With reservations nobody can meet, the closest packages and shortfalls are reported."""
+    data = {
+        "zopa": 1,
+        "id": "nodeal",
+        "title": "no deal",
+        "actors": [
+            {"id": "A", "name": "a", "role": "party"},
+            {"id": "B", "name": "b", "role": "party"},
+        ],
+        "issues": [
+            {"id": "x", "name": "x", "options": [{"id": f"o{j}", "at": j * 25} for j in range(5)]}
+        ],
+        "preferences": {
+            "A": {"weights": {"x": 1}, "ideal": {"x": 0}, "reservation": 0.7},
+            "B": {"weights": {"x": 1}, "ideal": {"x": 100}, "reservation": 0.7},
+        },
+    }
+    a = analyze(compile_space(validate(data, Lines(), "t")))
+    assert a.zone == 0 and all(s is None for s in a.solutions.values())
+    best = a.closest[0]
+    assert best.package == {"x": "o2"}  # the midpoint: both fall 0.2 short
+    assert best.shortfall == pytest.approx({"A": 0.2, "B": 0.2})
+    assert a.to_json()["closest"][0]["largest_shortfall"] == pytest.approx(0.2)
+    assert a.to_json()["solutions"] == {k: None for k in a.solutions}
