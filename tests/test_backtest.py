@@ -73,10 +73,13 @@ def test_reader_missing_values_are_absent(data):
     inp = first.inputs
     # Only actors with a position somewhere in the proposal are kept (EU-15 in 2000).
     assert "pl" not in inp.actors and "de" in inp.actors
-    # Austria has no position on issue 1; Denmark has position 100 on issue 1.
-    assert np.isnan(inp.position[inp.actors.index("at"), 0])
-    assert inp.salience[inp.actors.index("at"), 0] == 0.0
     assert inp.position[inp.actors.index("dk"), 0] == 100.0
+    assert inp.position[inp.actors.index("de"), 0] == 0.0
+    # Proposal 2: Ireland has no position on its first issue, one on the second.
+    buses = data.proposals[1].inputs
+    assert np.isnan(buses.position[buses.actors.index("ie"), 0])
+    assert buses.salience[buses.actors.index("ie"), 0] == 0.0
+    assert buses.position[buses.actors.index("ie"), 1] == 0.0
     assert int(sum(p.salience_missing.sum() for p in data.proposals)) == 54
     for p in data.proposals:
         assert np.all(p.inputs.salience[np.isnan(p.inputs.position)] == 0.0)
@@ -97,7 +100,7 @@ def write(tmp_path: Path, rows: list[list[str]], name: str = "deu.csv") -> Path:
 
 def good_rows() -> list[list[str]]:
     return [
-        HEADER,
+        list(HEADER),
         ["", "", "", "", "4.1", "4.1", "", "", "", ""],
         ["1", "1", "d1", "d1i1", "100", "0", "50", "80", "0", "40"],
         ["1", "2", "d1", "d1i2", "20", "", "90", "", "", ""],

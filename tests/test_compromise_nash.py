@@ -84,9 +84,6 @@ def test_compromise_vectorised_matches_issue_by_issue():
         assert compromise(pos[:, [k]], sal[:, [k]], cap)[0] == pytest.approx(whole[k], nan_ok=True)
 
 
-actors_st = st.integers(min_value=1, max_value=7)
-
-
 @st.composite
 def issue_inputs(draw, min_actors: int = 1):
     n = draw(st.integers(min_value=min_actors, max_value=7))

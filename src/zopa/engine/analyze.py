@@ -171,7 +171,7 @@ def frontier(
 
     front = np.zeros(0, dtype=np.int64)
     for idx in run_chunks(space, work, threads, chunk):
-        cand = np.concatenate((front, idx))  # type: ignore[arg-type]
+        cand: np.ndarray = np.concatenate((front, np.asarray(idx)))
         front = cand[pareto_mask(quantize_sum(space, cand, who))]
     return np.sort(front)
 

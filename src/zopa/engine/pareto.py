@@ -53,7 +53,7 @@ def _pareto_2d(q: np.ndarray) -> np.ndarray:
 
 def _pareto_sorted(q: np.ndarray) -> np.ndarray:
     """d >= 3: scan in order of decreasing sum; a dominator always has a larger sum."""
-    n, d = q.shape
+    n = q.shape[0]
     order = np.argsort(-q.sum(axis=1), kind="stable")
     rest = q[order]
     rest_idx = order
@@ -61,9 +61,9 @@ def _pareto_sorted(q: np.ndarray) -> np.ndarray:
     batch = 64
     while len(rest):
         b = rest[:batch]
-        ge = (b[None, :, :] >= b[:, None, :]).all(-1)
-        gt = (b[None, :, :] > b[:, None, :]).any(-1)
-        ok = ~(ge & gt).any(1)
+        ge = np.all(b[None, :, :] >= b[:, None, :], axis=-1)
+        gt = np.any(b[None, :, :] > b[:, None, :], axis=-1)
+        ok = ~np.any(ge & gt, axis=1)
         front = b[ok]
         keep.append(rest_idx[:batch][ok])
         rest, rest_idx = rest[batch:], rest_idx[batch:]
@@ -83,9 +83,9 @@ def _not_dominated_by(points: np.ndarray, front: np.ndarray) -> np.ndarray:
     step = max(1, _BLOCK_BYTES // max(1, n * d * 2))
     for s in range(0, len(front), step):
         f = front[s : s + step]
-        ge = (f[:, None, :] >= points[None, :, :]).all(-1)
-        gt = (f[:, None, :] > points[None, :, :]).any(-1)
-        alive &= ~(ge & gt).any(0)
+        ge = np.all(f[:, None, :] >= points[None, :, :], axis=-1)
+        gt = np.any(f[:, None, :] > points[None, :, :], axis=-1)
+        alive &= ~np.any(ge & gt, axis=0)
     return alive
 
 

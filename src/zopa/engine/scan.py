@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -145,7 +146,7 @@ def chunks(space: Space, chunk: int = CHUNK) -> Iterator[Callable[[], Chunk]]:
         return Chunk(index, u, ok, u >= r)
 
     for h0 in range(0, lay.head_size, lay.block):
-        yield lambda h0=h0: make(h0, min(lay.head_size, h0 + lay.block))
+        yield partial(make, h0, min(lay.head_size, h0 + lay.block))
 
 
 def run_chunks(
@@ -158,13 +159,17 @@ def run_chunks(
             yield work(job())
         return
     with ThreadPoolExecutor(threads) as pool:
-        pending: list = []
+        pending: list[Future[object]] = []
         for job in jobs:
-            pending.append(pool.submit(lambda j=job: work(j())))
+            pending.append(pool.submit(_apply, work, job))
             if len(pending) > 2 * threads:
                 yield pending.pop(0).result()
         for f in pending:
             yield f.result()
+
+
+def _apply(work: Callable[[Chunk], object], job: Callable[[], Chunk]) -> object:
+    return work(job())
 
 
 @dataclass
@@ -212,13 +217,13 @@ def scan(
         max_u=np.full(n, -math.inf),
     )
     best = {k: Best() for k in SOLUTIONS if k != "kalai_smorodinsky"}
-    tops, near = TopN(top), TopN(closest)
+    tops = TopN(top)
 
     def work(ch: Chunk) -> dict:
         acc = ch.accept
         n_acc = acc.sum(0)
-        zone = (n_acc >= space.quota) & acc[veto].all(0)
         una = n_acc == n
+        zone = una if space.unanimity else (n_acc >= space.quota) & acc[veto].all(0)
         out: dict = {
             "zone": int(zone.sum()),
             "una": int(una.sum()),
@@ -226,22 +231,22 @@ def scan(
             "res": (~ch.res_ok).sum(1),
             "only": (~acc & (n_acc == n - 1)).sum(1),
         }
+        obj: dict[str, np.ndarray] = {}
         if out["una"]:
             uu, ui = ch.u[:, una], ch.index[una]
             out["max_u"] = uu.max(1)
-            out["obj"] = {k: (v, ui) for k, v in _objectives(space, uu).items()}
+            obj = _objectives(space, uu)
+            local = {}
+            for k, v in obj.items():
+                b = Best()
+                b.update(v, ui)
+                local[k] = (b.val, b.idx)
+            out["best"] = local
         if out["zone"] and top > 0:
-            zi = ch.index[zone]
-            key = -_objectives(space, ch.u[:, zone])["nash"]
+            nash = obj["nash"] if space.unanimity else _objectives(space, ch.u[:, zone])["nash"]
             t = TopN(top)
-            t.update(key, zi)
+            t.update(-nash, ch.index[zone])
             out["top"] = (t.key, t.idx)
-        if closest > 0:
-            short = np.maximum(space.reservation[who][:, None] - ch.u, 0.0).max(0)
-            key = (~ch.red_ok).sum(0) * 10.0 + short
-            t = TopN(closest)
-            t.update(key, ch.index)
-            out["near"] = (t.key, t.idx)
         return out
 
     for out in run_chunks(space, work, threads, chunk):
@@ -253,16 +258,32 @@ def scan(
         res.only_objector += out["only"]
         if "max_u" in out:
             res.max_u = np.maximum(res.max_u, out["max_u"])
-            for k, (v, i) in out["obj"].items():
+            for k, (v, i) in out["best"].items():
                 best[k].update(v, i)
         if "top" in out:
             tops.update(*out["top"])
-        if "near" in out:
-            near.update(*out["near"])
     res.solutions = {k: b.result() for k, b in best.items()}
     res.solutions["kalai_smorodinsky"] = _kalai_smorodinsky(space, res, threads, chunk)
-    res.top, res.closest = tops.idx, near.idx
+    res.top = tops.idx
+    if res.zone == 0:
+        res.closest = _closest(space, closest, threads, chunk)
     return res
+
+
+def _closest(space: Space, n: int, threads: int, chunk: int) -> np.ndarray:
+    """Packages minimising (red lines crossed, largest shortfall below a reservation)."""
+    near = TopN(n)
+    r = space.reservation[space.deciders][:, None]
+
+    def work(ch: Chunk) -> tuple[np.ndarray, np.ndarray]:
+        short = np.maximum(r - ch.u, 0.0).max(0)
+        t = TopN(n)
+        t.update((~ch.red_ok).sum(0) * 10.0 + short, ch.index)
+        return t.key, t.idx
+
+    for out in run_chunks(space, work, threads, chunk):
+        near.update(*out)  # type: ignore[misc]
+    return near.idx
 
 
 def _kalai_smorodinsky(
@@ -283,7 +304,9 @@ def _kalai_smorodinsky(
             return None
         g = np.maximum(ch.u[:, una] - r[:, None], 0.0)
         ratio = np.where(flat[:, None], 1.0, g / np.where(flat, 1.0, span)[:, None])
-        return ratio.min(0), ch.index[una]
+        b = Best()
+        b.update(ratio.min(0), ch.index[una])
+        return b.val, b.idx
 
     for out in run_chunks(space, work, threads, chunk):
         if out is not None:

@@ -580,7 +580,7 @@ def print_result(result: BacktestResult, title: str = "") -> None:
     console = Console(width=max(Console().width, 140))
     console.print(table)
     console.print("* calibrated on the odd half.", highlight=False)
-    console.print(result.summary(), highlight=False)
+    console.print(result.summary(), highlight=False, soft_wrap=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -107,8 +107,11 @@ Further differences, the same in both variants (they do not affect the log):
   returns 0; the paper is silent. Here 0 in the compatibility variant and 1/2 in the
   default (keeping P_i(j) + P_j(i) = 1). Either way it does not change any EU at Q = 1,
   since U_s = U_f = U_sq when x_i = x_j.
-- Floating point: sums are taken in a different order, so EU values and positions agree
-  with the log to about 1e-12 (relative), not bit for bit.
+- Floating point: sums over actors are taken left to right (as Python's ``sum``), and the
+  compatibility variant raises to powers with the C library's ``pow`` (as Python's ``**``),
+  not numpy's vectorised pow (which may differ in the last bit): with these,
+  :func:`format_log` writes ``Example.log`` byte for byte (on glibc x86-64). The default
+  uses numpy's pow.
 """
 
 from __future__ import annotations
@@ -341,33 +344,61 @@ def _expected_utilities(
     dist: np.ndarray,
     prob: np.ndarray,
     sal: np.ndarray,
-    risk: np.ndarray,
-    to_centre: np.ndarray,
+    risk: np.ndarray | None,
+    to_centre: np.ndarray | None,
     q: float,
     t: float,
-    rules: Rules,
     exact: bool,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(EU_ij, EU_ji)[b, i, j], both seen by i (risk exponent r_i).
+    both: bool = True,
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """(EU_ij, EU_ji)[b, i, j], both seen by i (risk exponent r_i; None: every r = 1).
 
-    EU_ij: i challenges j; EU_ji: j challenges i. ``to_centre`` is |x - m| / D per actor.
+    EU_ij: i challenges j; EU_ji: j challenges i. ``to_centre`` is |x - m| / D per actor,
+    given when the (1 - Q)[T U_b + (1 - T) U_w] term applies. ``both=False``: EU_ji only.
     """
-    rr = risk[:, :, None]
-    us = 2.0 - 4.0 * _power(np.maximum(0.5 - 0.5 * dist, 0.0), rr, exact)
-    uf = 2.0 - 4.0 * _power(0.5 + 0.5 * dist, rr, exact)
-    usq = 2.0 - 4.0 * _power(0.5, rr, exact)
+    if risk is None:  # x ** 1 == x exactly, so skipping the pow changes no bit
+        us = 2.0 - 4.0 * np.maximum(0.5 - 0.5 * dist, 0.0)
+        uf = 2.0 - 4.0 * (0.5 + 0.5 * dist)
+        usq: np.ndarray | float = 0.0
+        rr: np.ndarray | float = 1.0
+    else:
+        rr = risk[:, :, None]
+        us = 2.0 - 4.0 * _power(np.maximum(0.5 - 0.5 * dist, 0.0), rr, exact)
+        uf = 2.0 - 4.0 * _power(0.5 + 0.5 * dist, rr, exact)
+        usq = 2.0 - 4.0 * _power(0.5, rr, exact)
     s_i = sal[:, :, None]
-    s_j = sal[:, None, :]
     prob_t = np.swapaxes(prob, 1, 2)
-    eu_ij = s_j * (prob * us + (1.0 - prob) * uf) + (1.0 - s_j) * us - q * usq
     eu_ji = s_i * (prob_t * us + (1.0 - prob_t) * uf) + (1.0 - s_i) * us - q * usq
-    if rules.better_worse and q != 1.0:
+    eu_ij = None
+    if both:
+        s_j = sal[:, None, :]
+        eu_ij = s_j * (prob * us + (1.0 - prob) * uf) + (1.0 - s_j) * us - q * usq
+    if to_centre is not None:
         for eu, own in ((eu_ij, to_centre[:, :, None]), (eu_ji, to_centre[:, None, :])):
+            if eu is None:
+                continue
             spread = 0.25 * (own + dist)
             ub = 2.0 - 4.0 * _power(np.maximum(0.5 - spread, 0.0), rr, exact)
             uw = 2.0 - 4.0 * _power(0.5 + spread, rr, exact)
             eu -= (1.0 - q) * (t * ub + (1.0 - t) * uw)
     return eu_ij, eu_ji
+
+
+def _risk(danger: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """r_i from the dangers d_i of the actors present (R_i = 0 when all are equal)."""
+    dmax = np.where(present, danger, -np.inf).max(-1, keepdims=True)
+    dmin = np.where(present, danger, np.inf).min(-1, keepdims=True)
+    span = dmax - dmin
+    flat = ~(span > 1e-12 * np.maximum(np.abs(dmax), np.abs(dmin)))
+    big_r = np.where(flat, 0.0, (2.0 * danger - dmax - dmin) / np.where(flat, 1.0, span))
+    return np.where(present, (1.0 - big_r / 3.0) / (1.0 + big_r / 3.0), 1.0)
+
+
+def _centres(x: np.ndarray, w: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted (mean, median) over the last axis of x (any leading axes)."""
+    w = np.broadcast_to(w, x.shape)
+    present = np.broadcast_to(present, x.shape)
+    return _weighted_mean(x, w), _weighted_median(x, w, present)
 
 
 def _simulate(
@@ -390,13 +421,10 @@ def _simulate(
     pair = present[:, :, None] & present[:, None, :]
     others = pair & ~np.eye(n, dtype=bool)
     dscale = prange[:, None, None]
-    ones = np.ones((nb, n))
-    rows = np.arange(nb)[:, None]
-    cols = np.arange(n)[None, :]
+    row_start = np.arange(nb * n).reshape(nb, n) * n  # flat index of element [b, i, 0]
+    with_centre = rules.better_worse and q != 1.0
 
     positions = np.empty((rounds + 1, nb, n))
-    mean = np.empty((rounds + 1, nb))
-    median = np.empty((rounds + 1, nb))
     kind = np.zeros((rounds, nb, n), dtype=np.int8)
     partner = np.full((rounds, nb, n), -1, dtype=np.int64)
     eu_own = np.full((rounds, nb, n), np.nan)
@@ -405,76 +433,63 @@ def _simulate(
 
     x = x0.astype(float, copy=True)
     positions[0] = x
-    mean[0] = _weighted_mean(x, w)
-    median[0] = _weighted_median(x, w, present)
-
     for rnd in range(rounds):
-        m = median[rnd] if centre == "median" else mean[rnd]
-        to_centre = np.abs(x - m[:, None]) / prange[:, None]
+        to_centre = None
+        if with_centre:
+            mean, median = _centres(x, w, present)
+            m = median if centre == "median" else mean
+            to_centre = np.abs(x - m[:, None]) / prange[:, None]
         diff = x[:, None, :] - x[:, :, None]  # [b, i, j] = x_j - x_i
         dist = np.abs(diff) / dscale
 
-        # Dangers and risk exponents, every r = 1.
+        # Dangers d_i = sum_j EU(j -> i) and risk exponents, with every r = 1.
         prob1 = _probability(dist, w, pair, None, rules, exact)
-        _, eu_ji1 = _expected_utilities(dist, prob1, s, ones, to_centre, q, t, rules, exact)
-        danger = _sum_last(np.where(others, eu_ji1, 0.0))
-        dmax = np.where(present, danger, -np.inf).max(-1, keepdims=True)
-        dmin = np.where(present, danger, np.inf).min(-1, keepdims=True)
-        span = dmax - dmin
-        flat = ~(span > 1e-12 * np.maximum(np.abs(dmax), np.abs(dmin)))
-        big_r = np.where(flat, 0.0, (2.0 * danger - dmax - dmin) / np.where(flat, 1.0, span))
-        risk = np.where(present, (1.0 - big_r / 3.0) / (1.0 + big_r / 3.0), 1.0)
+        _, eu_ji1 = _expected_utilities(dist, prob1, s, None, to_centre, q, t, exact, False)
+        risk = _risk(_sum_last(np.where(others, eu_ji1, 0.0)), present)
 
         # Offers, seen by each receiver i with its own r_i.
         prob = _probability(dist, w, pair, risk, rules, exact) if rules.vote_risk else prob1
-        eu_ij, eu_ji = _expected_utilities(dist, prob, s, risk, to_centre, q, t, rules, exact)
+        eu_ij, eu_ji = _expected_utilities(dist, prob, s, risk, to_centre, q, t, exact)
+        assert eu_ij is not None
         valid = others & (diff != 0.0)
-        conflict = valid & (eu_ij > 0.0) & (eu_ji > eu_ij)
         losing = valid & (eu_ij < 0.0) & (eu_ji > 0.0)
-        compromise = losing & (eu_ji > -eu_ij)
-        capitulation = losing & (eu_ji < -eu_ij) if rules.capitulation else np.zeros_like(valid)
+        code = (valid & (eu_ij > 0.0) & (eu_ji > eu_ij)).astype(np.int8)  # conflict: 1
+        code += COMPROMISE * (losing & (eu_ji > -eu_ij))
+        if rules.capitulation:
+            code += CAPITULATION * (losing & (eu_ji < -eu_ij))
         xi = x[:, :, None]
-        xj = x[:, None, :]
         with np.errstate(divide="ignore", invalid="ignore"):
-            target = np.where(compromise, xi + diff * np.abs(eu_ij / eu_ji), xj)
+            target = np.where(code == COMPROMISE, xi + diff * np.abs(eu_ij / eu_ji), x[:, None, :])
         move = np.abs(target - xi)
         if rules.choice == "least-move":
-            offer = conflict | compromise | capitulation
-            best = np.argmin(np.where(offer, move, np.inf), -1)
-            took = offer.any(-1)
+            best = np.argmin(np.where(code > 0, move, np.inf), -1)
         else:
             a_ij, a_ji = np.abs(eu_ij), np.abs(eu_ji)
             with np.errstate(divide="ignore", invalid="ignore"):
-                key = (a_ij * xi + a_ji * xj) / (a_ij + a_ji)
-            any_conf = conflict.any(-1)
-            any_comp = compromise.any(-1)
+                key = (a_ij * xi + a_ji * x[:, None, :]) / (a_ij + a_ji)
+            conflict, compromise = code == CONFLICT, code == COMPROMISE
             best = np.where(
-                any_conf,
+                conflict.any(-1),
                 np.argmin(np.where(conflict, move, np.inf), -1),
                 np.where(
-                    any_comp,
+                    compromise.any(-1),
                     np.argmin(np.where(compromise, key, np.inf), -1),
-                    np.argmin(np.where(capitulation, move, np.inf), -1),
+                    np.argmin(np.where(code == CAPITULATION, move, np.inf), -1),
                 ),
             )
-            took = any_conf | any_comp | capitulation.any(-1)
-        pick = (rows, cols, best)
-        code = np.where(
-            conflict[pick],
-            CONFLICT,
-            np.where(compromise[pick], COMPROMISE, np.where(capitulation[pick], CAPITULATION, 0)),
-        )
-        x = np.where(took, target[pick], x)
+        pick = row_start + best
+        chosen = np.take(code, pick)
+        took = chosen > 0
+        x = np.where(took, np.take(target, pick), x)
 
-        kind[rnd] = np.where(took, code, NO_MOVE)
+        kind[rnd] = chosen
         partner[rnd] = np.where(took, best, -1)
-        eu_own[rnd] = np.where(took, eu_ij[pick], np.nan)
-        eu_other[rnd] = np.where(took, eu_ji[pick], np.nan)
+        eu_own[rnd] = np.where(took, np.take(eu_ij, pick), np.nan)
+        eu_other[rnd] = np.where(took, np.take(eu_ji, pick), np.nan)
         risk_log[rnd] = risk
         positions[rnd + 1] = x
-        mean[rnd + 1] = _weighted_mean(x, w)
-        median[rnd + 1] = _weighted_median(x, w, present)
 
+    mean, median = _centres(positions, w, present)
     return _Batch(positions, mean, median, kind, partner, eu_own, eu_other, risk_log)
 
 
@@ -485,6 +500,32 @@ def _check_common(rounds: int, centre: str, q: float, t: float) -> None:
         raise ValueError("centre must be 'median' or 'mean'")
     if not (0.0 <= q <= 1.0 and 0.0 <= t <= 1.0):
         raise ValueError("q and t must be in [0, 1]")
+
+
+def _one_issue(
+    position: np.ndarray | list[float],
+    capability: np.ndarray | list[float],
+    salience: np.ndarray | list[float],
+    position_range: float | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    x = np.asarray(position, dtype=float)
+    c = np.asarray(capability, dtype=float)
+    s = np.asarray(salience, dtype=float)
+    if x.ndim != 1 or x.size == 0 or c.shape != x.shape or s.shape != x.shape:
+        raise ValueError("position, capability and salience must be 1-D, non-empty, equal length")
+    if not (np.isfinite(x).all() and np.isfinite(c).all() and np.isfinite(s).all()):
+        raise ValueError("position, capability and salience must be finite")
+    if (c < 0).any():
+        raise ValueError("capability must be >= 0")
+    if ((s < 0) | (s > 1)).any():
+        raise ValueError("salience must be in [0, 1]")
+    spread = float(x.max() - x.min())
+    if position_range is None:
+        return x, c, s, (spread if spread > 0 else 1.0)
+    prange = float(position_range)
+    if not (prange > 0 and prange >= spread * (1 - 1e-12)):
+        raise ValueError(f"position_range must be > 0 and cover the positions ({spread})")
+    return x, c, s, prange
 
 
 def simulate_issue(
@@ -509,29 +550,10 @@ def simulate_issue(
     """
     rules = _rules(variant)
     _check_common(rounds, centre, q, t)
-    x = np.asarray(position, dtype=float)
-    c = np.asarray(capability, dtype=float)
-    s = np.asarray(salience, dtype=float)
-    if x.ndim != 1 or c.shape != x.shape or s.shape != x.shape:
-        raise ValueError("position, capability and salience must be 1-D of equal length")
-    if not (np.isfinite(x).all() and np.isfinite(c).all() and np.isfinite(s).all()):
-        raise ValueError("position, capability and salience must be finite")
-    if (c < 0).any():
-        raise ValueError("capability must be >= 0")
-    if ((s < 0) | (s > 1)).any():
-        raise ValueError("salience must be in [0, 1]")
-    spread = float(x.max() - x.min()) if x.size else 0.0
-    if position_range is None:
-        prange = spread if spread > 0 else 1.0
-    else:
-        prange = float(position_range)
-        if not (prange > 0 and prange >= spread * (1 - 1e-12)):
-            raise ValueError(f"position_range must be > 0 and cover the positions ({spread})")
+    x, c, s, prange = _one_issue(position, capability, salience, position_range)
     present = np.ones((1, x.size), dtype=bool)
-    batch = _simulate(
-        x[None, :], c[None, :], s[None, :], present, np.array([prange]), rounds, centre, q, t, rules,
-        exact=variant in _EXACT_POW,
-    )  # fmt: skip
+    args = (rounds, centre, q, t, rules, variant in _EXACT_POW)
+    batch = _simulate(x[None, :], c[None, :], s[None, :], present, np.array([prange]), *args)
     return EUMRun(
         variant=variant,
         centre=centre,
@@ -545,6 +567,31 @@ def simulate_issue(
         eu_other=batch.eu_other[:, 0],
         risk=batch.risk[:, 0],
     )
+
+
+def win_probabilities(
+    position: np.ndarray | list[float],
+    capability: np.ndarray | list[float],
+    salience: np.ndarray | list[float],
+    *,
+    position_range: float | None = None,
+    risk: np.ndarray | list[float] | None = None,
+    variant: str = "scholz-2011",
+) -> np.ndarray:
+    """The (n x n) matrix P[i, j] = P_i(j), the probability that i prevails over j.
+
+    ``risk`` gives the voters' exponents r_k, used only where the variant's votes are
+    risk-weighted (``scholz-python-2011``); by default every r_k = 1.
+    """
+    rules = _rules(variant)
+    x, c, s, prange = _one_issue(position, capability, salience, position_range)
+    dist = np.abs(x[None, None, :] - x[None, :, None]) / prange
+    w = (c * s)[None, :]
+    pair = np.ones((1, x.size, x.size), dtype=bool)
+    r = None
+    if rules.vote_risk and risk is not None:
+        r = np.asarray(risk, dtype=float).reshape(1, x.size)
+    return _probability(dist, w, pair, r, rules, variant in _EXACT_POW)[0]
 
 
 def format_log(run: EUMRun, names: tuple[str, ...] | list[str]) -> str:
@@ -673,9 +720,7 @@ class ExpectedUtility:
             "median": {k: batch.median[:, i].tolist() for i, k in enumerate(inputs.issues)},
         }
         if self.keep_moves:
-            details["moves"] = {
-                k: self._move_log(batch, i, inputs.actors) for i, k in enumerate(inputs.issues)
-            }
+            details["moves"] = self._move_logs(batch, inputs.issues, inputs.actors)
         return finish(
             self.name, inputs, final, rounds=self.rounds, trajectory=traj, details=details
         )
@@ -701,39 +746,48 @@ class ExpectedUtility:
         args = (self.rounds, self.centre, self.q, self.t, self.rules, self.variant in _EXACT_POW)
         if nb <= step:
             return _simulate(x0, cap, sal, present, prange, *args)
-        parts = [
-            _simulate(
-                x0[a : a + step],
-                cap[a : a + step],
-                sal[a : a + step],
-                present[a : a + step],
-                prange[a : a + step],
-                *args,
-            )  # fmt: skip
-            for a in range(0, nb, step)
-        ]
-        return _Batch(
-            **{f.name: np.concatenate([getattr(p, f.name) for p in parts], axis=1)
-               for f in fields(_Batch)}
-        )  # fmt: skip
+        parts = []
+        for a in range(0, nb, step):
+            part = slice(a, a + step)
+            chunk = (x0[part], cap[part], sal[part], present[part], prange[part])
+            parts.append(_simulate(*chunk, *args))
+        joined = {
+            f.name: np.concatenate([getattr(p, f.name) for p in parts], 1) for f in fields(_Batch)
+        }
+        return _Batch(**joined)
 
     @staticmethod
-    def _move_log(batch: _Batch, issue: int, actors: tuple[str, ...]) -> list[list[dict[str, Any]]]:
-        log: list[list[dict[str, Any]]] = []
-        for rnd in range(batch.kind.shape[0]):
-            kinds = batch.kind[rnd, issue]
-            moves = []
-            for a in np.flatnonzero(kinds):
-                moves.append(
-                    {
-                        "actor": actors[a],
-                        "kind": KINDS[int(kinds[a])],
-                        "partner": actors[int(batch.partner[rnd, issue, a])],
-                        "from": float(batch.positions[rnd, issue, a]),
-                        "to": float(batch.positions[rnd + 1, issue, a]),
-                        "eu_own": float(batch.eu_own[rnd, issue, a]),
-                        "eu_other": float(batch.eu_other[rnd, issue, a]),
-                    }
-                )
-            log.append(moves)
-        return log
+    def _move_logs(
+        batch: _Batch, issues: tuple[str, ...], actors: tuple[str, ...]
+    ) -> dict[str, Any]:
+        """Per issue, per round (element t - 1: round t), the moves as dicts."""
+        rounds = batch.kind.shape[0]
+        logs: dict[str, list[list[dict[str, Any]]]] = {
+            k: [[] for _ in range(rounds)] for k in issues
+        }
+        rnd, issue, actor = np.nonzero(batch.kind)
+        columns = zip(
+            rnd.tolist(),
+            issue.tolist(),
+            actor.tolist(),
+            batch.kind[rnd, issue, actor].tolist(),
+            batch.partner[rnd, issue, actor].tolist(),
+            batch.positions[rnd, issue, actor].tolist(),
+            batch.positions[rnd + 1, issue, actor].tolist(),
+            batch.eu_own[rnd, issue, actor].tolist(),
+            batch.eu_other[rnd, issue, actor].tolist(),
+            strict=True,
+        )
+        for t, k, a, code, b, start, end, own, other in columns:
+            logs[issues[k]][t].append(
+                {
+                    "actor": actors[a],
+                    "kind": KINDS[code],
+                    "partner": actors[b],
+                    "from": start,
+                    "to": end,
+                    "eu_own": own,
+                    "eu_other": other,
+                }
+            )
+        return logs

@@ -64,7 +64,8 @@ A turn (SMPState::doBCN)
     3. every actor k's queue holds its status quo (first) and the bargains it is party to;
        each actor a scores a bargain by the mean utility of all positions after it,
        (u_a(b_i) + u_a(b_j) + sum_{n != i, j} U^a_an) / N, where u_a(b) = u(d, R_a) with d
-       measured from a's current position (KTAB's SMPActor::posUtil), and the status quo by
+       measured from a's ideal (as in KTAB's 2017 reference runs; later versions of
+       SMPActor::posUtil measure from the current position), and the status quo by
        sum_n U^a_an / N; a PCE over the queue with weights c_a (same voting rule, victory
        and PCE models) gives the bargains' probabilities; StateTransitions Deterministic
        (the default) takes the most probable (the first on ties), Stochastic draws one with
@@ -79,36 +80,41 @@ t >= 100, or when t >= 2 and dist(t) / (dist(1) + 1e-4) < 0.02.
 
 Forecast (:class:`SpatialModel`): KTAB reports, at every state, the probability that each
 actor's position wins (SMPState::pDist(-1): a PCE over the distinct positions, each actor
-judging them by its own utilities U^i_ij, weights c_i, Proportional voting; positions
-closer than 1e-3 count as one). The predicted position on an issue is the final position
-of the actor whose position is most probable at the final state (the first on ties, among
-the actors present on that issue); ``details["expected"]`` holds the probability-weighted
-mean of the distinct final positions.
+judging them by its own utilities U^i_ij, weights c_i, the model's voting rule as in the
+2017 reference runs; positions closer than 1e-3 count as one). The predicted position on
+an issue is the final position there of the actor whose position is the most probable at
+the final state (the first on ties; among the actors present on that issue).
+``details["expected"]`` holds the probability-weighted mean of the distinct final
+positions, ``details["probability"]`` every actor's final winning probability.
 
 Inputs (:class:`SpatialModel`): all issues are dimensions of one space. Positions are
 divided by 100. Saliences are divided by 100 like KTAB when they look like KTAB's scale
 (all in 0..100, every actor's sum at most 100, some above 1); otherwise (another scale,
 such as weights summing to 1) each actor's saliences are rescaled to sum to 1
 (``salience_scale`` overrides the choice). An actor absent on an issue (NaN position) gets
-salience 0 there and, as its position, the capability-weighted mean of the present actors'
-positions (50 if nobody is present); with salience 0 it neither cares about that dimension
-nor does its position there count for itself.
+salience 0 there and, as its position there, the capability-weighted mean of the present
+actors' positions (50 if nobody is present): it does not care about that dimension, and
+the others see it at the weighted centre.
 
 Departures from the C++: the Conditional PCE multiplies probabilities in log space (no
 underflow with many actors); an actor whose saliences are all 0 has distance 0 to every
 position (KTAB asserts); when all PCE probabilities are equal, every R is 0 (KTAB divides
 by zero); the Markov PCEs stop after 10 000 iterations at most. KTAB runs the challenge
-phase in threads, so in its logs the order of the bargains in a queue follows the threads'
-completion; only stochastic transitions depend on that order, which ``queue_order``
-replays (the sequential order, by initiator, is the default).
+phase and the resolution of the queues in threads, so in its logs the order of the
+bargains in a queue, and the order in which the queues draw random numbers, follow the
+threads; only stochastic transitions depend on them, and ``thread_order`` replays them
+(the default is the sequential order, by actor index).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+
+from zopa.forecast.base import Forecast, ForecastInput, finish
 
 VICTORY_PROB_MODELS = ("Linear", "Square", "Quartic", "Octic", "Binary")
 PCE_MODELS = ("Conditional", "MarkovIncentive", "MarkovUniform")
@@ -126,6 +132,7 @@ _MIN_SIG_GAIN = 1e-5  # SMPState::bestChallenge
 _MIN_BARGAIN_WEIGHT = 1e-6  # SMPActor::interpBrgnSnPm
 _POSITION_TOL = 1e-3  # SMPModel::posTol (0..1 scale)
 _MARKOV_MAX_ITER = 10_000
+_BLOCK = 1 << 20  # elements per block of (initiator, third party, target) arrays
 
 
 @dataclass(frozen=True)
@@ -267,16 +274,25 @@ def _vote(rule: str, weight: np.ndarray | float, du: np.ndarray) -> np.ndarray:
 def _coalitions(u: np.ndarray, weight: np.ndarray, rule: str) -> np.ndarray:
     """Model::coalitions over options: C[a, b] = 1e-8 + sum_k max(0, v_k(a:b)).
 
-    ``u`` is (actors, options); as in KTAB only the votes on a:b with a > b are computed,
-    their positive parts going to C[a, b] and negative parts to C[b, a].
+    ``u`` is (actors, options). KTAB computes only the votes on a:b with a > b, their
+    positive parts going to C[a, b] and negative parts to C[b, a]; every voting rule but
+    ASymProsp is odd (v(b:a) = -v(a:b), exactly in floating point), so the full matrix of
+    positive parts is the same thing.
     """
     du = u[:, :, None] - u[:, None, :]
-    v = _vote(rule, weight[:, None, None], du)
-    pos = np.maximum(v, 0.0).sum(axis=0)
-    neg = np.maximum(-v, 0.0).sum(axis=0)
     m = u.shape[1]
-    lower = np.tri(m, m, -1, dtype=bool)
-    c = _MIN_COALITION + np.where(lower, pos, neg.T)
+    if rule == "Proportional":
+        np.maximum(du, 0.0, out=du)  # max(w du, 0) = w max(du, 0) for w >= 0
+        c = _MIN_COALITION + np.tensordot(weight, du, axes=(0, 0))
+    elif rule != "ASymProsp":
+        v = _vote(rule, weight[:, None, None], du)
+        c = _MIN_COALITION + np.maximum(v, 0.0, out=v).sum(axis=0)
+    else:
+        v = _vote(rule, weight[:, None, None], du)
+        pos = np.maximum(v, 0.0).sum(axis=0)
+        neg = np.maximum(-v, 0.0).sum(axis=0)
+        lower = np.tri(m, m, -1, dtype=bool)
+        c = _MIN_COALITION + np.where(lower, pos, neg.T)
     np.fill_diagonal(c, _MIN_COALITION)
     return c
 
@@ -436,6 +452,54 @@ def _assess(
     return _Assessment(distance=d, risk=r, util=util, neutral_prob=p)
 
 
+def _third_party_votes(
+    g: np.ndarray,
+    rows: np.ndarray,
+    c_ij: np.ndarray,
+    c_ji: np.ndarray,
+    weight: np.ndarray,
+    rule: str,
+    commit: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The third parties' votes in the challenges i -> j, for the initiators ``rows``.
+
+    ``g[r, n, j]`` = U^i_nj for i = rows[r]; ``c_ij``, ``c_ji`` (rows, j) the principals'
+    coalitions. Returns the sums over n != i, j of the positive and negative votes.
+    """
+    r = np.arange(rows.size)
+    unj = g  # (i, n, j)
+    uni = g[r, :, rows][:, :, None]  # (i, n, 1): U^i_ni
+    unn = np.diagonal(g, axis1=1, axis2=2)[:, :, None]  # (i, n, 1): U^i_nn
+    wn = weight[None, :, None]
+    vn = _vote(rule, wn, uni - unj)
+    cni = c_ij[:, None, :] + np.maximum(vn, 0.0)
+    cnj = c_ji[:, None, :] + np.maximum(-vn, 0.0)
+    pin = cni / (cni + cnj)
+    pjn = 1.0 - pin
+    if commit == "SemiCommit":
+        u_ik_def_j = uni + uni + unn
+        u_j_def_ik = unj + unj + unj
+        u_i_def_jk = uni + uni + uni
+        u_jk_def_i = unj + unj + unn
+    elif commit == "FullCommit":
+        u_ik_def_j = uni + uni + uni
+        u_j_def_ik = unj + unj + unj
+        u_i_def_jk = uni + uni + uni
+        u_jk_def_i = unj + unj + unj
+    else:
+        u_ik_def_j = uni + uni + unn
+        u_j_def_ik = unj + unj + unn
+        u_i_def_jk = uni + uni + unn
+        u_jk_def_i = unj + unj + unn
+    u_ik_j = (pin * u_ik_def_j) + (pjn * u_j_def_ik)
+    u_i_jk = (pin * u_i_def_jk) + (pjn * u_jk_def_i)
+    vt = _vote(rule, wn, u_ik_j - u_i_jk)
+    vt[r, rows, :] = 0.0  # n == i
+    n = g.shape[1]
+    vt[:, np.arange(n), np.arange(n)] = 0.0  # n == j
+    return np.maximum(vt, 0.0).sum(axis=1), np.maximum(-vt, 0.0).sum(axis=1)
+
+
 def _challenges(
     util: np.ndarray,
     weight: np.ndarray,
@@ -456,39 +520,16 @@ def _challenges(
     c_ij = _MIN_CHALLENGE_COALITION + np.maximum(a_i, 0.0) + np.maximum(a_j, 0.0)
     c_ji = _MIN_CHALLENGE_COALITION + np.maximum(-a_i, 0.0) + np.maximum(-a_j, 0.0)
 
-    # third parties n: arrays (i, j, n)
-    uni = g[idx, :, idx][:, None, :]  # (i, 1, n): U^i_ni
-    unj = np.transpose(g, (0, 2, 1))  # (i, j, n): U^i_nj
-    unn = np.diagonal(g, axis1=1, axis2=2)[:, None, :]  # (i, 1, n): U^i_nn
-    wn = weight[None, None, :]
-    vn = _vote(rule, wn, uni - unj)
-    cni = c_ij[:, :, None] + np.maximum(vn, 0.0)
-    cnj = c_ji[:, :, None] + np.maximum(-vn, 0.0)
-    pin = cni / (cni + cnj)
-    pjn = 1.0 - pin
-    commit = params.third_party_commit
-    if commit == "SemiCommit":
-        u_ik_def_j = uni + uni + unn
-        u_j_def_ik = unj + unj + unj
-        u_i_def_jk = uni + uni + uni
-        u_jk_def_i = unj + unj + unn
-    elif commit == "FullCommit":
-        u_ik_def_j = uni + uni + uni
-        u_j_def_ik = unj + unj + unj
-        u_i_def_jk = uni + uni + uni
-        u_jk_def_i = unj + unj + unj
-    else:
-        u_ik_def_j = uni + uni + unn
-        u_j_def_ik = unj + unj + unn
-        u_i_def_jk = uni + uni + unn
-        u_jk_def_i = unj + unj + unn
-    u_ik_j = (pin * u_ik_def_j) + (pjn * u_j_def_ik)
-    u_i_jk = (pin * u_i_def_jk) + (pjn * u_jk_def_i)
-    vt = _vote(rule, wn, u_ik_j - u_i_jk)
-    third = (idx[None, None, :] != idx[:, None, None]) & (idx[None, None, :] != idx[None, :, None])
-    vt = np.where(third, vt, 0.0)
-    c_ij = c_ij + np.maximum(vt, 0.0).sum(axis=2)
-    c_ji = c_ji + np.maximum(-vt, 0.0).sum(axis=2)
+    # third parties n, by blocks of initiators i: arrays (i, n, j)
+    step = max(1, _BLOCK // (n * n))
+    for lo in range(0, n, step):
+        hi = min(n, lo + step)
+        rows = idx[lo:hi]
+        plus, minus = _third_party_votes(
+            g[lo:hi], rows, c_ij[lo:hi], c_ji[lo:hi], weight, rule, params.third_party_commit
+        )
+        c_ij[lo:hi] += plus
+        c_ji[lo:hi] += minus
     p_ij = c_ij / (c_ij + c_ji)
     p_ji = c_ji / (c_ij + c_ji)
 
@@ -556,18 +597,34 @@ def position_probabilities(
     """SMPState::pDist(-1) and posProb: the probability that each actor's position wins.
 
     Actors at the same position (within 1e-3) share it, so the values may sum to more
-    than 1. Each actor judges by its own utilities U^i_ij; the vote is Proportional.
+    than 1. Each actor judges by its own utilities U^i_ij, with the model's voting rule.
     """
     n = position.shape[0]
     idx = np.arange(n)
     own = util[idx, idx, :]  # (i, j): U^i_ij
     uidx, which = _unique_positions(position)
-    p = scalar_pce(own[:, uidx], capability, params, rule="Proportional")
+    p = scalar_pce(own[:, uidx], capability, params)
     return p[which]
 
 
 # ---------------------------------------------------------------------------------------
 # the run
+
+
+@dataclass(frozen=True)
+class ThreadOrder:
+    """The thread interleaving of one turn of a multi-threaded KTAB run (KTAB 2017).
+
+    ``initiators``: the order in which the initiators' bargains joined the queues (each
+    queue holds its status quo first, then its bargains in this order); ``resolution``:
+    the order in which the queues were resolved, hence drew from the PRNG. Both are
+    permutations of the actors, readable from a KTAB log ("Bargains involving actor k" and
+    "Doing scalarPCE for the ... bargains of actor k"). Only stochastic transitions
+    depend on them.
+    """
+
+    initiators: tuple[int, ...]
+    resolution: tuple[int, ...]
 
 
 @dataclass
@@ -634,16 +691,16 @@ def run_smp(
     min_turns: int = 2,
     min_delta_ratio: float = 0.02,
     min_sig_delta: float = 1e-4,
-    queue_order: Sequence[Sequence[int]] | None = None,
+    thread_order: Sequence[ThreadOrder] | None = None,
 ) -> SmpResult:
     """Run KTAB's SMP from the initial state until its stopping rule holds.
 
     ``position`` (actors, dims) and ``salience`` (actors, dims) are on KTAB's internal
     0..1 scale (every actor's saliences summing to at most 1), ``capability`` (actors,).
     ``accommodation`` is KTAB's ideal-accommodation matrix (identity by default), ``seed``
-    seeds KTAB's PRNG for stochastic transitions. ``queue_order[t]`` (optional) is the
-    order in which the initiators' bargains join the queues in turn t (0-based), to replay
-    a multi-threaded KTAB run; by default ascending actor index.
+    seeds KTAB's PRNG for stochastic transitions. ``thread_order[t]`` (optional) replays
+    the thread interleaving of turn t + 1 of a multi-threaded KTAB run (see
+    :class:`ThreadOrder`); by default everything runs in ascending actor order.
     """
     params = params or SmpParams()
     x, s, cap = _check_inputs(position, salience, capability)
@@ -676,11 +733,12 @@ def run_smp(
         has = np.isfinite(masked[idx, target])
         target = np.where(has, target, -1)
 
-        order = list(range(n))
-        if queue_order is not None and turn < len(queue_order):
-            order = [int(i) for i in queue_order[turn]]
-            if sorted(order) != list(range(n)):
-                raise ValueError(f"queue_order[{turn}] must be a permutation of the actors")
+        order = resolution = list(range(n))
+        if thread_order is not None and turn < len(thread_order):
+            order = [int(i) for i in thread_order[turn].initiators]
+            resolution = [int(i) for i in thread_order[turn].resolution]
+            if sorted(order) != list(range(n)) or sorted(resolution) != list(range(n)):
+                raise ValueError(f"thread_order[{turn}] must hold permutations of the actors")
         # bargains: (initiator, receiver, position for initiator, position for receiver)
         bargains: dict[int, tuple[int, np.ndarray, np.ndarray]] = {}
         for i in np.flatnonzero(has):
@@ -707,24 +765,21 @@ def run_smp(
             b_init = np.array([bargains[i][1] for i in inits])
             b_rcvr = np.array([bargains[i][2] for i in inits])
             r = state.risk[:, None]
-            u_init = _utility(_distances(cur_x, b_init, s), r)
-            u_rcvr = _utility(_distances(cur_x, b_rcvr, s), r)
+            u_init = _utility(_distances(cur_y, b_init, s), r)
+            u_rcvr = _utility(_distances(cur_y, b_rcvr, s), r)
             rest = own.sum(axis=1)[:, None] - own[:, inits] - own[:, rcvs]
             b_util = (u_init + u_rcvr + rest) / n
 
         new_x = cur_x.copy()
         chosen = np.zeros(n, dtype=int)
-        queue_probs: list[np.ndarray] = []
-        for k in range(n):
+        queue_probs: list[np.ndarray] = [np.empty(0)] * n
+        for k in resolution:
             q = queues[k]
             u_im = np.column_stack([sq_util] + [b_util[:, column[i]] for i in q[1:]])
             pq = scalar_pce(u_im, cap, params)
-            if prng is None:
-                m = int(np.argmax(np.abs(pq)))
-            else:
-                m = prng.prob_sel(pq)
+            m = int(np.argmax(np.abs(pq))) if prng is None else prng.prob_sel(pq)
             chosen[k] = m
-            queue_probs.append(pq)
+            queue_probs[k] = pq
             if m > 0:
                 i = q[m]
                 j, bi, bj = bargains[i]
@@ -768,3 +823,137 @@ def run_smp(
         probabilities=np.array(probs),
         history=history,
     )
+
+
+# ---------------------------------------------------------------------------------------
+# the forecasting model
+
+
+def ktab_saliences(salience: np.ndarray, scale: str = "auto") -> tuple[np.ndarray, str]:
+    """Saliences on KTAB's internal scale (every actor's sum <= 1), and the scale used.
+
+    ``scale``: ``"percent"`` divides by 100 (KTAB's files); ``"normalise"`` rescales each
+    actor's saliences to sum to 1 (an actor whose saliences are all 0 keeps 0);
+    ``"auto"`` takes ``"percent"`` when every salience is in 0..100, every actor's sum is
+    at most 100 and some salience exceeds 1, ``"normalise"`` otherwise.
+    """
+    s = np.asarray(salience, dtype=float)
+    if np.any(s < 0) or not np.all(np.isfinite(s)):
+        raise ValueError("saliences must be finite and >= 0")
+    if scale == "auto":
+        sums = s.sum(axis=1)
+        percent = bool(np.all(s <= 100.0) and np.all(sums <= 100.0 + 1e-9) and np.any(s > 1.0))
+        scale = "percent" if percent else "normalise"
+    if scale == "percent":
+        if np.any(s.sum(axis=1) > 100.0 + 1e-9):
+            raise ValueError("with salience_scale='percent' every actor's sum must be <= 100")
+        out = s / 100.0
+        sums = out.sum(axis=1, keepdims=True)
+        return np.where(sums > 1.0, out / np.maximum(sums, 1.0), out), scale
+    if scale == "normalise":
+        sums = s.sum(axis=1, keepdims=True)
+        return np.where(sums > 0, s / np.where(sums > 0, sums, 1.0), 0.0), scale
+    raise ValueError(f"salience_scale must be 'auto', 'percent' or 'normalise', not {scale!r}")
+
+
+class SpatialModel:
+    """KTAB's Spatial Model of Politics, all issues jointly as the dimensions of one space.
+
+    ``params`` are KTAB's model parameters (KTAB's defaults); ``salience_scale`` is
+    ``"auto"``, ``"percent"`` or ``"normalise"`` (see :func:`ktab_saliences`);
+    ``accommodation``, ``seed`` and the stopping rule's ``max_turns``, ``min_turns`` and
+    ``min_delta_ratio`` are passed to :func:`run_smp`.
+    """
+
+    def __init__(
+        self,
+        params: SmpParams | None = None,
+        salience_scale: str = "auto",
+        accommodation: np.ndarray | None = None,
+        seed: int = 0,
+        max_turns: int = 100,
+        min_turns: int = 2,
+        min_delta_ratio: float = 0.02,
+        name: str = "smp",
+    ) -> None:
+        self.params = params or SmpParams()
+        self.salience_scale = salience_scale
+        self.accommodation = accommodation
+        self.seed = int(seed)
+        self.max_turns = int(max_turns)
+        self.min_turns = int(min_turns)
+        self.min_delta_ratio = float(min_delta_ratio)
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"SpatialModel(params={self.params!r}, salience_scale={self.salience_scale!r})"
+
+    def predict(self, inputs: ForecastInput) -> Forecast:
+        """Run the SMP to its stopping rule and forecast every issue (see the module doc)."""
+        position = np.array(inputs.position, dtype=float)
+        present = ~np.isnan(position)
+        capability = np.asarray(inputs.capability, dtype=float)
+        n, k = position.shape
+        if np.any(capability < 0) or not np.all(np.isfinite(capability)):
+            raise ValueError("capabilities must be finite and >= 0")
+        if np.any(present & ((position < 0) | (position > 100))):
+            raise ValueError("positions must be on 0..100")
+        raw = np.where(present, np.nan_to_num(np.asarray(inputs.salience, dtype=float)), 0.0)
+        salience, scale = ktab_saliences(raw, self.salience_scale)
+        weights = np.where(present, capability[:, None], 0.0)
+        total = weights.sum(axis=0)
+        counts = present.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            centre = np.where(
+                total > 0,
+                (weights * np.nan_to_num(position)).sum(axis=0) / total,
+                np.where(counts > 0, np.nansum(position, axis=0) / np.maximum(counts, 1), 50.0),
+            )
+        filled = np.where(present, position, centre[None, :])
+        details: dict[str, Any] = {"salience_scale": scale, "imputed": ~present}
+        if n < 2:
+            trajectory = filled[None, :, :]
+            return finish(
+                self.name, inputs, filled[0], rounds=0, trajectory=trajectory, details=details
+            )
+        result = run_smp(
+            filled / 100.0,
+            salience,
+            capability,
+            params=self.params,
+            accommodation=self.accommodation,
+            seed=self.seed,
+            max_turns=self.max_turns,
+            min_turns=self.min_turns,
+            min_delta_ratio=self.min_delta_ratio,
+        )
+        final = result.final * 100.0
+        prob = result.probabilities[-1]
+        predicted = np.empty(k)
+        for issue in range(k):
+            candidates = np.flatnonzero(present[:, issue])
+            if candidates.size == 0:
+                candidates = np.arange(n)
+            best = candidates[int(np.argmax(prob[candidates]))]
+            predicted[issue] = final[best, issue]
+        uidx, _ = _unique_positions(result.final)
+        pu = prob[uidx]
+        expected = (pu[:, None] * final[uidx]).sum(axis=0) / pu.sum()
+        details.update(
+            {
+                "probability": dict(zip(inputs.actors, prob.tolist(), strict=True)),
+                "most_probable": inputs.actors[int(np.argmax(prob))],
+                "expected": expected,
+                "risk_attitude": dict(zip(inputs.actors, result.risk[-1].tolist(), strict=True)),
+                "fractional_change": [t.fractional_change for t in result.history],
+                "result": result,
+            }
+        )
+        return finish(
+            self.name,
+            inputs,
+            predicted,
+            rounds=result.turns,
+            trajectory=result.positions * 100.0,
+            details=details,
+        )

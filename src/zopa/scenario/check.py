@@ -22,13 +22,13 @@ def cross_check(sc: Scenario, raw: dict[str, Any]) -> list[Found]:
     out += _unique("sources", [s.id for s in sc.sources])
     out += _unique("actors", [a.id for a in sc.actors])
     out += _unique("issues", [i.id for i in sc.issues])
-    for k, issue in enumerate(sc.issues):
-        out += _unique(("issues", k, "options"), [o.id for o in issue.options])
-        if issue.id in RESERVED_KEYS:
-            out.append((("issues", k, "id"), f"'{issue.id}' is a reserved word"))
-        for j, opt in enumerate(issue.options):
-            if opt.id in RESERVED_KEYS:
-                out.append((("issues", k, "options", j, "id"), f"'{opt.id}' is a reserved word"))
+    for k, iss in enumerate(sc.issues):
+        out += _unique(("issues", k, "options"), [o.id for o in iss.options])
+        if iss.id in RESERVED_KEYS:
+            out.append((("issues", k, "id"), f"'{iss.id}' is a reserved word"))
+        for j, o in enumerate(iss.options):
+            if o.id in RESERVED_KEYS:
+                out.append((("issues", k, "options", j, "id"), f"'{o.id}' is a reserved word"))
 
     source_ids = {s.id for s in sc.sources}
     for path, ref in _source_refs(raw, ()):

@@ -89,19 +89,13 @@ def _ranged(
     return check
 
 
-def _num(lo: float | None = None, hi: float | None = None, lo_open: bool = False) -> Any:
-    return Annotated[
-        Number,
-        BeforeValidator(_to_number, json_schema_input_type=float | Number),
-        AfterValidator(_ranged(lo, hi, lo_open)),
-    ]
+_COERCE = BeforeValidator(_to_number, json_schema_input_type=float | Number)
 
-
-AnyNumber = _num()
-Unit = _num(0.0, 1.0)  # utilities and reservations
-Scale = _num(0.0, 100.0)  # places on an issue's 0..100 scale
-Weight = _num(0.0, None)  # saliences, >= 0
-Positive = _num(0.0, None, lo_open=True)  # capabilities, > 0
+AnyNumber = Annotated[Number, _COERCE, AfterValidator(_ranged(None, None))]
+Unit = Annotated[Number, _COERCE, AfterValidator(_ranged(0.0, 1.0))]  # utilities, reservations
+Scale = Annotated[Number, _COERCE, AfterValidator(_ranged(0.0, 100.0))]  # places on 0..100
+Weight = Annotated[Number, _COERCE, AfterValidator(_ranged(0.0, None))]  # saliences, >= 0
+Positive = Annotated[Number, _COERCE, AfterValidator(_ranged(0.0, None, True))]  # capabilities
 
 
 class _NumberMap(Evidence):
@@ -116,19 +110,19 @@ class _NumberMap(Evidence):
 class WeightMap(_NumberMap):
     """Issue id -> salience (>= 0); normalised to sum 1 for package utilities."""
 
-    __pydantic_extra__: dict[str, Weight]  # type: ignore[assignment]
+    __pydantic_extra__: dict[str, Weight]
 
 
 class UtilityMap(_NumberMap):
     """Option id -> utility of that option, in [0, 1]."""
 
-    __pydantic_extra__: dict[str, Unit]  # type: ignore[assignment]
+    __pydantic_extra__: dict[str, Unit]
 
 
 class IdealMap(_NumberMap):
     """Issue id -> ideal point on the issue's 0..100 scale (linear loss)."""
 
-    __pydantic_extra__: dict[str, Scale]  # type: ignore[assignment]
+    __pydantic_extra__: dict[str, Scale]
 
 
 class Source(_Strict):

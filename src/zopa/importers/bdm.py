@@ -1,0 +1,144 @@
+"""Reader for the Bueno de Mesquita actor table (the format of ``ExampleActors.csv``).
+
+The format is the input of the public Python replication of Scholz, Calbert and Smith
+(2011) (jmckib/bdm-scholz-expected-utility-model and its fork by dmasad): a comma-separated
+file whose header names the columns ``Actor``, ``Capability``, ``Position`` and
+``Salience`` (in any order, matched without regard to case or surrounding spaces; further
+columns are ignored), then one line per actor on a single issue::
+
+    Actor,Capability,Position,Salience
+    Netherlands,0.08,4,0.8
+
+Rules: the actor name is non-empty and unique; capability is a finite number > 0;
+position a finite number; salience a number in [0, 1] (0: the actor takes no part).
+Blank lines are skipped; a UTF-8 byte-order mark is allowed.
+
+The result is a :class:`~zopa.forecast.base.ForecastInput` with one issue, id ``"issue"``.
+The file says nothing about the scale of the positions, so by default they are kept as
+written (e.g. 1..10 in ``ExampleActors.csv``, about 13 in ``Sultan.csv``), which the
+expected-utility model handles through the data's own range; ``scale=(lo, hi)`` maps
+lo..hi linearly onto zopa's 0..100 instead. A malformed file raises
+:class:`zopa.errors.InputError` naming the file, the 1-based line and the field, with every
+problem found in the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+
+from zopa.errors import InputError, Problem
+from zopa.forecast.base import ForecastInput
+
+COLUMNS = ("Actor", "Capability", "Position", "Salience")
+ISSUE = "issue"
+
+
+def read_bdm_csv(path: str | Path, *, scale: tuple[float, float] | None = None) -> ForecastInput:
+    """Read a BdM actor table (Actor, Capability, Position, Salience) as a one-issue input."""
+    name = str(path)
+    if scale is not None and not (
+        math.isfinite(scale[0]) and math.isfinite(scale[1]) and scale[1] > scale[0]
+    ):
+        raise ValueError("scale must be (lo, hi) with finite lo < hi")
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputError.at(name, None, "", f"not UTF-8 text ({e.reason})") from None
+    except OSError as e:
+        raise InputError.at(name, None, "", f"cannot read the file: {e.strerror}") from None
+
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    header_line = 0
+    for row in reader:
+        if any(cell.strip() for cell in row):
+            header, header_line = row, reader.line_num
+            break
+    if header is None:
+        raise InputError.at(name, 1, "", "empty file: expected the header " + ",".join(COLUMNS))
+
+    where = {cell.strip().lower(): k for k, cell in reversed(list(enumerate(header)))}
+    missing = [c for c in COLUMNS if c.lower() not in where]
+    if missing:
+        raise InputError(
+            [Problem(name, header_line, c, "missing column in the header") for c in missing]
+        )
+    col = {c: where[c.lower()] for c in COLUMNS}
+
+    problems: list[Problem] = []
+    actors: list[str] = []
+    first_line: dict[str, int] = {}
+    values: list[tuple[float, float, float]] = []
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        cells = {c: row[k].strip() if k < len(row) else None for c, k in col.items()}
+        bad = False
+        actor = cells["Actor"]
+        if not actor:
+            problems.append(Problem(name, line, "Actor", "missing actor name"))
+            bad = True
+        elif actor in first_line:
+            message = f"duplicate actor {actor!r} (first on line {first_line[actor]})"
+            problems.append(Problem(name, line, "Actor", message))
+            bad = True
+        else:
+            first_line[actor] = line
+        nums: dict[str, float] = {}
+        for c in COLUMNS[1:]:
+            num, message = _number(cells[c])
+            if message is None and num is not None:
+                message = _check(c, num, scale)
+            if message is not None or num is None:
+                problems.append(Problem(name, line, c, message or "missing value"))
+                bad = True
+            else:
+                nums[c] = num
+        if not bad:
+            actors.append(str(actor))
+            values.append((nums["Capability"], nums["Position"], nums["Salience"]))
+    if not problems and not actors:
+        problems.append(Problem(name, header_line, "", "no actors after the header"))
+    if problems:
+        raise InputError(problems)
+
+    cap, pos, sal = (np.array(v, dtype=float) for v in zip(*values, strict=True))
+    if scale is not None:
+        lo, hi = scale
+        pos = (pos - lo) / (hi - lo) * 100.0
+    return ForecastInput(
+        actors=tuple(actors),
+        issues=(ISSUE,),
+        position=pos[:, None],
+        salience=sal[:, None],
+        capability=cap,
+        scenario=Path(path).stem,
+    )
+
+
+def _number(cell: str | None) -> tuple[float | None, str | None]:
+    if cell is None or cell == "":
+        return None, "missing value"
+    try:
+        num = float(cell)
+    except ValueError:
+        return None, f"not a number: {cell!r}"
+    if not math.isfinite(num):
+        return None, f"not a finite number: {cell!r}"
+    return num, None
+
+
+def _check(column: str, num: float, scale: tuple[float, float] | None) -> str | None:
+    if column == "Capability" and num <= 0:
+        return f"capability must be > 0, got {num:g}"
+    if column == "Salience" and not 0.0 <= num <= 1.0:
+        return f"salience must be in [0, 1], got {num:g}"
+    if column == "Position" and scale is not None and not scale[0] <= num <= scale[1]:
+        return f"position {num:g} is outside the scale {scale[0]:g}..{scale[1]:g}"
+    return None

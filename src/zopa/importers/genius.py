@@ -1,0 +1,552 @@
+"""Reader for GENIUS XML negotiation domains (ANAC 2010-2018 format) as zopa scenarios.
+
+A GENIUS domain folder holds one *domain* file (``<negotiation_template>``: the issues and
+their values, no preferences) and one *profile* per negotiating party (``<utility_space>``:
+the same issues with an ``evaluation`` per value, one ``<weight>`` per issue, optionally
+``<reservation value=...>`` and ``<discount_factor value=...>``). Multi-party folders (the
+GENIUS ``partydomain`` template has nine profiles) read the same way.
+
+Which file is the domain is decided by content, not by name: the domain is the XML file
+with issues but no weights and no evaluations (profile names may contain "domain" too, as
+in ANAC 2011 Grocery's ``Grocery_domain_mary.xml``). When several files qualify, the one
+whose name contains "domain" wins; anything still ambiguous is an error. XML files with no
+``<issue>`` at all are skipped (and listed in the scenario's description).
+
+GENIUS semantics, as implemented by GENIUS's ``AdditiveUtilitySpace``:
+
+- each issue's evaluations are divided by that issue's largest evaluation (so the best
+  value scores 1; an issue evaluated 0 throughout scores 0; negative evaluations are an
+  error);
+- the weights are taken as written (zopa normalises them to sum 1, as GENIUS does);
+- the reservation value is kept (0 when absent), it must lie in [0, 1];
+- the discount factor is ignored: zopa's analysis has no time dimension (the value read
+  is recorded in each party's assumption).
+
+Every profile becomes an actor with role ``party`` (GENIUS negotiations need every
+party's agreement: the default unanimity rule). Issues and values keep the domain's order;
+``at`` spreads values evenly over 0..100 in that order (GENIUS discrete values have no
+scale; recorded as an assumption). Ids are the names with characters outside
+``[A-Za-z0-9_.-]`` replaced by ``_`` (the original text is kept as ``name``). Actor ids
+are the profile file names without the words every profile name shares (so
+``laptop_buyer_utility.xml`` and ``laptop_seller_utility.xml`` give ``buyer`` and
+``seller``).
+
+Only discrete issues are read; integer and real issues (GENIUS ``evaluator`` functions)
+are reported as unsupported. The XML is parsed with expat with DTDs and entity
+declarations refused. Malformed input raises :class:`zopa.errors.InputError` naming the
+file, the 1-based line (the parser's error position for bad XML) and the field.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.parsers import expat
+
+from zopa.errors import InputError, Problem
+
+MAX_BYTES = 20 * 1024 * 1024  # the largest ANAC profile is well under 1 MiB
+RESERVED = frozenset({"source", "assumption", "value"})
+DIGITS = 12  # decimals kept in utilities
+
+
+# ---------------------------------------------------------------------------------------
+# a minimal XML tree that remembers lines
+
+
+@dataclass
+class _Node:
+    tag: str
+    attrib: dict[str, str]
+    line: int
+    text: str  # the source line where the element starts, stripped (for quotes)
+    children: list[_Node] = field(default_factory=list)
+
+    def iter(self, tag: str) -> Iterator[_Node]:
+        """Every descendant (and self) with this tag, in document order."""
+        if self.tag == tag:
+            yield self
+        for c in self.children:
+            yield from c.iter(tag)
+
+    def kids(self, tag: str) -> list[_Node]:
+        return [c for c in self.children if c.tag == tag]
+
+
+def _parse_xml(path: Path) -> _Node:
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError.at(name, None, "", f"file is {size / 2**20:.1f} MiB, too large")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError.at(name, None, "", "file not found") from None
+    except OSError as e:
+        raise InputError.at(name, None, "", f"cannot read file: {e.strerror or e}") from None
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    source_lines = data.decode("utf-8", errors="replace").splitlines()
+    root: list[_Node] = []
+    stack: list[_Node] = []
+
+    def start(tag: str, attrib: dict[str, str]) -> None:
+        line = parser.CurrentLineNumber
+        text = source_lines[line - 1].strip() if 0 < line <= len(source_lines) else ""
+        node = _Node(tag, dict(attrib), line, text)
+        if stack:
+            stack[-1].children.append(node)
+        else:
+            root.append(node)
+        stack.append(node)
+
+    def end(tag: str) -> None:
+        stack.pop()
+
+    def refuse_dtd(*_: Any) -> None:
+        raise InputError.at(
+            name, parser.CurrentLineNumber, "", "DOCTYPE declarations are not accepted"
+        )
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = refuse_dtd
+    parser.EntityDeclHandler = refuse_dtd
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as e:
+        msg = expat.errors.messages.get(e.code, str(e)) if e.code else str(e)
+        raise InputError.at(
+            name, e.lineno, "", f"malformed XML: {msg} (column {e.offset + 1})"
+        ) from None
+    return root[0]
+
+
+# ---------------------------------------------------------------------------------------
+# domain and profiles
+
+
+@dataclass
+class _Issue:
+    name: str
+    index: str | None
+    values: list[str]
+    descriptions: list[str | None]
+    line: int
+
+
+@dataclass
+class _Profile:
+    file: Path
+    weights: dict[str, float]  # domain issue name -> weight
+    evaluations: dict[str, list[float]]  # domain issue name -> evaluation per domain value
+    reservation: float | None
+    reservation_quote: str | None
+    discount: float | None
+
+
+def _is_profile(root: _Node) -> bool:
+    if any(True for _ in root.iter("weight")):
+        return True
+    return any("evaluation" in it.attrib for it in root.iter("item"))
+
+
+def _float(
+    raw: str | None, file: Path, line: int, fld: str, problems: list[Problem]
+) -> float | None:
+    if raw is None:
+        problems.append(Problem(str(file), line, fld, "missing"))
+        return None
+    try:
+        v = float(raw)
+    except ValueError:
+        v = math.nan
+    if not math.isfinite(v):
+        problems.append(Problem(str(file), line, fld, f"'{raw}' is not a number"))
+        return None
+    return v
+
+
+def _issue_kind(node: _Node) -> str:
+    for key in ("type", "vtype", "etype"):
+        v = node.attrib.get(key)
+        if v and v != "discrete" and v != "objective":
+            return v
+    return "discrete"
+
+
+def _read_domain(path: Path, root: _Node) -> list[_Issue]:
+    problems: list[Problem] = []
+    issues: list[_Issue] = []
+    seen: set[str] = set()
+    for node in root.iter("issue"):
+        name = node.attrib.get("name", "").strip()
+        if not name:
+            problems.append(Problem(str(path), node.line, "issue.name", "the issue has no name"))
+            continue
+        kind = _issue_kind(node)
+        if kind != "discrete":
+            problems.append(
+                Problem(
+                    str(path),
+                    node.line,
+                    f"issue '{name}'",
+                    f"{kind} issues are not supported (only discrete issues)",
+                )
+            )
+            continue
+        if name in seen:
+            problems.append(Problem(str(path), node.line, f"issue '{name}'", "duplicate issue"))
+            continue
+        seen.add(name)
+        values: list[str] = []
+        descriptions: list[str | None] = []
+        before = len(problems)
+        for item in node.kids("item"):
+            v = item.attrib.get("value")
+            if v is None or not v.strip():
+                problems.append(
+                    Problem(str(path), item.line, f"issue '{name}'.item", "the item has no value")
+                )
+                continue
+            if v in values:
+                problems.append(
+                    Problem(str(path), item.line, f"issue '{name}'.item", f"duplicate value '{v}'")
+                )
+                continue
+            values.append(v)
+            d = (item.attrib.get("description") or "").strip()
+            descriptions.append(d if d and d != v else None)
+        if not values and len(problems) == before:
+            problems.append(
+                Problem(str(path), node.line, f"issue '{name}'", "the issue has no values")
+            )
+        issues.append(_Issue(name, node.attrib.get("index"), values, descriptions, node.line))
+    if not issues and not problems:
+        problems.append(Problem(str(path), root.line, "issue", "the domain has no issues"))
+    if problems:
+        raise InputError(problems)
+    return issues
+
+
+def _read_profile(path: Path, root: _Node, issues: list[_Issue]) -> _Profile:
+    problems: list[Problem] = []
+    by_name = {i.name: i for i in issues}
+    known = ", ".join(f"'{i.name}'" for i in issues)
+
+    weight_nodes: dict[str, _Node] = {}
+    for w in root.iter("weight"):
+        idx = w.attrib.get("index", "").strip()
+        if not idx:
+            problems.append(Problem(str(path), w.line, "weight.index", "missing"))
+        elif idx in weight_nodes:
+            problems.append(Problem(str(path), w.line, f"weight {idx}", "duplicate weight"))
+        else:
+            weight_nodes[idx] = w
+
+    weights: dict[str, float] = {}
+    evaluations: dict[str, list[float]] = {}
+    found: set[str] = set()
+    for pos, node in enumerate(root.iter("issue"), start=1):
+        name = node.attrib.get("name", "").strip()
+        fld = f"issue '{name}'"
+        if name not in by_name:
+            problems.append(
+                Problem(str(path), node.line, "issue", f"unknown issue '{name}' (domain: {known})")
+            )
+            continue
+        if name in found:
+            problems.append(Problem(str(path), node.line, fld, "duplicate issue"))
+            continue
+        found.add(name)
+        kind = _issue_kind(node)
+        if kind != "discrete" or node.kids("evaluator"):
+            problems.append(
+                Problem(str(path), node.line, fld, f"{kind} evaluators are not supported")
+            )
+            continue
+        idx = node.attrib.get("index", str(pos)).strip()
+        w = weight_nodes.get(idx)
+        if w is None:
+            problems.append(Problem(str(path), node.line, fld, f'no <weight index="{idx}">'))
+        else:
+            wv = _float(w.attrib.get("value"), path, w.line, f"weight {idx}", problems)
+            if wv is not None and wv < 0:
+                problems.append(Problem(str(path), w.line, f"weight {idx}", f"{wv:g} is negative"))
+            elif wv is not None:
+                weights[name] = wv
+        domain = by_name[name]
+        evals: dict[str, float] = {}
+        for item in node.kids("item"):
+            v = item.attrib.get("value")
+            ifld = f"{fld}.item"
+            if v not in domain.values:
+                shown = "an item without value" if v is None else f"unknown value '{v}'"
+                problems.append(
+                    Problem(str(path), item.line, ifld, f"{shown} (domain issue '{name}')")
+                )
+                continue
+            e = _float(item.attrib.get("evaluation"), path, item.line, f"{fld}.{v}", problems)
+            if e is not None and e < 0:
+                problems.append(
+                    Problem(str(path), item.line, f"{fld}.{v}", f"evaluation {e:g} is negative")
+                )
+            elif e is not None:
+                evals[v] = e
+        missing = [v for v in domain.values if v not in evals]
+        if missing and not any(p.field.startswith(fld) for p in problems):
+            problems.append(
+                Problem(
+                    str(path),
+                    node.line,
+                    fld,
+                    "no evaluation for " + ", ".join(f"'{v}'" for v in missing),
+                )
+            )
+        evaluations[name] = [evals.get(v, 0.0) for v in domain.values]
+    for i in issues:
+        if i.name not in found:
+            problems.append(
+                Problem(str(path), root.line, f"issue '{i.name}'", "the profile does not value it")
+            )
+    if weights and not problems and sum(weights.values()) <= 0:
+        problems.append(Problem(str(path), root.line, "weight", "every weight is 0"))
+
+    reservation = quote = None
+    res = next(root.iter("reservation"), None)
+    if res is not None:
+        reservation = _float(res.attrib.get("value"), path, res.line, "reservation", problems)
+        if reservation is not None and not 0 <= reservation <= 1:
+            problems.append(
+                Problem(
+                    str(path),
+                    res.line,
+                    "reservation",
+                    f"{reservation:g} is out of range: must be in [0, 1]",
+                )
+            )
+        quote = res.text
+    disc = next(root.iter("discount_factor"), None)
+    discount = None
+    if disc is not None:
+        discount = _float(disc.attrib.get("value"), path, disc.line, "discount_factor", problems)
+    if problems:
+        raise InputError(problems)
+    return _Profile(path, weights, evaluations, reservation, quote, discount)
+
+
+def _find_files(folder: Path) -> tuple[Path, _Node, list[tuple[Path, _Node]], list[str]]:
+    if not folder.is_dir():
+        raise InputError.at(str(folder), None, "", "not a folder (expected a GENIUS domain folder)")
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".xml" and p.is_file())
+    if not files:
+        raise InputError.at(str(folder), None, "", "no .xml file in the folder")
+    domains: list[tuple[Path, _Node]] = []
+    profiles: list[tuple[Path, _Node]] = []
+    skipped: list[str] = []
+    for f in files:
+        root = _parse_xml(f)
+        if next(root.iter("issue"), None) is None:
+            skipped.append(f.name)
+        elif _is_profile(root):
+            profiles.append((f, root))
+        else:
+            domains.append((f, root))
+    if len(domains) > 1:
+        named = [d for d in domains if "domain" in d[0].name.lower()]
+        if len(named) == 1:
+            domains = named
+    if not domains:
+        raise InputError.at(
+            str(folder),
+            None,
+            "domain",
+            "no domain file: expected one XML file with issues but no weights or evaluations",
+        )
+    if len(domains) > 1:
+        names = ", ".join(d[0].name for d in domains)
+        raise InputError.at(
+            str(folder), None, "domain", f"several files could be the domain: {names}"
+        )
+    if not profiles:
+        raise InputError.at(
+            str(folder), None, "profile", "no utility profile (an XML file with weights)"
+        )
+    return domains[0][0], domains[0][1], profiles, skipped
+
+
+# ---------------------------------------------------------------------------------------
+# the scenario
+
+
+def _slug(text: str, taken: set[str], fallback: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:60] or fallback
+    if s in RESERVED:
+        s += "_"
+    base, n = s, 2
+    while s in taken:
+        s, n = f"{base}_{n}", n + 1
+    taken.add(s)
+    return s
+
+
+def _actor_ids(stems: list[str]) -> list[str]:
+    """Profile file names without the words (split at ``_``) all of them share."""
+    words = [re.split(r"[_\s-]+", s) for s in stems]
+    if len(words) > 1:
+        pre = 0
+        while all(len(w) > pre + 1 for w in words) and len({w[pre] for w in words}) == 1:
+            pre += 1
+        suf = 0
+        while all(len(w) > pre + suf + 1 for w in words) and len({w[-1 - suf] for w in words}) == 1:
+            suf += 1
+        words = [w[pre : len(w) - suf] for w in words]
+    taken: set[str] = set()
+    return [_slug("_".join(w), taken, f"party{i + 1}") for i, w in enumerate(words)]
+
+
+def _at(j: int, n: int) -> float:
+    return 50.0 if n == 1 else round(100.0 * j / (n - 1), 4)
+
+
+def _r(x: float) -> float:
+    v = round(x, DIGITS)
+    return 0.0 if v == 0 else v
+
+
+def read_genius(dir: str | Path) -> dict[str, Any]:
+    """Read a GENIUS XML domain folder; return a scenario as a plain dict (SCENARIO.md)."""
+    folder = Path(dir)
+    domain_path, domain_root, profile_roots, skipped = _find_files(folder)
+    issues = _read_domain(domain_path, domain_root)
+    problems: list[Problem] = []
+    profiles: list[_Profile] = []
+    for path, root in profile_roots:
+        try:
+            profiles.append(_read_profile(path, root, issues))
+        except InputError as e:
+            problems += e.problems
+    if problems:
+        raise InputError(problems)
+
+    name = folder.resolve().name or domain_path.stem
+    sid = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-")[:64] or "genius"
+    issue_taken: set[str] = set()
+    issue_ids = [_slug(i.name, issue_taken, f"issue{k + 1}") for k, i in enumerate(issues)]
+    option_ids: list[list[str]] = []
+    out_issues = []
+    for k, issue in enumerate(issues):
+        taken: set[str] = set()
+        ids = [_slug(v, taken, f"v{j + 1}") for j, v in enumerate(issue.values)]
+        option_ids.append(ids)
+        options = []
+        for j, (oid, v) in enumerate(zip(ids, issue.values, strict=True)):
+            opt: dict[str, Any] = {"id": oid, "at": _at(j, len(ids))}
+            if oid != v:
+                opt["name"] = v
+            if issue.descriptions[j]:
+                opt["description"] = issue.descriptions[j]
+            options.append(opt)
+        out_issues.append(
+            {
+                "id": issue_ids[k],
+                "name": issue.name,
+                "assumption": "values placed evenly over 0..100 in the domain's order "
+                "(GENIUS discrete values have no scale)",
+                "options": options,
+            }
+        )
+
+    actor_ids = _actor_ids([p.file.stem for p in profiles])
+    sources: list[dict[str, Any]] = [
+        {
+            "id": "domain",
+            "title": f"GENIUS domain {name}: issues and values ({domain_path.name})",
+            "file": f"{name}/{domain_path.name}",
+        }
+    ]
+    actors = []
+    preferences: dict[str, Any] = {}
+    for aid, p in zip(actor_ids, profiles, strict=True):
+        ref = f"profile-{aid}"
+        sources.append(
+            {
+                "id": ref,
+                "title": f"GENIUS profile {p.file.name} (domain {name})",
+                "file": f"{name}/{p.file.name}",
+            }
+        )
+        actors.append(
+            {
+                "id": aid,
+                "name": p.file.stem,
+                "role": "party",
+                "description": f"GENIUS utility profile {p.file.name}",
+            }
+        )
+        preferences[aid] = _preferences(p, issues, issue_ids, option_ids, ref)
+
+    description = (
+        f"Imported from the GENIUS domain folder '{name}' (domain {domain_path.name}, "
+        f"{len(profiles)} profile(s)). GENIUS semantics: each issue's evaluations divided "
+        "by their maximum, weights normalised, reservation value kept (0 when absent), "
+        "discount factor ignored (no time in this analysis)."
+    )
+    if skipped:
+        description += " Skipped (no issues): " + ", ".join(skipped) + "."
+    return {
+        "zopa": 1,
+        "id": sid,
+        "title": f"GENIUS domain {name} ({len(profiles)} parties)",
+        "description": description,
+        "sources": sources,
+        "actors": actors,
+        "issues": out_issues,
+        "preferences": preferences,
+    }
+
+
+def _preferences(
+    p: _Profile,
+    issues: list[_Issue],
+    issue_ids: list[str],
+    option_ids: list[list[str]],
+    ref: str,
+) -> dict[str, Any]:
+    weights: dict[str, Any] = {
+        "assumption": f"GENIUS issue weights as written in {p.file.name} "
+        "(normalised to sum 1 when utilities are computed)"
+    }
+    utilities: dict[str, Any] = {}
+    for k, issue in enumerate(issues):
+        weights[issue_ids[k]] = p.weights[issue.name]
+        evals = p.evaluations[issue.name]
+        top = max(evals)
+        table: dict[str, Any] = {}
+        for oid, e in zip(option_ids[k], evals, strict=True):
+            table[oid] = _r(e / top) if top > 0 else 0.0
+        utilities[issue_ids[k]] = table
+    disc = (
+        f"; discount factor {p.discount} ignored (no time in this analysis)"
+        if p.discount is not None
+        else ""
+    )
+    reservation: dict[str, Any]
+    if p.reservation is None:
+        reservation = {
+            "value": 0.0,
+            "assumption": f"no <reservation> in {p.file.name}: GENIUS default 0",
+        }
+    else:
+        reservation = {"value": p.reservation, "source": {"ref": ref, "quote": p.reservation_quote}}
+    return {
+        "assumption": f"imported from GENIUS profile {p.file.name}: utility of a value = "
+        f"evaluation / the issue's largest evaluation{disc}",
+        "weights": weights,
+        "utilities": utilities,
+        "reservation": reservation,
+    }

@@ -1,0 +1,578 @@
+"""Readers for KTAB's Spatial Model of Politics input files (CSV and XML).
+
+KTAB (KAPSARC Toolkit for Behavioral Analysis, MIT licence) reads two formats
+(``examples/smp/libsrc/smpread.cpp``; ``smpSchema.xsd``):
+
+CSV
+    line 1: ``name, description, numActors, numDims`` (further fields ignored, as KTAB
+    does);
+    line 2: the header, ``Actor, Description, Power`` then a position and a salience
+    column per dimension (the position columns name the dimensions);
+    then one row per actor: name, description, capability, then position and salience per
+    dimension, all on 0..100, saliences summing to at most 100 per actor. Fields may be
+    quoted; surrounding spaces and trailing empty fields (a final comma) are ignored.
+XML
+    ``<Scenario>`` with ``name``, ``desc``, ``prngSeed``, optional ``ModelParameters``
+    (VictoryProbModel, PCEModel, StateTransitions, VotingRule, BigRAdjust, BigRRange,
+    ThirdPartyCommit, InterVecBrgn, BargnModel), optional ``Dimensions`` (``dName``),
+    ``Actors`` (``Actor``: ``name``, ``description``, ``capability``, ``Position`` of
+    ``dCoord``, ``Salience`` of ``dSal``) and optional ``IdealAdjustment`` (``iaPair``:
+    ``adjustingIdeal``, ``referencePos``, ``adjust``), which sets entries of KTAB's
+    ideal-accommodation matrix (the identity otherwise).
+
+Conventions: an empty ``<dCoord/>`` is a missing position (NaN: the actor takes no part
+in that dimension; KTAB itself would read 0); every other value must be a number.
+Saliences summing to more than 100 (beyond a rounding tolerance of 1e-6), positions or
+saliences outside 0..100, negative capabilities, wrong counts, missing rows, duplicate
+actor names and malformed XML raise :class:`zopa.errors.InputError` naming the file, the
+1-based line and the field (every problem found in the file).
+
+:func:`to_forecast_input` gives a :class:`~zopa.forecast.base.ForecastInput` (saliences
+as written, on 0..100; 0 where a position is missing) and :func:`to_scenario_dict` a zopa
+scenario (format version 1) as a plain dict: every dimension an issue with eleven options
+``p000``, ``p010``, ..., ``p100`` at 0, 10, ..., 100; every actor a ``party`` with its
+capability; preferences with ``weights`` = the saliences, ``ideal`` = the positions and
+reservation 0. Ids: the scenario's is the file name lowercased to [a-z0-9_-]; an issue's
+its dimension name lowercased, an actor's its name, with characters outside
+[A-Za-z0-9_.-] replaced by ``_`` (made unique); both models use the same actor and issue
+ids. (An actor whose saliences are all 0 gives a scenario that zopa's loader rejects:
+weights must not all be zero.)
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import xml.parsers.expat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zopa.errors import InputError, Problem
+from zopa.forecast.base import ForecastInput
+
+_SALIENCE_TOL = 1e-6
+_MAX_PROBLEMS = 50
+
+PARAMETER_VALUES: dict[str, tuple[str, ...]] = {
+    "VictoryProbModel": ("Linear", "Square", "Quartic", "Octic", "Binary"),
+    "PCEModel": ("Conditional", "MarkovIncentive", "MarkovUniform"),
+    "StateTransitions": ("Deterministic", "Stochastic"),
+    "VotingRule": ("Binary", "PropBin", "Proportional", "PropCbc", "Cubic", "ASymProsp"),
+    "BigRAdjust": ("Full", "TwoThirds", "Half", "OneThird", "No"),
+    "BigRRange": ("Min", "Mid", "Max"),
+    "ThirdPartyCommit": ("NoCommit", "SemiCommit", "FullCommit"),
+    "InterVecBrgn": ("S1P1", "S2P2", "S2PMax"),
+    "BargnModel": ("InitOnlyInterp", "InitRcvrInterp", "PWCompInterp"),
+}
+"""KTAB's model parameters (smpSchema.xsd) and their allowed values."""
+
+
+@dataclass(frozen=True)
+class KtabData:
+    """A KTAB SMP scenario: positions and saliences on 0..100, as written in the file.
+
+    ``position`` and ``salience`` are (actors, dimensions); ``position`` is NaN where the
+    file gives none (an empty XML ``dCoord``). ``parameters``, ``seed`` and
+    ``accommodation`` (actors, actors; None for the identity) come from XML files only.
+    """
+
+    name: str
+    description: str
+    actors: tuple[str, ...]
+    actor_descriptions: tuple[str, ...]
+    dimensions: tuple[str, ...]
+    capability: np.ndarray
+    position: np.ndarray
+    salience: np.ndarray
+    source: str = ""
+    parameters: dict[str, str] = field(default_factory=dict)
+    seed: int | None = None
+    accommodation: np.ndarray | None = None
+
+
+class _Problems:
+    """Collects the problems found in one file."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.items: list[Problem] = []
+
+    def add(self, line: int | None, field_name: str, message: str) -> None:
+        if len(self.items) < _MAX_PROBLEMS:
+            self.items.append(Problem(self.file, line, field_name, message))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise InputError(self.items)
+
+
+def _number(text: str) -> float | None:
+    """A finite float, or None if ``text`` is not a number."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError.at(str(path), None, "", f"cannot read the file: {exc}") from exc
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError.at(str(path), line, "", "not UTF-8 text") from exc
+
+
+# ---------------------------------------------------------------------------------------
+# CSV
+
+
+def read_csv(path: str | Path) -> KtabData:
+    """Read a KTAB SMP CSV file (see the module doc)."""
+    path = Path(path)
+    file = str(path)
+    text = _read_text(path)
+    problems = _Problems(file)
+    rows: list[tuple[int, list[str]]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        fields = next(csv.reader([line], skipinitialspace=True), [])
+        fields = [f.strip() for f in fields]
+        while fields and fields[-1] == "":
+            fields.pop()
+        if fields:
+            rows.append((number, fields))
+    if not rows:
+        raise InputError.at(file, 1, "", "empty file")
+
+    line1, head = rows[0]
+    if len(head) < 4:
+        raise InputError.at(
+            file, line1, "numActors", "line 1 must be: name, description, numActors, numDims"
+        )
+    counts: dict[str, int] = {}
+    for key, text_value in (("numActors", head[2]), ("numDims", head[3])):
+        try:
+            value = int(text_value)
+        except ValueError:
+            value = -1
+        if value < 1:
+            problems.add(line1, key, f"must be a positive integer, not {text_value!r}")
+        counts[key] = value
+    problems.raise_if_any()
+    n, d = counts["numActors"], counts["numDims"]
+
+    if len(rows) < 2:
+        raise InputError.at(file, line1 + 1, "header", "missing header line")
+    line2, header = rows[1]
+    width = 3 + 2 * d
+    if len(header) != width:
+        problems.add(
+            line2,
+            "header",
+            f"expected {width} columns (Actor, Description, Power, then position and "
+            f"salience for {d} dimension(s)), found {len(header)}",
+        )
+        header = (header + [""] * width)[:width]
+    dims = tuple(header[3 + 2 * k] or f"Dim{k}" for k in range(d))
+    columns = [*header[:3], *(h or f"column {c + 4}" for c, h in enumerate(header[3:]))]
+
+    actor_rows = rows[2:]
+    if len(actor_rows) < n:
+        after = actor_rows[-1][0] if actor_rows else line2
+        problems.add(
+            after + 1,
+            "numActors",
+            f"line {line1} declares {n} actors but the file has {len(actor_rows)} actor rows",
+        )
+    elif len(actor_rows) > n:
+        problems.add(
+            actor_rows[n][0],
+            "numActors",
+            f"line {line1} declares {n} actors but the file has {len(actor_rows)} actor rows",
+        )
+    names: list[str] = []
+    descs: list[str] = []
+    cap = np.full(n, np.nan)
+    pos = np.full((n, d), np.nan)
+    sal = np.full((n, d), np.nan)
+    seen: dict[str, int] = {}
+    for a, (number, fields) in enumerate(actor_rows[:n]):
+        if len(fields) != width:
+            problems.add(number, "", f"expected {width} fields, found {len(fields)}")
+            fields = (fields + [""] * width)[:width]
+        name = fields[0]
+        if not name:
+            problems.add(number, columns[0], "empty actor name")
+        elif name in seen:
+            problems.add(number, columns[0], f"duplicate actor {name!r} (line {seen[name]})")
+        else:
+            seen[name] = number
+        names.append(name)
+        descs.append(fields[1])
+        value = _number(fields[2])
+        if value is None or value < 0:
+            problems.add(number, columns[2], f"capability must be a number >= 0, not {fields[2]!r}")
+        else:
+            cap[a] = value
+        for k in range(d):
+            for offset, target, label in ((3, pos, "position"), (4, sal, "salience")):
+                col = offset + 2 * k
+                value = _number(fields[col])
+                if value is None or not 0.0 <= value <= 100.0:
+                    problems.add(
+                        number,
+                        columns[col],
+                        f"{label} must be a number in 0..100, not {fields[col]!r}",
+                    )
+                else:
+                    target[a, k] = value
+        total = float(np.nansum(sal[a]))
+        if total > 100.0 + _SALIENCE_TOL:
+            problems.add(number, "salience", f"saliences sum to {total:g}, more than 100")
+    problems.raise_if_any()
+    return KtabData(
+        name=head[0],
+        description=head[1],
+        actors=tuple(names),
+        actor_descriptions=tuple(descs),
+        dimensions=dims,
+        capability=cap,
+        position=pos,
+        salience=sal,
+        source=file,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# XML
+
+
+@dataclass
+class _Element:
+    tag: str
+    line: int
+    text: str = ""
+    children: list[_Element] = field(default_factory=list)
+
+    def find(self, tag: str) -> _Element | None:
+        return next((c for c in self.children if c.tag == tag), None)
+
+    def findall(self, tag: str) -> list[_Element]:
+        return [c for c in self.children if c.tag == tag]
+
+
+def _parse_xml(text: str, file: str) -> _Element:
+    """A small element tree with line numbers (expat; no DTD or entity expansion)."""
+    parser = xml.parsers.expat.ParserCreate()
+    root = _Element("", 0)
+    stack = [root]
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        element = _Element(tag, parser.CurrentLineNumber)
+        stack[-1].children.append(element)
+        stack.append(element)
+
+    def end(tag: str) -> None:
+        element = stack.pop()
+        element.text = element.text.strip()
+
+    def chars(data: str) -> None:
+        stack[-1].text += data
+
+    def forbid(*args: Any) -> None:
+        raise InputError.at(file, parser.CurrentLineNumber, "", "DTDs and entities not allowed")
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    parser.StartDoctypeDeclHandler = forbid
+    parser.EntityDeclHandler = forbid
+    try:
+        parser.Parse(text, True)
+    except xml.parsers.expat.ExpatError as exc:
+        raise InputError.at(file, exc.lineno, "", f"malformed XML: {exc}") from exc
+    if len(root.children) != 1:
+        raise InputError.at(file, 1, "", "no root element")
+    return root.children[0]
+
+
+def read_xml(path: str | Path) -> KtabData:
+    """Read a KTAB SMP XML file (smpSchema.xsd; see the module doc)."""
+    path = Path(path)
+    file = str(path)
+    scen = _parse_xml(_read_text(path), file)
+    problems = _Problems(file)
+    if scen.tag != "Scenario":
+        raise InputError.at(file, scen.line, scen.tag, "the root element must be <Scenario>")
+
+    def required(parent: _Element, tag: str) -> _Element | None:
+        element = parent.find(tag)
+        if element is None:
+            problems.add(parent.line, tag, f"missing <{tag}> in <{parent.tag}>")
+        return element
+
+    name_el = required(scen, "name")
+    desc_el = scen.find("desc")
+    seed: int | None = None
+    seed_el = scen.find("prngSeed")
+    if seed_el is not None and seed_el.text:
+        if re.fullmatch(r"\d+", seed_el.text) and int(seed_el.text) < 2**64:
+            seed = int(seed_el.text)
+        else:
+            problems.add(
+                seed_el.line, "prngSeed", f"not a 64-bit unsigned integer: {seed_el.text!r}"
+            )
+
+    parameters: dict[str, str] = {}
+    params_el = scen.find("ModelParameters")
+    if params_el is not None:
+        for key, allowed in PARAMETER_VALUES.items():
+            el = params_el.find(key)
+            if el is None:
+                continue
+            value = "Proportional" if el.text == "Prop" else el.text
+            if value not in allowed:
+                problems.add(el.line, key, f"must be one of {', '.join(allowed)}, not {el.text!r}")
+            else:
+                parameters[key] = value
+        for el in params_el.children:
+            if el.tag not in PARAMETER_VALUES:
+                problems.add(el.line, el.tag, "unknown model parameter")
+
+    actors_el = required(scen, "Actors")
+    actor_els = actors_el.findall("Actor") if actors_el is not None else []
+    if actors_el is not None and not actor_els:
+        problems.add(actors_el.line, "Actors", "no <Actor>")
+    dims_el = scen.find("Dimensions")
+    if dims_el is not None:
+        dims = tuple(el.text for el in dims_el.findall("dName"))
+        if not dims:
+            problems.add(dims_el.line, "Dimensions", "no <dName>")
+    else:
+        first = actor_els[0].find("Position") if actor_els else None
+        nd = len(first.findall("dCoord")) if first is not None else 0
+        dims = tuple(f"Dim{k}" for k in range(nd))
+    problems.raise_if_any()
+
+    n, d = len(actor_els), len(dims)
+    names: list[str] = []
+    descs: list[str] = []
+    cap = np.full(n, np.nan)
+    pos = np.full((n, d), np.nan)
+    sal = np.full((n, d), np.nan)
+    seen: dict[str, int] = {}
+    for a, actor in enumerate(actor_els):
+        el = required(actor, "name")
+        name = el.text if el is not None else ""
+        if el is not None and not name:
+            problems.add(el.line, "name", "empty actor name")
+        elif name in seen:
+            problems.add(actor.line, "name", f"duplicate actor {name!r} (line {seen[name]})")
+        else:
+            seen[name] = actor.line
+        names.append(name)
+        el = actor.find("description")
+        descs.append(el.text if el is not None else "")
+        el = required(actor, "capability")
+        if el is not None:
+            value = _number(el.text)
+            if value is None or value < 0:
+                problems.add(el.line, "capability", f"must be a number >= 0, not {el.text!r}")
+            else:
+                cap[a] = value
+        for block, item, target, label in (
+            ("Position", "dCoord", pos, "position"),
+            ("Salience", "dSal", sal, "salience"),
+        ):
+            block_el = required(actor, block)
+            if block_el is None:
+                continue
+            items = block_el.findall(item)
+            if len(items) != d:
+                problems.add(block_el.line, block, f"{len(items)} <{item}> for {d} dimension(s)")
+            for k, el in enumerate(items[:d]):
+                if item == "dCoord" and el.text == "":
+                    continue  # missing position: NaN
+                value = _number(el.text)
+                if value is None or not 0.0 <= value <= 100.0:
+                    problems.add(
+                        el.line, item, f"{label} must be a number in 0..100, not {el.text!r}"
+                    )
+                else:
+                    target[a, k] = value
+        total = float(np.nansum(sal[a]))
+        if total > 100.0 + _SALIENCE_TOL:
+            problems.add(actor.line, "Salience", f"saliences sum to {total:g}, more than 100")
+
+    accommodation: np.ndarray | None = None
+    adjust_el = scen.find("IdealAdjustment")
+    if adjust_el is not None:
+        accommodation = np.eye(n)
+        index = {nm: i for i, nm in enumerate(names)}
+        for pair in adjust_el.findall("iaPair"):
+            ends: list[int] = []
+            for tag in ("adjustingIdeal", "referencePos"):
+                el = required(pair, tag)
+                if el is not None:
+                    if el.text not in index:
+                        problems.add(el.line, tag, f"unknown actor {el.text!r}")
+                    else:
+                        ends.append(index[el.text])
+            el = required(pair, "adjust")
+            if el is None:
+                continue
+            value = _number(el.text)
+            if value is None or not 0.0 <= value <= 1.0:
+                problems.add(el.line, "adjust", f"must be a number in 0..1, not {el.text!r}")
+            elif len(ends) == 2:
+                accommodation[ends[0], ends[1]] = value
+        sums = accommodation.sum(axis=1)
+        for i in np.flatnonzero(sums > 1.0 + 1e-10):
+            problems.add(
+                adjust_el.line,
+                "IdealAdjustment",
+                f"adjustments of {names[i]!r} sum to {sums[i]:g} > 1",
+            )
+    problems.raise_if_any()
+    return KtabData(
+        name=name_el.text if name_el is not None else "",
+        description=desc_el.text if desc_el is not None else "",
+        actors=tuple(names),
+        actor_descriptions=tuple(descs),
+        dimensions=dims,
+        capability=cap,
+        position=pos,
+        salience=sal,
+        source=file,
+        parameters=parameters,
+        seed=seed,
+        accommodation=accommodation,
+    )
+
+
+def read(path: str | Path) -> KtabData:
+    """Read a KTAB SMP file: XML if its name ends in ``.xml``, CSV otherwise."""
+    path = Path(path)
+    return read_xml(path) if path.suffix.lower() == ".xml" else read_csv(path)
+
+
+# ---------------------------------------------------------------------------------------
+# conversions
+
+
+def _slug(text: str, fallback: str) -> str:
+    slug = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-")[:64]
+    return slug or fallback
+
+
+def scenario_id(data: KtabData) -> str:
+    """The scenario id: the file name (without extension) lowercased to [a-z0-9_-]."""
+    return _slug(Path(data.source).stem if data.source else data.name, "ktab")
+
+
+_RESERVED = frozenset({"source", "assumption", "value"})
+
+
+def _ids(names: tuple[str, ...], prefix: str, lower: bool) -> tuple[str, ...]:
+    """Unique ids matching [A-Za-z0-9_.-]{1,64}, avoiding the scenario's reserved words."""
+    ids: list[str] = []
+    for k, name in enumerate(names):
+        text = name.lower() if lower else name
+        base = re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:60] or f"{prefix}{k}"
+        if base in _RESERVED:
+            base = f"{base}_{prefix}"
+        ident, extra = base, 2
+        while ident in ids:
+            ident = f"{base}_{extra}"
+            extra += 1
+        ids.append(ident)
+    return tuple(ids)
+
+
+def issue_ids(data: KtabData) -> tuple[str, ...]:
+    """One id per dimension: its name lowercased, other characters as ``_`` (unique)."""
+    return _ids(data.dimensions, "dim", lower=True)
+
+
+def actor_ids(data: KtabData) -> tuple[str, ...]:
+    """One id per actor: its name, characters other than [A-Za-z0-9_.-] as ``_`` (unique)."""
+    return _ids(data.actors, "actor", lower=False)
+
+
+OPTION_AT = tuple(float(v) for v in range(0, 101, 10))
+OPTION_IDS = tuple(f"p{v:03d}" for v in range(0, 101, 10))
+
+
+def to_forecast_input(data: KtabData) -> ForecastInput:
+    """The scenario as forecasting-model inputs (positions and saliences on 0..100).
+
+    Saliences are as written; where a position is missing (NaN) the salience is 0. Each
+    issue gets the eleven options of :func:`to_scenario_dict`.
+    """
+    present = ~np.isnan(data.position)
+    issues = issue_ids(data)
+    return ForecastInput(
+        actors=actor_ids(data),
+        issues=issues,
+        position=np.array(data.position, dtype=float),
+        salience=np.where(present, data.salience, 0.0),
+        capability=np.array(data.capability, dtype=float),
+        options=tuple(OPTION_IDS for _ in issues),
+        option_at=tuple(np.array(OPTION_AT) for _ in issues),
+        scenario=scenario_id(data),
+    )
+
+
+def to_scenario_dict(data: KtabData) -> dict[str, Any]:
+    """The scenario as a zopa scenario (format version 1), a plain dict ready for YAML.
+
+    An actor with a missing position on a dimension has neither weight nor ideal there.
+    """
+    issues = issue_ids(data)
+    ids = actor_ids(data)
+    actors: list[dict[str, Any]] = []
+    for a, (ident, name, desc) in enumerate(
+        zip(ids, data.actors, data.actor_descriptions, strict=True)
+    ):
+        actor: dict[str, Any] = {
+            "id": ident,
+            "name": name,
+            "role": "party",
+            "capability": float(data.capability[a]),
+        }
+        if desc:
+            actor["description"] = desc
+        actors.append(actor)
+    issue_list = [
+        {
+            "id": issue,
+            "name": dim,
+            "options": [
+                {"id": oid, "at": int(at)} for oid, at in zip(OPTION_IDS, OPTION_AT, strict=True)
+            ],
+        }
+        for issue, dim in zip(issues, data.dimensions, strict=True)
+    ]
+    preferences: dict[str, Any] = {}
+    for a, ident in enumerate(ids):
+        present = [k for k in range(len(issues)) if not np.isnan(data.position[a, k])]
+        preferences[ident] = {
+            "weights": {issues[k]: float(data.salience[a, k]) for k in present},
+            "ideal": {issues[k]: float(data.position[a, k]) for k in present},
+            "reservation": 0.0,
+        }
+    out: dict[str, Any] = {"zopa": 1, "id": scenario_id(data), "title": data.name or data.source}
+    if data.description:
+        out["description"] = data.description
+    out["actors"] = actors
+    out["issues"] = issue_list
+    out["preferences"] = preferences
+    return out
