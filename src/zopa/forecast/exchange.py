@@ -359,7 +359,7 @@ def _round(
                 nb0 = base[side] + xs_r[side] * a_r[side]
                 lo = tg[side] - nb0
                 hi = lo - m[side] * a_r[side]
-                cross = ok & (((lo > tol) & (hi < -tol)) | ((lo < -tol) & (hi > tol)))
+                cross = ok & (np.abs(hi) > tol) & ((np.abs(lo) <= tol) | ((lo > 0) != (hi > 0)))
                 if cross.any():
                     nb0p = np.where(np.isnan(own_r[side]), nb0, base[side] + own_r[side] * a_r[side])
                     d_a = np.abs(tg[side] - nb0p)

@@ -384,8 +384,14 @@ def scalar_pce(
 
 
 def _utility(d: np.ndarray, r: np.ndarray | float) -> np.ndarray:
-    """SMPModel::bsUtil: (1 - d)(1 + d R), or (1 - d)(1 + R) past d = 1."""
-    return np.where(d <= 1.0, (1.0 - d) * (1.0 + d * r), (1.0 - d) * (1.0 + r))
+    """SMPModel::bsUtil: (1 - d)(1 + d R), or (1 - d)(1 + R) past d = 1 (broadcasting)."""
+    u = np.multiply(d, r)
+    u += 1.0
+    u *= 1.0 - d
+    over = d > 1.0
+    if np.any(over):
+        u = np.where(over, (1.0 - d) * (1.0 + r), u)
+    return u
 
 
 def _distances(ideal: np.ndarray, position: np.ndarray, salience: np.ndarray) -> np.ndarray:

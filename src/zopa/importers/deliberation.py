@@ -427,21 +427,27 @@ def _preferences(game: str, party: _Party, s: _Scores, shape: list[int]) -> dict
         "assumption": "each issue's score span (highest minus lowest, counting 0), "
         "so that utility is an affine map of the total score",
     }
+    if span_total == 0:
+        weights["assumption"] = (
+            "every score is 0 (the party is indifferent): equal weights, utility 0 throughout"
+        )
     utilities: dict[str, Any] = {}
     for k, (_, values, raw) in enumerate(s.rows):
         letter = ISSUE_LETTERS[k]
-        weights[letter] = _num(spans[k])
+        weights[letter] = _num(spans[k]) if span_total > 0 else 1
         table: dict[str, Any] = {"source": {"ref": ref, "quote": raw}}
         for j, v in enumerate(values):
             table[f"{letter}{j + 1}"] = _r((v - lows[k]) / spans[k]) if spans[k] > 0 else 0.0
         utilities[letter] = table
-    how = (
-        f"imported from LLM-Deliberation {game}/scores_files/{party.id}.txt: utility = "
-        f"{total} / {_num(span_total):g}, the sum of the issue score spans"
+    how = f"imported from LLM-Deliberation {game}/scores_files/{party.id}.txt: " + (
+        f"utility = {total} / {_num(span_total):g}, the sum of the issue score spans"
         + (" (offset: the negative issue minima)" if low_total < 0 else "")
+        if span_total > 0
+        else "every score is 0, so utility is 0 for every deal"
     )
     pref: dict[str, Any] = {"assumption": how, "weights": weights, "utilities": utilities}
     reservation: dict[str, Any] = {"source": {"ref": ref, "quote": s.threshold_raw}}
+    red_lines: list[dict[str, Any]] = []
     if t <= low_total:
         reservation["value"] = 0.0
         reservation["assumption"] = (
@@ -455,7 +461,7 @@ def _preferences(game: str, party: _Party, s: _Scores, shape: list[int]) -> dict
             f"minimum score {_num(t):g} exceeds the best total {_num(best):g}: no deal "
             "is acceptable (expressed by the red line)"
         )
-        pref["red_lines"] = [
+        red_lines = [
             {
                 "issue": "A",
                 "not": [f"A{j + 1}" for j in range(shape[0])],
@@ -471,4 +477,6 @@ def _preferences(game: str, party: _Party, s: _Scores, shape: list[int]) -> dict
         )
     # value first, for the reader of the written file
     pref["reservation"] = {"value": reservation.pop("value"), **reservation}
+    if red_lines:
+        pref["red_lines"] = red_lines
     return pref

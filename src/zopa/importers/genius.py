@@ -270,13 +270,15 @@ def _read_profile(path: Path, root: _Node, issues: list[_Issue]) -> _Profile:
             )
             continue
         idx = node.attrib.get("index", str(pos)).strip()
-        w = weight_nodes.get(idx)
-        if w is None:
+        wnode = weight_nodes.get(idx)
+        if wnode is None:
             problems.append(Problem(str(path), node.line, fld, f'no <weight index="{idx}">'))
         else:
-            wv = _float(w.attrib.get("value"), path, w.line, f"weight {idx}", problems)
+            wv = _float(wnode.attrib.get("value"), path, wnode.line, f"weight {idx}", problems)
             if wv is not None and wv < 0:
-                problems.append(Problem(str(path), w.line, f"weight {idx}", f"{wv:g} is negative"))
+                problems.append(
+                    Problem(str(path), wnode.line, f"weight {idx}", f"{wv:g} is negative")
+                )
             elif wv is not None:
                 weights[name] = wv
         domain = by_name[name]

@@ -410,7 +410,9 @@ def read_xml(path: str | Path) -> KtabData:
                     target[a, k] = value
         total = float(np.nansum(sal[a]))
         if total > 100.0 + _SALIENCE_TOL:
-            problems.add(actor.line, "Salience", f"saliences sum to {total:g}, more than 100")
+            sal_el = actor.find("Salience")
+            where = sal_el.line if sal_el is not None else actor.line
+            problems.add(where, "Salience", f"saliences sum to {total:g}, more than 100")
 
     accommodation: np.ndarray | None = None
     adjust_el = scen.find("IdealAdjustment")
