@@ -131,6 +131,8 @@ def reference_run(
         x = list(xs)
         m = median(x) if centre == "median" else sum(w[k] * x[k] for k in range(n)) / sum(w)
 
+        all_pairs: dict[tuple[float, ...], float] = {}
+
         def dist(a: float, b: float) -> float:
             return abs(a - b) / big_d
 
@@ -138,12 +140,16 @@ def reference_run(
             rk = r[k] if rules.vote_risk else 1.0
             return w[k] * (dist(x[k], x[j]) ** rk - dist(x[k], x[i]) ** rk)
 
-        def prob(i: int, j: int, r: list[float]) -> float:
+        def prob(i: int, j: int, r: list[float], all_pairs: dict = all_pairs) -> float:
             num = sum(max(0.0, vote(k, i, j, r)) for k in range(n))
             if rules.probability == "pair":
                 den = sum(abs(vote(k, i, j, r)) for k in range(n))
                 return num / den if den > 0 else 0.5
-            den = sum(abs(vote(k, a, b, r)) for k in range(n) for a in range(n) for b in range(n))
+            key = tuple(r)  # the all-pairs sum depends on the round and r only
+            if key not in all_pairs:
+                every = ((k, a, b) for k in range(n) for a in range(n) for b in range(n))
+                all_pairs[key] = sum(abs(vote(k, a, b, r)) for k, a, b in every)
+            den = all_pairs[key]
             return num / den if den > 0 else 0.0
 
         def eu(

@@ -8,6 +8,7 @@ stopping statistic of every turn and the final winning probabilities.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -57,7 +58,9 @@ class Reference:
 def reference(name: str) -> Reference:
     """Parse ``20170530_ref-<name>-extract.txt``."""
     lines = (DATA / f"20170530_ref-{name}-extract.txt").read_text().splitlines()
-    states = next(int(m.group(1)) for ln in lines if (m := re.match(r"There were (\d+) states", ln)))
+    states = next(
+        int(m.group(1)) for ln in lines if (m := re.match(r"There were (\d+) states", ln))
+    )
     start = lines.index("History of actor positions over time: ")
     stop = lines.index("History of actors' winning probabilities: ")
     history: dict[str, list[list[float]]] = {}
@@ -71,11 +74,16 @@ def reference(name: str) -> Reference:
             break
         head, values = ln.split(":", 1)
         probability[head.split(",")[0]] = np.array([float(v) for v in values.split()])
-    change = [float(m.group(1)) for ln in lines if (m := re.match(r"Fractional change .*: (\S+)", ln))]
+    change = [
+        float(m.group(1)) for ln in lines if (m := re.match(r"Fractional change .*: (\S+)", ln))
+    ]
     parameters = {}
     for ln in lines:
-        m = re.match(r"(VictoryProbModel|VotingRule|PCEModel|StateTransitions|BigRRange|"
-                     r"BigRAdjust|ThirdPartyCommit|InterVecBrgn|BargnModel): (\S+)", ln)
+        m = re.match(
+            r"(VictoryProbModel|VotingRule|PCEModel|StateTransitions|BigRRange|"
+            r"BigRAdjust|ThirdPartyCommit|InterVecBrgn|BargnModel): (\S+)",
+            ln,
+        )
         if m:
             parameters[m.group(1)] = m.group(2)
     return Reference(
@@ -106,13 +114,14 @@ def thread_orders(lines: list[str]) -> list[ThreadOrder]:
         n = len(queues)
         after: dict[int, set[int]] = {i: set() for i in range(n)}
         for q in queues:
-            for a, b in zip(q, q[1:], strict=False):
+            for a, b in itertools.pairwise(q):
                 after[a].add(b)
         order: list[int] = []
         while len(order) < n:  # the smallest actor with no unplaced predecessor first
             placed = set(order)
             ready = [
-                i for i in range(n)
+                i
+                for i in range(n)
                 if i not in placed and not any(i in after[a] for a in range(n) if a not in placed)
             ]
             order.append(ready[0])

@@ -148,6 +148,82 @@ def sources(
         raise typer.Exit(1)
 
 
+@app.command()
+def forecast(
+    file: FileArg = None,
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="compromise|nash|eum|smp|exchange|all")
+    ] = "all",
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON (SCENARIO.md).")] = False,
+    draws: Annotated[
+        int, typer.Option("--draws", min=0, help="Monte Carlo draws over jittered inputs.")
+    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo draws.")] = 0,
+    position_sd: Annotated[
+        float, typer.Option("--position-sd", min=0, help="Jitter of positions (0..100 scale).")
+    ] = 5.0,
+    salience_sd: Annotated[
+        float, typer.Option("--salience-sd", min=0, help="Log-normal jitter of saliences.")
+    ] = 0.2,
+) -> None:
+    """Where the talks will land: per issue the forecast position and nearest option."""
+    from zopa.forecast.inputs import MODELS
+
+    names = list(MODELS) if model == "all" else [model]
+    for n in names:
+        if n not in MODELS:
+            raise typer.BadParameter(f"unknown model {n!r}; choose from {', '.join(MODELS)}, all")
+    sc, name = _load(file)
+    _check_size(sc, name, DEFAULT_MAX_PACKAGES)
+    from zopa.forecast.report import run_forecasts
+
+    report = run_forecasts(sc, names, draws, seed, position_sd, salience_sd)
+    if json_out:
+        _emit_json(report.to_json())
+    else:
+        from zopa.cli.render import show_forecasts
+
+        show_forecasts(report)
+
+
+@app.command()
+def backtest(
+    dataset: Annotated[str, typer.Argument(help="Data set: deu (DEU III).")],
+    path: Annotated[
+        Path | None, typer.Argument(help="deu3.csv (default: the copy in tests/data)")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    boot: Annotated[int, typer.Option("--boot", min=100, help="Bootstrap draws.")] = 2000,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Backtest the forecasting models on real decisions (tuned on odd prnrnmc only)."""
+    if dataset != "deu":
+        raise typer.BadParameter("the only data set is 'deu'")
+    from zopa.forecast.backtest import _default_data, print_result, run_deu
+
+    data = path if path is not None else _default_data()
+    if data is None:
+        raise InputError.at("deu3.csv", None, "", "not found: pass the path of deu3.csv")
+    result = run_deu(data, seed=seed, n_boot=boot)
+    if json_out:
+        _emit_json(result.to_json())
+    else:
+        print_result(result)
+
+
+@import_app.command("ktab")
+def import_ktab(
+    file: Annotated[Path, typer.Argument(help="KTAB SMP scenario (.csv or .xml).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")],
+) -> None:
+    """A KTAB Spatial Model of Politics input (CSV or XML) as a scenario."""
+    from zopa.importers.ktab import read, to_scenario_dict
+    from zopa.importers.write import write_scenario
+
+    write_scenario(to_scenario_dict(read(file)), output)
+    typer.echo(f"wrote {output}")
+
+
 @import_app.command("deliberation")
 def import_deliberation(
     folder: Annotated[Path, typer.Argument(help="LLM-Deliberation game folder.")],

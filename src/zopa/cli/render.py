@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from zopa.engine.analyze import Analysis, PackageView
+from zopa.forecast.report import ForecastReport
 from zopa.scenario.sources import Evidence, QuoteCheck
 
 console = Console(highlight=False)
@@ -126,3 +127,35 @@ def show_sources(file: str, ev: Sequence[Evidence], checks: Sequence[QuoteCheck]
         c.print(f"{len(checks)} quotes checked: {len(checks) - len(bad)} verbatim, {len(bad)} not")
         for q in bad:
             c.print(f"  {file}:{q.line}: {q.field}: {q.reason}: “{q.quote}”")
+
+
+def show_forecasts(r: ForecastReport) -> None:
+    """Print ``zopa forecast``: per issue each model's position and option, and consensus."""
+    c = console
+    t = Table(
+        title=f"Forecasts for {r.scenario} (position on 0..100, nearest option)", box=box.SIMPLE
+    )
+    t.add_column("issue")
+    for name in r.forecasts:
+        t.add_column(name, justify="right")
+    if r.nash_deal is not None:
+        t.add_column("agreement Nash deal")
+    t.add_column("models agree on")
+    cons = r.consensus()
+    for i, k in enumerate(r.issues):
+        cells = []
+        for name, f in r.forecasts.items():
+            cell = f"{f.position[i]:.1f} {f.option[i]}"
+            if name in r.spreads:
+                s = r.spreads[name].to_json()["issues"][k]
+                cell += f"\n[dim]90%: {s['p05']:.0f}-{s['p95']:.0f}[/]"
+            cells.append(cell)
+        if r.nash_deal is not None:
+            cells.append(r.nash_deal[k])
+        row = cons[k]
+        cells.append(f"{row['modal_option']} ({row['models_on_modal']}/{len(r.forecasts)})")
+        t.add_row(k, *cells)
+    c.print(t)
+    rounds = ", ".join(f"{n}: {f.rounds}" for n, f in r.forecasts.items() if f.rounds)
+    if rounds:
+        c.print(f"rounds run: {rounds}")

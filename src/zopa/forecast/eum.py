@@ -275,7 +275,7 @@ _EXACT_POW = frozenset({"scholz-python-2011"})
 _libm_pow = np.frompyfunc(math.pow, 2, 1)
 
 
-def _power(base: np.ndarray | float, exp: np.ndarray, exact: bool) -> np.ndarray:
+def _power(base: np.ndarray | float, exp: np.ndarray | float, exact: bool) -> np.ndarray:
     """base ** exp; ``exact``: through the C library's pow (as Python's ``**``), element by
     element, instead of numpy's vectorised pow, which may differ in the last bit."""
     if exact:
@@ -743,14 +743,26 @@ class ExpectedUtility:
     ) -> _Batch:
         nb, n = x0.shape
         step = max(1, _MAX_BATCH_CELLS // max(1, n**3))
-        args = (self.rounds, self.centre, self.q, self.t, self.rules, self.variant in _EXACT_POW)
+        exact = self.variant in _EXACT_POW
+
+        def run(part: slice) -> _Batch:
+            return _simulate(
+                x0[part],
+                cap[part],
+                sal[part],
+                present[part],
+                prange[part],
+                self.rounds,
+                self.centre,
+                self.q,
+                self.t,
+                self.rules,
+                exact,
+            )
+
         if nb <= step:
-            return _simulate(x0, cap, sal, present, prange, *args)
-        parts = []
-        for a in range(0, nb, step):
-            part = slice(a, a + step)
-            chunk = (x0[part], cap[part], sal[part], present[part], prange[part])
-            parts.append(_simulate(*chunk, *args))
+            return run(slice(None))
+        parts = [run(slice(a, a + step)) for a in range(0, nb, step)]
         joined = {
             f.name: np.concatenate([getattr(p, f.name) for p in parts], 1) for f in fields(_Batch)
         }

@@ -98,12 +98,13 @@ the others see it at the weighted centre.
 
 Departures from the C++: the Conditional PCE multiplies probabilities in log space (no
 underflow with many actors); an actor whose saliences are all 0 has distance 0 to every
-position (KTAB asserts); when all PCE probabilities are equal, every R is 0 (KTAB divides
-by zero); the Markov PCEs stop after 10 000 iterations at most. KTAB runs the challenge
-phase and the resolution of the queues in threads, so in its logs the order of the
-bargains in a queue, and the order in which the queues draw random numbers, follow the
-threads; only stochastic transitions depend on them, and ``thread_order`` replays them
-(the default is the sequential order, by actor index).
+position (KTAB asserts); when all PCE probabilities are equal up to rounding (a spread
+below 1e-9 of the largest), every R is 0 (KTAB divides by zero or amplifies the noise);
+the Markov PCEs stop after 10 000 iterations at most. KTAB runs the challenge phase and
+the resolution of the queues in threads, so in its logs the order of the bargains in a
+queue, and the order in which the queues draw random numbers, follow the threads; only
+stochastic transitions depend on them, and ``thread_order`` replays them (the default is
+the sequential order, by actor index).
 """
 
 from __future__ import annotations
@@ -407,7 +408,7 @@ def _big_r(p: np.ndarray, rng: str) -> np.ndarray:
     """Model::bigRfromProb: risk attitudes from the PCE probabilities of the positions."""
     p_min, p_max = float(np.min(p)), float(np.max(p))
     span = p_max - p_min
-    if span <= 0.0:
+    if span <= 1e-9 * p_max:  # equal up to rounding: KTAB's formula would amplify noise
         return np.zeros_like(p)
     if rng == "Min":
         return (p - p_min) / span
@@ -747,12 +748,12 @@ def run_smp(
                 raise ValueError(f"thread_order[{turn}] must hold permutations of the actors")
         # bargains: (initiator, receiver, position for initiator, position for receiver)
         bargains: dict[int, tuple[int, np.ndarray, np.ndarray]] = {}
-        for i in np.flatnonzero(has):
+        for i in np.flatnonzero(has).tolist():
             j = int(target[i])
             bi, bj = _interpolate(
                 cur_x[i], s[i], cur_x[j], s[j], float(p_ij[i, j]), params.inter_vec_bargain
             )
-            bargains[int(i)] = (j, bi, bj)
+            bargains[i] = (j, bi, bj)
         queues: list[list[int]] = [[-1] for _ in range(n)]
         for i in order:
             if i in bargains:
@@ -787,9 +788,9 @@ def run_smp(
             chosen[k] = m
             queue_probs[k] = pq
             if m > 0:
-                i = q[m]
-                j, bi, bj = bargains[i]
-                new_x[k] = bi if k == i else bj
+                init = q[m]
+                _, bi, bj = bargains[init]
+                new_x[k] = bi if k == init else bj
         if identity:
             new_y = new_x.copy()
         else:

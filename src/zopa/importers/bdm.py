@@ -85,8 +85,8 @@ def read_bdm_csv(path: str | Path, *, scale: tuple[float, float] | None = None) 
             problems.append(Problem(name, line, "Actor", "missing actor name"))
             bad = True
         elif actor in first_line:
-            message = f"duplicate actor {actor!r} (first on line {first_line[actor]})"
-            problems.append(Problem(name, line, "Actor", message))
+            dup = f"duplicate actor {actor!r} (first on line {first_line[actor]})"
+            problems.append(Problem(name, line, "Actor", dup))
             bad = True
         else:
             first_line[actor] = line

@@ -160,12 +160,12 @@ def read_csv(path: str | Path) -> KtabData:
     counts: dict[str, int] = {}
     for key, text_value in (("numActors", head[2]), ("numDims", head[3])):
         try:
-            value = int(text_value)
+            count = int(text_value)
         except ValueError:
-            value = -1
-        if value < 1:
+            count = -1
+        if count < 1:
             problems.add(line1, key, f"must be a positive integer, not {text_value!r}")
-        counts[key] = value
+        counts[key] = count
     problems.raise_if_any()
     n, d = counts["numActors"], counts["numDims"]
 
@@ -217,11 +217,11 @@ def read_csv(path: str | Path) -> KtabData:
             seen[name] = number
         names.append(name)
         descs.append(fields[1])
-        value = _number(fields[2])
-        if value is None or value < 0:
+        capability = _number(fields[2])
+        if capability is None or capability < 0:
             problems.add(number, columns[2], f"capability must be a number >= 0, not {fields[2]!r}")
         else:
-            cap[a] = value
+            cap[a] = capability
         for k in range(d):
             for offset, target, label in ((3, pos, "position"), (4, sal, "salience")):
                 col = offset + 2 * k
@@ -338,11 +338,11 @@ def read_xml(path: str | Path) -> KtabData:
             el = params_el.find(key)
             if el is None:
                 continue
-            value = "Proportional" if el.text == "Prop" else el.text
-            if value not in allowed:
+            choice = "Proportional" if el.text == "Prop" else el.text
+            if choice not in allowed:
                 problems.add(el.line, key, f"must be one of {', '.join(allowed)}, not {el.text!r}")
             else:
-                parameters[key] = value
+                parameters[key] = choice
         for el in params_el.children:
             if el.tag not in PARAMETER_VALUES:
                 problems.add(el.line, el.tag, "unknown model parameter")
