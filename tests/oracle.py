@@ -39,26 +39,29 @@ def brute(data: dict[str, Any]) -> dict[str, Any]:
             u += w * v
         return u
 
-    def red_ok(actor: str, pkg: tuple[int, ...]) -> bool:
+    def crossed(actor: str, pkg: tuple[int, ...]) -> int:
+        """How many issues carry an option that one of ``actor``'s red lines rules out."""
+        bad = set()
         for line in prefs[actor].get("red_lines", []):
             k = next(i for i, x in enumerate(issues) if x["id"] == line["issue"])
             if issues[k]["options"][pkg[k]]["id"] in line["not"]:
-                return False
-        return True
+                bad.add(k)
+        return len(bad)
 
     res = {d: prefs[d].get("reservation", 0.0) for d in deciders}
     pkgs = list(itertools.product(*[range(len(i["options"])) for i in issues]))
     rows = []
     for index, pkg in enumerate(pkgs):
         u = {d: utility(d, pkg) for d in deciders}
-        red = {d: red_ok(d, pkg) for d in deciders}
+        cross = {d: crossed(d, pkg) for d in deciders}
+        red = {d: cross[d] == 0 for d in deciders}
         resv = {d: u[d] >= res[d] - TOL for d in deciders}
         acc = {d: red[d] and resv[d] for d in deciders}
         n_acc = sum(acc.values())
         zone = n_acc >= quota and all(acc[v] for v in vetoes if v in acc)
         rows.append(
             {"index": index, "u": u, "red": red, "res": resv, "acc": acc, "zone": zone,
-             "una": n_acc == len(deciders)}
+             "una": n_acc == len(deciders), "crossed": sum(cross.values())}
         )  # fmt: skip
     zone = [r for r in rows if r["zone"]]
     una = [r for r in rows if r["una"]]

@@ -131,7 +131,7 @@ def _check(data: dict[str, Any], **kw: Any) -> None:
     # closest: smallest (red-line violations, largest shortfall)
     def key(r: dict[str, Any]) -> float:
         short = max(max(res[d] - r["u"][d], 0) for d in dec)
-        return sum(not r["red"][d] for d in dec) * 10 + short
+        return r["crossed"] * 10 + short
 
     if want["zone"] == 0:  # closest packages are reported when there is no zone
         keys = sorted(key(r) for r in rows)[:3]

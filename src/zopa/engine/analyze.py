@@ -57,7 +57,7 @@ class Solution(PackageView):
 @dataclass
 class Closest(PackageView):
     shortfall: dict[str, float] = field(default_factory=dict)
-    red_lines_crossed: list[str] = field(default_factory=list)
+    red_lines_crossed: list[str] = field(default_factory=list)  # whose red lines it crosses
 
     def to_json(self) -> dict[str, Any]:
         return {

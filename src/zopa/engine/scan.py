@@ -101,18 +101,20 @@ class Layout:
         return cls(split, tail, head, max(1, chunk // tail))
 
 
-def _part(space: Space, who: np.ndarray, issues: range, index: np.ndarray):
-    """Utilities (who, n) and red-line mask of sub-packages ``index`` over ``issues``."""
+def _part(
+    space: Space, who: np.ndarray, issues: range, index: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Utilities and red lines crossed (both (who, n)) of sub-packages ``index`` of ``issues``."""
     shape = tuple(space.shape[k] for k in issues)
     u = np.zeros((len(who), len(index)))
-    ok = np.ones((len(who), len(index)), dtype=bool)
+    crossed = np.zeros((len(who), len(index)), dtype=np.int16)
     if not shape:
-        return u, ok
+        return u, crossed
     digits = np.unravel_index(index, shape)
     for d, k in zip(digits, issues, strict=True):
         u += space.tables[k][who][:, d]
-        ok &= space.allowed[k][who][:, d]
-    return u, ok
+        crossed += ~space.allowed[k][who][:, d]
+    return u, crossed
 
 
 @dataclass
@@ -121,8 +123,12 @@ class Chunk:
 
     index: np.ndarray
     u: np.ndarray
-    red_ok: np.ndarray
+    crossed: np.ndarray  # how many of each decider's red lines the package crosses
     res_ok: np.ndarray
+
+    @property
+    def red_ok(self) -> np.ndarray:
+        return self.crossed == 0
 
     @property
     def accept(self) -> np.ndarray:
@@ -133,17 +139,17 @@ def chunks(space: Space, chunk: int = CHUNK) -> Iterator[Callable[[], Chunk]]:
     """Lazily computed chunks covering the space in index order."""
     lay = Layout.of(space, chunk)
     who = space.deciders
-    tail_u, tail_ok = _part(
+    tail_u, tail_bad = _part(
         space, who, range(lay.split, len(space.shape)), np.arange(lay.tail_size)
     )
     r = space.reservation[who][:, None] - ACCEPT_TOL
 
     def make(h0: int, h1: int) -> Chunk:
-        hu, hok = _part(space, who, range(lay.split), np.arange(h0, h1))
+        hu, hbad = _part(space, who, range(lay.split), np.arange(h0, h1))
         u = (hu[:, :, None] + tail_u[:, None, :]).reshape(len(who), -1)
-        ok = (hok[:, :, None] & tail_ok[:, None, :]).reshape(len(who), -1)
+        bad = (hbad[:, :, None] + tail_bad[:, None, :]).reshape(len(who), -1)
         index = np.arange(h0 * lay.tail_size, h1 * lay.tail_size, dtype=np.int64)
-        return Chunk(index, u, ok, u >= r)
+        return Chunk(index, u, bad, u >= r)
 
     for h0 in range(0, lay.head_size, lay.block):
         yield partial(make, h0, min(lay.head_size, h0 + lay.block))
@@ -271,14 +277,17 @@ def scan(
 
 
 def _closest(space: Space, n: int, threads: int, chunk: int) -> np.ndarray:
-    """Packages minimising (red lines crossed, largest shortfall below a reservation)."""
+    """Packages minimising (red lines crossed, largest shortfall below a reservation).
+
+    Red lines are counted one per (decider, issue) whose option the decider rules out.
+    """
     near = TopN(n)
     r = space.reservation[space.deciders][:, None]
 
     def work(ch: Chunk) -> tuple[np.ndarray, np.ndarray]:
         short = np.maximum(r - ch.u, 0.0).max(0)
         t = TopN(n)
-        t.update((~ch.red_ok).sum(0) * 10.0 + short, ch.index)
+        t.update(ch.crossed.sum(0) * 10.0 + short, ch.index)
         return t.key, t.idx
 
     for out in run_chunks(space, work, threads, chunk):

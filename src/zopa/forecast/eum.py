@@ -11,11 +11,13 @@ References
 
 The model, one issue at a time
 ------------------------------
+(The equations as summarised in the project's ``MODELS.md`` from Scholz et al. 2011.)
 Actors i = 1..n hold positions x_i on one issue, with capability c_i >= 0 and salience
 s_i in [0, 1] (s_j is also read as the probability that j resists a challenge). D is the
-position range (by default max - min of the starting positions), m the current forecast
-centre (the weighted median, i.e. the Condorcet winner, or the weighted mean), r_i the
-risk exponent of actor i. Each round:
+position range (by default max - min of the starting positions), m the forecast centre at
+the start of the round (the weighted median, i.e. the Condorcet winner, or the weighted
+mean; it enters only through U_b and U_w, i.e. when Q < 1), r_i the risk exponent of
+actor i. Each round:
 
 1. Votes of actor k on i against j, and i's probability of prevailing over j::
 
@@ -89,6 +91,14 @@ move and mean for mean. Each difference is one field of :class:`Rules` (listed i
   (and that code's own comment) says each actor takes the offer that moves it least.
 - ``better_worse``: subtracts only Q U_sq, without the (1 - Q)[T U_b + (1 - T) U_w] term.
   The two agree when Q = 1 (the default and the log's setting).
+
+On ``ExampleActors.csv`` the public code moves only Belgium, Luxembourg and Ireland (Belgium,
+the median voter, swings between 4.1 and 10; mean 7.242 after round 10). Switching
+``vote_risk``, ``probability`` or ``choice`` alone to the paper's rule changes that log;
+``capitulation`` and ``better_worse`` alone do not (no capitulation case arises there, and
+Q = 1). The default moves nine actors in round 1 (e.g. Belgium loses a conflict to the
+Netherlands, France and Italy to Greece); the median stays at 7.0 in every round and the
+mean drifts to 6.904 after round 10.
 
 Further differences, the same in both variants (they do not affect the log):
 
@@ -384,14 +394,15 @@ def _expected_utilities(
     return eu_ij, eu_ji
 
 
-def _risk(danger: np.ndarray, present: np.ndarray) -> np.ndarray:
+def _risk(danger: np.ndarray, present: np.ndarray, everyone: bool) -> np.ndarray:
     """r_i from the dangers d_i of the actors present (R_i = 0 when all are equal)."""
-    dmax = np.where(present, danger, -np.inf).max(-1, keepdims=True)
-    dmin = np.where(present, danger, np.inf).min(-1, keepdims=True)
+    dmax = (danger if everyone else np.where(present, danger, -np.inf)).max(-1, keepdims=True)
+    dmin = (danger if everyone else np.where(present, danger, np.inf)).min(-1, keepdims=True)
     span = dmax - dmin
     flat = ~(span > 1e-12 * np.maximum(np.abs(dmax), np.abs(dmin)))
     big_r = np.where(flat, 0.0, (2.0 * danger - dmax - dmin) / np.where(flat, 1.0, span))
-    return np.where(present, (1.0 - big_r / 3.0) / (1.0 + big_r / 3.0), 1.0)
+    r = (1.0 - big_r / 3.0) / (1.0 + big_r / 3.0)
+    return r if everyone else np.where(present, r, 1.0)
 
 
 def _centres(x: np.ndarray, w: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -423,72 +434,76 @@ def _simulate(
     dscale = prange[:, None, None]
     row_start = np.arange(nb * n).reshape(nb, n) * n  # flat index of element [b, i, 0]
     with_centre = rules.better_worse and q != 1.0
+    everyone = bool(present.all())
 
     positions = np.empty((rounds + 1, nb, n))
-    kind = np.zeros((rounds, nb, n), dtype=np.int8)
-    partner = np.full((rounds, nb, n), -1, dtype=np.int64)
-    eu_own = np.full((rounds, nb, n), np.nan)
-    eu_other = np.full((rounds, nb, n), np.nan)
-    risk_log = np.ones((rounds, nb, n))
+    kind = np.empty((rounds, nb, n), dtype=np.int8)
+    partner = np.empty((rounds, nb, n), dtype=np.int64)
+    eu_own = np.empty((rounds, nb, n))
+    eu_other = np.empty((rounds, nb, n))
+    risk_log = np.empty((rounds, nb, n))
 
     x = x0.astype(float, copy=True)
     positions[0] = x
-    for rnd in range(rounds):
-        to_centre = None
-        if with_centre:
-            mean, median = _centres(x, w, present)
-            m = median if centre == "median" else mean
-            to_centre = np.abs(x - m[:, None]) / prange[:, None]
-        diff = x[:, None, :] - x[:, :, None]  # [b, i, j] = x_j - x_i
-        dist = np.abs(diff) / dscale
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for rnd in range(rounds):
+            to_centre = None
+            if with_centre:
+                mean, median = _centres(x, w, present)
+                m = median if centre == "median" else mean
+                to_centre = np.abs(x - m[:, None]) / prange[:, None]
+            diff = x[:, None, :] - x[:, :, None]  # [b, i, j] = x_j - x_i
+            dist = np.abs(diff) / dscale
 
-        # Dangers d_i = sum_j EU(j -> i) and risk exponents, with every r = 1.
-        prob1 = _probability(dist, w, pair, None, rules, exact)
-        _, eu_ji1 = _expected_utilities(dist, prob1, s, None, to_centre, q, t, exact, False)
-        risk = _risk(_sum_last(np.where(others, eu_ji1, 0.0)), present)
+            # Dangers d_i = sum_j EU(j -> i) and risk exponents, with every r = 1.
+            prob1 = _probability(dist, w, pair, None, rules, exact)
+            _, eu_ji1 = _expected_utilities(dist, prob1, s, None, to_centre, q, t, exact, False)
+            risk = _risk(_sum_last(np.where(others, eu_ji1, 0.0)), present, everyone)
 
-        # Offers, seen by each receiver i with its own r_i.
-        prob = _probability(dist, w, pair, risk, rules, exact) if rules.vote_risk else prob1
-        eu_ij, eu_ji = _expected_utilities(dist, prob, s, risk, to_centre, q, t, exact)
-        assert eu_ij is not None
-        valid = others & (diff != 0.0)
-        losing = valid & (eu_ij < 0.0) & (eu_ji > 0.0)
-        code = (valid & (eu_ij > 0.0) & (eu_ji > eu_ij)).astype(np.int8)  # conflict: 1
-        code += COMPROMISE * (losing & (eu_ji > -eu_ij))
-        if rules.capitulation:
-            code += CAPITULATION * (losing & (eu_ji < -eu_ij))
-        xi = x[:, :, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            target = np.where(code == COMPROMISE, xi + diff * np.abs(eu_ij / eu_ji), x[:, None, :])
-        move = np.abs(target - xi)
-        if rules.choice == "least-move":
-            best = np.argmin(np.where(code > 0, move, np.inf), -1)
-        else:
-            a_ij, a_ji = np.abs(eu_ij), np.abs(eu_ji)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                key = (a_ij * xi + a_ji * x[:, None, :]) / (a_ij + a_ji)
-            conflict, compromise = code == CONFLICT, code == COMPROMISE
-            best = np.where(
-                conflict.any(-1),
-                np.argmin(np.where(conflict, move, np.inf), -1),
-                np.where(
-                    compromise.any(-1),
-                    np.argmin(np.where(compromise, key, np.inf), -1),
-                    np.argmin(np.where(code == CAPITULATION, move, np.inf), -1),
-                ),
-            )
-        pick = row_start + best
-        chosen = np.take(code, pick)
-        took = chosen > 0
-        x = np.where(took, np.take(target, pick), x)
+            # Offers, seen by each receiver i with its own r_i.
+            prob = _probability(dist, w, pair, risk, rules, exact) if rules.vote_risk else prob1
+            eu_ij, eu_ji = _expected_utilities(dist, prob, s, risk, to_centre, q, t, exact)
+            assert eu_ij is not None
+            valid = others & (diff != 0.0)
+            losing = valid & (eu_ij < 0.0) & (eu_ji > 0.0)
+            code = (valid & (eu_ij > 0.0) & (eu_ji > eu_ij)).astype(np.int8)  # conflict: 1
+            code += COMPROMISE * (losing & (eu_ji > -eu_ij))
+            if rules.capitulation:
+                code += CAPITULATION * (losing & (eu_ji < -eu_ij))
+            xi = x[:, :, None]
+            xj = x[:, None, :]
+            target = np.where(code == COMPROMISE, xi + diff * np.abs(eu_ij / eu_ji), xj)
+            move = np.abs(target - xi)
+            if rules.choice == "least-move":
+                best = np.argmin(np.where(code > 0, move, np.inf), -1)
+            else:
+                a_ij, a_ji = np.abs(eu_ij), np.abs(eu_ji)
+                key = (a_ij * xi + a_ji * xj) / (a_ij + a_ji)
+                conflict, compromise = code == CONFLICT, code == COMPROMISE
+                best = np.where(
+                    conflict.any(-1),
+                    np.argmin(np.where(conflict, move, np.inf), -1),
+                    np.where(
+                        compromise.any(-1),
+                        np.argmin(np.where(compromise, key, np.inf), -1),
+                        np.argmin(np.where(code == CAPITULATION, move, np.inf), -1),
+                    ),
+                )
+            pick = row_start + best
+            chosen = np.take(code, pick)
+            x = np.where(chosen > 0, np.take(target, pick), x)
 
-        kind[rnd] = chosen
-        partner[rnd] = np.where(took, best, -1)
-        eu_own[rnd] = np.where(took, np.take(eu_ij, pick), np.nan)
-        eu_other[rnd] = np.where(took, np.take(eu_ji, pick), np.nan)
-        risk_log[rnd] = risk
-        positions[rnd + 1] = x
+            kind[rnd] = chosen
+            partner[rnd] = best
+            eu_own[rnd] = np.take(eu_ij, pick)
+            eu_other[rnd] = np.take(eu_ji, pick)
+            risk_log[rnd] = risk
+            positions[rnd + 1] = x
 
+    idle = kind == NO_MOVE
+    partner[idle] = -1
+    eu_own[idle] = np.nan
+    eu_other[idle] = np.nan
     mean, median = _centres(positions, w, present)
     return _Batch(positions, mean, median, kind, partner, eu_own, eu_other, risk_log)
 

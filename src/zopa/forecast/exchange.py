@@ -233,7 +233,10 @@ def exchange_model(
     trajectory = [z]
     converged = False
     for _ in range(rounds):
-        rnd = _round(z, s, weight, eligible, salience_weight, fixed_weight, tolerance, tie_tolerance)
+        state = _Round(z, s, weight, eligible, tolerance, tie_tolerance)
+        while (e := state.best()) >= 0:
+            state.execute(e)
+        rnd = state.result(salience_weight, fixed_weight)
         done.append(rnd)
         z = rnd.end
         trajectory.append(z)
@@ -262,8 +265,7 @@ def _key_index(keys: np.ndarray, n: int, shift: bool) -> dict[int, tuple[np.ndar
     """
     flat = keys.ravel()
     order = np.argsort(flat, kind="stable")
-    sorted_keys = flat[order]
-    uniq, first = np.unique(sorted_keys, return_index=True)
+    uniq, first = np.unique(flat[order], return_index=True)
     bounds = np.append(first, flat.size)
     slots = (order + n) % (2 * n) if shift else order
     ex = order % n
@@ -273,146 +275,195 @@ def _key_index(keys: np.ndarray, n: int, shift: bool) -> dict[int, tuple[np.ndar
     }
 
 
-def _round(
-    x0: np.ndarray,
-    sal: np.ndarray,
-    weight: np.ndarray,
-    eligible: np.ndarray,
-    salience_weight: float,
-    fixed_weight: float,
-    tol: float,
-    tie_tol: float,
-) -> ExchangeRound:
-    """One round of the equal-gain model on normalised positions ``x0``."""
-    n_act, n_iss = x0.shape
-    present = ~np.isnan(x0)
-    xz = np.where(present, x0, 0.0)
-    den = weight.sum(axis=0)
-    num = (xz * weight).sum(axis=0)
-    safe = np.where(den > 0, den, 1.0)
-    nbs = np.where(den > 0, num / safe, 0.0)
-    left = xz <= nbs + tol
+class _Round:
+    """The state of one round: every candidate exchange, side 0 = ``i``, side 1 = ``j``.
 
-    # -- candidates, in decide's order: issue pairs (p < q), then A x D, then B x C pairs.
-    ip, iq = np.triu_indices(n_iss, 1)
-    both = eligible[:, ip] & eligible[:, iq]
-    group = np.where(both, left[:, ip].astype(np.int8) + 2 * left[:, iq].astype(np.int8), -1).T
-    ad = (group[:, :, None] == 0) & (group[:, None, :] == 3)
-    bc = (group[:, :, None] == 1) & (group[:, None, :] == 2)
-    pair, _, ai, aj = np.nonzero(np.stack((ad, bc), axis=1))
-    p, q = ip[pair], iq[pair]
-    swap = sal[ai, p] / sal[ai, q] < sal[aj, p] / sal[aj, q]
-    act = np.stack((np.where(swap, aj, ai), np.where(swap, ai, aj)))  # side i supplies q
-    n = act.shape[1]
-    sup = np.stack((q, p))
-    dem = np.stack((p, q))
+    Arrays of shape (2, n) hold per side: the actor, its supply issue, its shift of the
+    outcome per unit move ``a``, the partner's (round-start) position on the supply issue
+    ``tgt``, the current position ``xs`` and tentative move, the sum of the moves frozen by
+    exchanges already made (decide's move history), and the exchange's private view of the
+    supply issue's outcome (``u_ex``: other actors' updated positions; ``own``: an update
+    of the actor's own position). :meth:`best` and :meth:`execute` make one step;
+    :meth:`result` closes the round.
+    """
 
-    a = weight[act, sup] / safe[sup]  # outcome shift per unit move on the supply issue
-    tgt = x0[act[::-1], sup]  # the partner's position on my supply issue
-    x0s = x0[act, sup]
-    c0 = num[sup] / safe[sup] - x0s * a
-    s_i, s_j = act[0], act[1]
-    kq = (sal[s_j, p] + sal[s_i, p]) / (sal[s_j, q] + sal[s_i, q])  # dQ = kq dP
-    ratio = np.stack((1.0 / kq, kq))  # partner's shift per unit of own shift
-    gfac = np.abs(kq * sal[s_i, q] - sal[s_i, p])  # gain = gfac * dP
+    def __init__(
+        self,
+        x0: np.ndarray,
+        sal: np.ndarray,
+        weight: np.ndarray,
+        eligible: np.ndarray,
+        tol: float,
+        tie_tol: float,
+    ) -> None:
+        n_act, n_iss = x0.shape
+        self.x0, self.sal, self.weight = x0, sal, weight
+        self.tol, self.tie_tol = tol, tie_tol
+        self.n_iss = n_iss
+        present = ~np.isnan(x0)
+        xz = np.where(present, x0, 0.0)
+        den = weight.sum(axis=0)
+        num = (xz * weight).sum(axis=0)
+        safe = np.where(den > 0, den, 1.0)
+        left = xz <= np.where(den > 0, num / safe, 0.0) + tol
 
-    xs = x0s.copy()
-    move = np.zeros((2, n))
-    frozen = np.zeros((2, n))  # sum of this round's earlier moves (all of one sign)
-    u_ex = np.zeros((2, n))  # outcome shift from updates of other actors' positions
-    own = np.full((2, n), np.nan)  # an update of the side's own position, if any
-    upd = np.full((2 * n, n_act), np.nan)  # updates[slot, actor]
-    gain = np.full(n, -np.inf)
-    alive = np.zeros(n, dtype=bool)
-    xs_f, move_f, frozen_f = xs.reshape(-1), move.reshape(-1), frozen.reshape(-1)
-    u_ex_f, own_f, act_f = u_ex.reshape(-1), own.reshape(-1), act.reshape(-1)
+        # candidates in decide's order: issue pairs (p < q), then A x D, then B x C pairs
+        ip, iq = np.triu_indices(n_iss, 1)
+        both = eligible[:, ip] & eligible[:, iq]
+        side = left[:, ip].astype(np.int8) + 2 * left[:, iq].astype(np.int8)
+        group = np.where(both, side, -1).T
+        ad = (group[:, :, None] == 0) & (group[:, None, :] == 3)
+        bc = (group[:, :, None] == 1) & (group[:, None, :] == 2)
+        pair, _, ai, aj = np.nonzero(np.stack((ad, bc), axis=1))
+        p, q = ip[pair], iq[pair]
+        swap = sal[ai, p] / sal[ai, q] < sal[aj, p] / sal[aj, q]
+        act = np.stack((np.where(swap, aj, ai), np.where(swap, ai, aj)))  # side i supplies q
+        n = act.shape[1]
+        sup = np.stack((q, p))
+        self.n, self.act, self.sup = n, act, sup
 
-    def valid(xs_r: np.ndarray, m: np.ndarray, fz: np.ndarray) -> np.ndarray:
-        am = np.abs(m)
-        y = xs_r + m
-        v = (
-            (am > MIN_MOVE)
-            & (am <= 100.0 + _EDGE)
-            & (y >= -_EDGE)
-            & (y <= 100.0 + _EDGE)
-            & (fz + m <= 100.0 + _EDGE)
-            & (fz * m >= 0.0)
-        )
-        return v[0] & v[1]
+        a = weight[act, sup] / safe[sup]
+        self.a = a
+        self.tgt = x0[act[::-1], sup]
+        self.x0s = x0[act, sup]
+        self.c0 = num[sup] / safe[sup] - self.x0s * a
+        s_i, s_j = act[0], act[1]
+        kq = (sal[s_j, p] + sal[s_i, p]) / (sal[s_j, q] + sal[s_i, q])  # dQ = kq dP
+        self.kq = kq
+        self.ratio = np.stack((1.0 / kq, kq))  # partner's shift per unit of own shift
+        self.gfac = np.abs(kq * sal[s_i, q] - sal[s_i, p])  # gain = gfac * dP
 
-    def calculate(r: np.ndarray) -> None:
-        xs_r, tg, a_r, k_r = xs[:, r], tgt[:, r], a[:, r], kq[r]
+        self.xs = self.x0s.copy()
+        self.move = np.zeros((2, n))
+        self.frozen = np.zeros((2, n))
+        self.u_ex = np.zeros((2, n))
+        self.own = np.full((2, n), np.nan)
+        self.upd = np.full((2 * n, n_act), np.nan)
+        self.gain = np.full(n, -np.inf)
+        self.alive = np.zeros(n, dtype=bool)
+        self.degenerate = np.zeros(n, dtype=bool)
+        self.hist_idx: list[np.ndarray] = []
+        self.hist_old: list[np.ndarray] = []
+        self.made: list[int] = []
+        self.made_from: list[tuple[float, float]] = []
+        self.made_move: list[tuple[float, float]] = []
+        self.made_gain: list[float] = []
+
+        self.calculate(np.arange(n))
+        self.candidates = int(self.alive.sum())
+        self.sup_index = _key_index(act * n_iss + sup, n, shift=False)
+        self.dem_index = _key_index(act * n_iss + sup[::-1], n, shift=True)
+
+    def calculate(self, r: np.ndarray) -> None:
+        """Recompute exchanges ``r`` (decide's ``EqualGainExchange.calculate``)."""
+        xs_r, tg, a_r, k_r = self.xs[:, r], self.tgt[:, r], self.a[:, r], self.kq[r]
         diff = tg - xs_r
         dist = np.abs(diff)
         full = dist * a_r
         d_p = np.minimum(full[1], full[0] / k_r)
         sign = np.where(diff < 0.0, -1.0, 1.0)
-        m = sign * np.minimum(np.stack((k_r * d_p, d_p)) / a_r, dist)
-        fz = frozen[:, r]
-        g_r = gfac[r]
-        ok = valid(xs_r, m, fz) & (g_r * d_p >= MIN_GAIN)
+        shift = np.empty_like(full)
+        shift[0] = k_r * d_p
+        shift[1] = d_p
+        m = sign * np.minimum(shift / a_r, dist)
+        fz = self.frozen[:, r]
+        g_r = self.gfac[r]
+        ok = _valid(xs_r, m, fz) & (g_r * d_p >= MIN_GAIN)
+        degenerate = np.zeros(r.size, dtype=bool)
         if ok.any():
-            base = c0[:, r] + u_ex[:, r]
-            own_r = own[:, r]
+            tol = self.tol
+            base = self.c0[:, r] + self.u_ex[:, r]
+            own_r = self.own[:, r]
             for side in (0, 1):
                 other = 1 - side
                 nb0 = base[side] + xs_r[side] * a_r[side]
                 lo = tg[side] - nb0
                 hi = lo - m[side] * a_r[side]
-                cross = ok & (np.abs(hi) > tol) & ((np.abs(lo) <= tol) | ((lo > 0) != (hi > 0)))
+                # the outcome would pass the demander's position x: cut the shift to |x - O|
+                cross = ok & (((lo > tol) & (hi < -tol)) | ((lo < -tol) & (hi > tol)))
+                degenerate |= ok & (np.abs(lo) <= tol) & (np.abs(hi) > tol)
                 if cross.any():
                     nb0p = np.where(np.isnan(own_r[side]), nb0, base[side] + own_r[side] * a_r[side])
                     d_a = np.abs(tg[side] - nb0p)
-                    d_b = d_a * ratio[side, r]
+                    d_b = d_a * self.ratio[side, r]
                     m[side] = np.where(cross, sign[side] * d_a / a_r[side], m[side])
                     m[other] = np.where(cross, sign[other] * d_b / a_r[other], m[other])
                     d_p = np.where(cross, d_b if side == 0 else d_a, d_p)
-            ok &= valid(xs_r, m, fz)
-        move[:, r] = m
-        gain[r] = np.where(ok, g_r * d_p, -np.inf)
-        alive[r] = ok
+            ok &= _valid(xs_r, m, fz)
+        self.move[:, r] = m
+        self.gain[r] = np.where(ok, g_r * d_p, -np.inf)
+        self.alive[r] = ok
+        self.degenerate[r] = degenerate
 
-    calculate(np.arange(n))
-    candidates = int(alive.sum())
-    sup_index = _key_index(act * n_iss + sup, n, shift=False)
-    dem_index = _key_index(act * n_iss + dem, n, shift=True)
-    history: list[tuple[np.ndarray, np.ndarray]] = []
-    made: list[int] = []
-    made_from: list[tuple[float, float]] = []
-    made_move: list[tuple[float, float]] = []
-    made_gain: list[float] = []
+    def best(self) -> int:
+        """The exchange decide makes next (-1 when none is left)."""
+        gain = self.gain
+        if not self.n:
+            return -1
+        e = int(np.argmax(gain))
+        top = gain[e]
+        if top == -np.inf:
+            return -1
+        if np.count_nonzero(gain >= top - self.tie_tol) > 1:
+            e = self._tie_break()
+        return e
 
-    while True:
-        e = int(np.argmax(gain)) if n else 0
-        if not n or gain[e] == -np.inf:
-            break
-        if np.count_nonzero(gain >= gain[e] - tie_tol) > 1:
-            e = _tie_break(gain, history, tie_tol)
-        alive[e] = False
-        made.append(e)
-        made_gain.append(float(gain[e]))
-        gain[e] = -np.inf
+    def _tie_break(self) -> int:
+        """Among near-equal best gains, the one decide's repeated stable sort puts first.
+
+        Going back over the steps that changed a tied exchange, keep the ones with the best
+        gain at that step's sort; when no step separates them, the earliest created wins.
+        """
+        tol = self.tie_tol
+        top = np.flatnonzero(self.gain >= self.gain.max() - tol)
+        g = self.gain[top].copy()
+        if self.hist_idx:
+            sizes = np.fromiter((h.size for h in self.hist_idx), dtype=np.intp)
+            idx = np.concatenate(self.hist_idx)
+            old = np.concatenate(self.hist_old)
+            step = np.repeat(np.arange(sizes.size), sizes)
+            hit = np.flatnonzero(np.isin(idx, top))[::-1]  # latest first
+            for t in np.unique(step[hit])[::-1]:
+                at = hit[step[hit] == t]
+                g[np.searchsorted(top, idx[at])] = old[at]
+                keep = g >= g.max() - tol
+                top, g = top[keep], g[keep]
+                if top.size == 1:
+                    break
+        return int(top[0])
+
+    def execute(self, e: int) -> None:
+        """Make exchange ``e`` and recompute the exchanges it touches."""
+        self.alive[e] = False
+        self.made.append(e)
+        self.made_gain.append(float(self.gain[e]))
+        self.gain[e] = -np.inf
+        xs, move, act, sup, n_iss = self.xs, self.move, self.act, self.sup, self.n_iss
         fi, fj = float(xs[0, e]), float(xs[1, e])
         mi, mj = float(move[0, e]), float(move[1, e])
-        made_from.append((fi, fj))
-        made_move.append((mi, mj))
+        self.made_from.append((fi, fj))
+        self.made_move.append((mi, mj))
         yi, yj = fi + mi, fj + mj
+        ai, aj = int(act[0, e]), int(act[1, e])
+        qi, pj = int(sup[0, e]), int(sup[1, e])
+        alive = self.alive
         parts: list[np.ndarray] = []
-        # the actors' positions on their supply issues moved
-        for key, y in ((int(act[0, e] * n_iss + sup[0, e]), yi), (int(act[1, e] * n_iss + sup[1, e]), yj)):
-            slots, ex = sup_index[key]
+        # the actors' positions on their supply issues moved (decide: supply match)
+        xs_f, frozen_f, move_f = xs.reshape(-1), self.frozen.reshape(-1), move.reshape(-1)
+        for key, y in ((ai * n_iss + qi, yi), (aj * n_iss + pj, yj)):
+            slots, ex = self.sup_index[key]
             keep = alive[ex]
             if keep.any():
                 slots = slots[keep]
                 xs_f[slots] = y
                 frozen_f[slots] += move_f[slots]
                 parts.append(ex[keep])
-        # the outcome of an issue another exchange's actor demands moved
+        # the outcome of an issue that an exchange's actor demands moved (demand match)
         for key, who, y, start, fac in (
-            (int(act[1, e] * n_iss + dem[1, e]), int(act[0, e]), yi, x0s[0, e], a[0, e]),
-            (int(act[0, e] * n_iss + dem[0, e]), int(act[1, e]), yj, x0s[1, e], a[1, e]),
+            (aj * n_iss + qi, ai, yi, self.x0s[0, e], self.a[0, e]),
+            (ai * n_iss + pj, aj, yj, self.x0s[1, e], self.a[1, e]),
         ):
-            hit = dem_index.get(key)
+            hit = self.dem_index.get(key)
             if hit is None:
                 continue
             slots, ex = hit
@@ -420,80 +471,94 @@ def _round(
             if not keep.any():
                 continue
             slots = slots[keep]
-            old = upd[slots, who]
+            old = self.upd[slots, who]
             had = ~np.isnan(old)
-            new = np.where(had, np.where(start <= old, np.minimum(old, y), np.maximum(old, y)), y)
-            upd[slots, who] = new
-            mine = act_f[slots] == who
-            shift = (new - np.where(had, old, start)) * fac
+            if had.any():  # decide's update_updates keeps the value nearer the start
+                new = np.where(
+                    had, np.where(start <= old, np.minimum(old, y), np.maximum(old, y)), y
+                )
+                shift = (new - np.where(had, old, start)) * fac
+            else:
+                new = np.full(slots.size, y)
+                shift = np.full(slots.size, (y - start) * fac)
+            self.upd[slots, who] = new
+            mine = self.act.reshape(-1)[slots] == who
             if mine.any():
-                own_f[slots[mine]] = new[mine]
-                shift = np.where(mine, 0.0, shift)
-            u_ex_f[slots] += shift
+                self.own.reshape(-1)[slots[mine]] = new[mine]
+                shift[mine] = 0.0
+            self.u_ex.reshape(-1)[slots] += shift
             parts.append(ex[keep])
         if parts:
             r = np.concatenate(parts) if len(parts) > 1 else parts[0]
-            history.append((r, gain[r]))
-            calculate(r)
+            self.hist_idx.append(r)
+            self.hist_old.append(self.gain[r])
+            self.calculate(r)
 
-    idx = np.asarray(made, dtype=np.intp)
-    frm = np.asarray(made_from, dtype=float).reshape(-1, 2)
-    mov = np.asarray(made_move, dtype=float).reshape(-1, 2)
-    vote_val = frm + mov
-    who = act[:, idx].T.reshape(-1)  # interleaved i, j, i, j, ... as decide applies them
-    iss = sup[:, idx].T.reshape(-1)
-    y = vote_val.reshape(-1)
-    flat = who * n_iss + iss
-    _, first = np.unique(flat[::-1], return_index=True)
-    last = flat.size - 1 - first  # the last exchange on each (actor, issue) wins
-    vote = x0.copy()
-    vote.reshape(-1)[flat[last]] = y[last]
-    s_last = sal.reshape(-1)[flat[last]]
-    x_last = x0.reshape(-1)[flat[last]]
-    y_last = y[last]
-    keep_w = 1.0 - (1.0 - s_last) * salience_weight - fixed_weight
-    end = x0.copy()
-    end.reshape(-1)[flat[last]] = (
-        (1.0 - s_last) * salience_weight * y_last + fixed_weight * y_last + keep_w * x_last
+    def find(self, i: int, i_supply: int, j: int, j_supply: int) -> int:
+        """The number of the candidate exchange with these actors and supply issues (or -1)."""
+        hit = np.flatnonzero(
+            (self.act[0] == i) & (self.sup[0] == i_supply) & (self.act[1] == j) & (self.sup[1] == j_supply)
+        )
+        return int(hit[0]) if hit.size else -1
+
+    def override(self, e: int, valid: bool, move_i: float, move_j: float, gain: float) -> None:
+        """Set exchange ``e``'s state (to follow a reference implementation step by step)."""
+        self.alive[e] = valid
+        self.move[:, e] = (move_i, move_j)
+        self.gain[e] = gain if valid else -np.inf
+
+    def result(self, salience_weight: float, fixed_weight: float) -> ExchangeRound:
+        """Close the round: voting positions, outcomes and the next start positions."""
+        x0, n_iss = self.x0, self.n_iss
+        idx = np.asarray(self.made, dtype=np.intp)
+        frm = np.asarray(self.made_from, dtype=float).reshape(-1, 2)
+        mov = np.asarray(self.made_move, dtype=float).reshape(-1, 2)
+        vote_val = frm + mov
+        who = self.act[:, idx].T.reshape(-1)  # i, j, i, j, ...: decide's order of updates
+        iss = self.sup[:, idx].T.reshape(-1)
+        y = vote_val.reshape(-1)
+        flat = who * n_iss + iss
+        _, first = np.unique(flat[::-1], return_index=True)
+        last = flat.size - 1 - first  # the last exchange on each (actor, issue) counts
+        cell = flat[last]
+        vote = x0.copy()
+        vote.reshape(-1)[cell] = y[last]
+        s_last = self.sal.reshape(-1)[cell]
+        x_last = x0.reshape(-1)[cell]
+        y_last = y[last]
+        move_w = (1.0 - s_last) * salience_weight + fixed_weight
+        end = x0.copy()
+        end.reshape(-1)[cell] = move_w * y_last + (1.0 - move_w) * x_last
+        return ExchangeRound(
+            i=self.act[0, idx],
+            j=self.act[1, idx],
+            i_supply=self.sup[0, idx],
+            j_supply=self.sup[1, idx],
+            i_from=frm[:, 0],
+            j_from=frm[:, 1],
+            i_move=mov[:, 0],
+            j_move=mov[:, 1],
+            i_vote=vote_val[:, 0],
+            j_vote=vote_val[:, 1],
+            gain=np.asarray(self.made_gain, dtype=float),
+            candidates=self.candidates,
+            start=x0,
+            vote=vote,
+            end=end,
+            outcome_start=outcome(x0, self.weight),
+            outcome=outcome(vote, self.weight),
+        )
+
+
+def _valid(xs: np.ndarray, m: np.ndarray, frozen: np.ndarray) -> np.ndarray:
+    """decide's ``is_move_valid`` for both sides: a real move, inside 0..100, one way."""
+    v = (
+        (np.abs(m) > MIN_MOVE)
+        & (frozen * m >= 0.0)
+        & (frozen + m <= 100.0 + _EDGE)
+        & (np.abs(xs + m - 50.0) <= 50.0 + _EDGE)
     )
-    return ExchangeRound(
-        i=act[0, idx],
-        j=act[1, idx],
-        i_supply=sup[0, idx],
-        j_supply=sup[1, idx],
-        i_from=frm[:, 0],
-        j_from=frm[:, 1],
-        i_move=mov[:, 0],
-        j_move=mov[:, 1],
-        i_vote=vote_val[:, 0],
-        j_vote=vote_val[:, 1],
-        gain=np.asarray(made_gain, dtype=float),
-        candidates=candidates,
-        start=x0,
-        vote=vote,
-        end=end,
-        outcome_start=outcome(x0, weight),
-        outcome=outcome(vote, weight),
-    )
-
-
-def _tie_break(gain: np.ndarray, history: list[tuple[np.ndarray, np.ndarray]], tol: float) -> int:
-    """The exchange decide's repeated stable sort puts first among near-equal gains.
-
-    Going back step by step, keep the candidates with the best gain at that step's sort;
-    when no step separates them, the earliest created wins.
-    """
-    top = np.flatnonzero(gain >= gain.max() - tol)
-    g = gain[top].copy()
-    for r, old in reversed(history):
-        hit = np.isin(r, top)
-        if hit.any():
-            g[np.searchsorted(top, r[hit])] = old[hit]
-        keep = g >= g.max() - tol
-        top, g = top[keep], g[keep]
-        if top.size == 1:
-            break
-    return int(top[0])
+    return v[0] & v[1]
 
 
 class ExchangeModel:

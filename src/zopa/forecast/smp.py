@@ -133,7 +133,7 @@ _MIN_SIG_GAIN = 1e-5  # SMPState::bestChallenge
 _MIN_BARGAIN_WEIGHT = 1e-6  # SMPActor::interpBrgnSnPm
 _POSITION_TOL = 1e-3  # SMPModel::posTol (0..1 scale)
 _MARKOV_MAX_ITER = 10_000
-_BLOCK = 1 << 20  # elements per block of (initiator, third party, target) arrays
+_BLOCK = 1 << 18  # elements per block of (initiator, third party, target) arrays
 
 
 @dataclass(frozen=True)
@@ -280,20 +280,24 @@ def _coalitions(u: np.ndarray, weight: np.ndarray, rule: str) -> np.ndarray:
     ASymProsp is odd (v(b:a) = -v(a:b), exactly in floating point), so the full matrix of
     positive parts is the same thing.
     """
-    du = u[:, :, None] - u[:, None, :]
-    m = u.shape[1]
-    if rule == "Proportional":
-        np.maximum(du, 0.0, out=du)  # max(w du, 0) = w max(du, 0) for w >= 0
-        c = _MIN_COALITION + np.tensordot(weight, du, axes=(0, 0))
-    elif rule != "ASymProsp":
-        v = _vote(rule, weight[:, None, None], du)
-        c = _MIN_COALITION + np.maximum(v, 0.0, out=v).sum(axis=0)
-    else:
-        v = _vote(rule, weight[:, None, None], du)
+    n, m = u.shape
+    if rule == "ASymProsp":
+        v = _vote(rule, weight[:, None, None], u[:, :, None] - u[:, None, :])
         pos = np.maximum(v, 0.0).sum(axis=0)
         neg = np.maximum(-v, 0.0).sum(axis=0)
         lower = np.tri(m, m, -1, dtype=bool)
         c = _MIN_COALITION + np.where(lower, pos, neg.T)
+    else:
+        c = np.empty((m, m))
+        step = max(1, _BLOCK // max(1, n * m))
+        for lo in range(0, m, step):
+            du = u[:, lo : lo + step, None] - u[:, None, :]
+            if rule == "Proportional":
+                np.maximum(du, 0.0, out=du)  # max(w du, 0) = w max(du, 0) for w >= 0
+                c[lo : lo + step] = _MIN_COALITION + np.tensordot(weight, du, axes=(0, 0))
+            else:
+                v = _vote(rule, weight[:, None, None], du)
+                c[lo : lo + step] = _MIN_COALITION + np.maximum(v, 0.0, out=v).sum(axis=0)
     np.fill_diagonal(c, _MIN_COALITION)
     return c
 
@@ -478,33 +482,38 @@ def _third_party_votes(
     uni = g[r, :, rows][:, :, None]  # (i, n, 1): U^i_ni
     unn = np.diagonal(g, axis1=1, axis2=2)[:, :, None]  # (i, n, 1): U^i_nn
     wn = weight[None, :, None]
+    # the little contest: p_n = (C_ij + v+) / ((C_ij + v+) + (C_ji + v-)), in place
     vn = _vote(rule, wn, uni - unj)
-    cni = c_ij[:, None, :] + np.maximum(vn, 0.0)
-    cnj = c_ji[:, None, :] + np.maximum(-vn, 0.0)
-    pin = cni / (cni + cnj)
-    pjn = 1.0 - pin
+    cnj = np.minimum(vn, 0.0)
+    np.subtract(c_ji[:, None, :], cnj, out=cnj)  # C_ji - min(v, 0) = C_ji + max(-v, 0)
+    cni = np.maximum(vn, 0.0, out=vn)
+    cni += c_ij[:, None, :]
+    pin = cnj
+    pin += cni
+    np.divide(cni, pin, out=pin)
+    pjn = np.subtract(1.0, pin, out=cni)
+    two_unj = unj + unj
     if commit == "SemiCommit":
-        u_ik_def_j = uni + uni + unn
-        u_j_def_ik = unj + unj + unj
-        u_i_def_jk = uni + uni + uni
-        u_jk_def_i = unj + unj + unn
+        u_ik_def_j, u_i_def_jk = uni + uni + unn, uni + uni + uni
+        u_j_def_ik, u_jk_def_i = two_unj + unj, two_unj + unn
     elif commit == "FullCommit":
-        u_ik_def_j = uni + uni + uni
-        u_j_def_ik = unj + unj + unj
-        u_i_def_jk = uni + uni + uni
-        u_jk_def_i = unj + unj + unj
+        u_ik_def_j, u_i_def_jk = uni + uni + uni, uni + uni + uni
+        u_j_def_ik = u_jk_def_i = two_unj + unj
     else:
-        u_ik_def_j = uni + uni + unn
-        u_j_def_ik = unj + unj + unn
-        u_i_def_jk = uni + uni + unn
-        u_jk_def_i = unj + unj + unn
-    u_ik_j = (pin * u_ik_def_j) + (pjn * u_j_def_ik)
-    u_i_jk = (pin * u_i_def_jk) + (pjn * u_jk_def_i)
-    vt = _vote(rule, wn, u_ik_j - u_i_jk)
+        u_ik_def_j, u_i_def_jk = uni + uni + unn, uni + uni + unn
+        u_j_def_ik = u_jk_def_i = two_unj + unn
+    # E(in:j) - E(i:jn) = (p A + (1-p) B) - (p C + (1-p) D), A and C per (i, n) only
+    u_ik_j = pin * u_ik_def_j
+    u_ik_j += pjn * u_j_def_ik
+    u_i_jk = pin * u_i_def_jk
+    u_i_jk += pjn * u_jk_def_i
+    vt = _vote(rule, wn, np.subtract(u_ik_j, u_i_jk, out=u_ik_j))
     vt[r, rows, :] = 0.0  # n == i
     n = g.shape[1]
     vt[:, np.arange(n), np.arange(n)] = 0.0  # n == j
-    return np.maximum(vt, 0.0).sum(axis=1), np.maximum(-vt, 0.0).sum(axis=1)
+    plus = np.maximum(vt, 0.0).sum(axis=1)
+    minus = -np.minimum(vt, 0.0, out=vt).sum(axis=1)
+    return plus, minus
 
 
 def _challenges(
