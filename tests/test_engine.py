@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from oracle import brute
 
 from zopa.engine.analyze import analyze, frontier
+from zopa.engine.scan import scan
 from zopa.engine.space import compile_space
 from zopa.scenario.load import load_scenario, validate
 from zopa.scenario.yamlfile import Lines
@@ -113,6 +114,10 @@ def _check(data: dict[str, Any], **kw: Any) -> None:
             assert s is not None, name
             assert s.index == w[0], name
             assert s.value == pytest.approx(w[1], abs=1e-9), name
+    # Kalai-Smorodinsky by its own second pass (no frontier guess) agrees too
+    again = scan(space, top=0, closest=0).solutions["kalai_smorodinsky"]
+    w = want["solutions"]["kalai_smorodinsky"]
+    assert (again is None) if w is None else (again is not None and again[0] == w[0])
     rows = want["rows"]
     # top packages: zone ranked by Nash product of clipped gains, ties by index
     res = want["reservation"]

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from zopa.engine.pareto import pareto_mask, quantize_sum, zone_frontier
+from zopa.engine.pareto import coalition_frontier, pareto_mask, quantize_sum, zone_frontier
 from zopa.engine.scan import CHUNK, SOLUTIONS, run_chunks, scan
 from zopa.engine.space import Space
 
@@ -185,8 +185,15 @@ def analyze(
     chunk: int = CHUNK,
 ) -> Analysis:
     """Analyse the agreement zone of ``space`` (see the module docstring)."""
-    res = scan(space, top=top, closest=closest, threads=threads, chunk=chunk)
-    front = frontier(space, threads, chunk) if res.zone else np.zeros(0, dtype=np.int64)
+    una_front = coalition_frontier(space, space.deciders)  # the unanimous set's frontier
+    best_u = space.utilities(una_front).max(1) if len(una_front) else None
+    res = scan(space, top=top, closest=closest, threads=threads, chunk=chunk, best_u=best_u)
+    if not res.zone:
+        front = np.zeros(0, dtype=np.int64)
+    elif space.unanimity:
+        front = una_front
+    else:
+        front = frontier(space, threads, chunk)
     who = space.deciders
     ids = space.decider_ids
     solutions: dict[str, Solution | None] = {}

@@ -17,7 +17,7 @@ import itertools
 
 import numpy as np
 
-from zopa.engine.space import Space, quantize
+from zopa.engine.space import ACCEPT_TOL, Space, quantize
 
 _BLOCK_BYTES = 32 * 2**20  # memory for one block of pairwise comparisons
 
@@ -141,21 +141,21 @@ def zone_frontier(space: Space, max_coalitions: int = 256) -> np.ndarray | None:
     ]
     if len(coalitions) > max_coalitions:
         return None
-    found: list[np.ndarray] = []
-    for s in coalitions:
-        ok = [np.all(a[s], axis=0) for a in space.allowed]
-        idx, _ = product_frontier(space, dec, ok)
-        if len(idx) == 0:
-            continue
-        u = space.utilities(idx, s)
-        inside = np.all(u >= space.reservation[s][:, None] - 1e-9, axis=0)
-        found.append(idx[inside])
-    if not found:
-        return np.zeros(0, dtype=np.int64)
-    cand = np.unique(np.concatenate(found))
+    found = [coalition_frontier(space, s) for s in coalitions]
+    cand = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
     if len(coalitions) == 1:
         return cand
     return cand[pareto_mask(quantize_sum(space, cand, dec))]
+
+
+def coalition_frontier(space: Space, members: np.ndarray) -> np.ndarray:
+    """Frontier (over all deciders) of the packages every actor in ``members`` accepts."""
+    ok = [np.all(a[members], axis=0) for a in space.allowed]
+    idx, _ = product_frontier(space, space.deciders, ok)
+    if len(idx) == 0:
+        return idx
+    u = space.utilities(idx, members)
+    return idx[np.all(u >= space.reservation[members][:, None] - ACCEPT_TOL, axis=0)]
 
 
 def quantize_sum(space: Space, idx: np.ndarray, who: np.ndarray) -> np.ndarray:

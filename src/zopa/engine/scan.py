@@ -194,24 +194,52 @@ class ScanResult:
     closest: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
-def _objectives(space: Space, u: np.ndarray) -> dict[str, np.ndarray]:
+def _objectives(
+    space: Space, u: np.ndarray, best_u: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """The solutions' objectives for packages with utilities ``u`` (deciders x n).
+
+    Kalai-Smorodinsky needs each decider's best utility over the unanimous set
+    (``best_u``); it is left out when that is not known.
+    """
     who = space.deciders
     g = np.maximum(u - space.reservation[who][:, None], 0.0)
     c = space.capability[who] / space.capability[who].sum()
     with np.errstate(divide="ignore"):
         logw = (c[:, None] * np.log(g)).sum(0)
-    return {
+    out = {
         "nash": g.prod(0),
         "nash_weighted": np.exp(logw),
         "utilitarian": u.sum(0),
         "egalitarian": g.min(0),
     }
+    if best_u is not None:
+        out["kalai_smorodinsky"] = _ks(g, best_u - space.reservation[who])
+    return out
+
+
+def _ks(g: np.ndarray, span: np.ndarray) -> np.ndarray:
+    """Smallest share of the best possible gain; a decider with no room (span ~ 0) never binds."""
+    flat = span <= 1e-12
+    ratio = np.where(flat[:, None], 1.0, g / np.where(flat, 1.0, span)[:, None])
+    return ratio.min(0)
 
 
 def scan(
-    space: Space, top: int = 10, closest: int = 5, threads: int = 2, chunk: int = CHUNK
+    space: Space,
+    top: int = 10,
+    closest: int = 5,
+    threads: int = 2,
+    chunk: int = CHUNK,
+    best_u: np.ndarray | None = None,
 ) -> ScanResult:
-    """Count the zone and find the solutions, top packages and closest packages."""
+    """Count the zone and find the solutions, top packages and closest packages.
+
+    ``best_u`` is a guess of each decider's best utility over the unanimous set (read off
+    its Pareto frontier); with it Kalai-Smorodinsky is found in the same pass. The guess is
+    checked against the exact maxima found by the pass; a second pass runs only if they
+    differ (or no guess was given).
+    """
     who = space.deciders
     n = len(who)
     veto = space.veto[who]
@@ -222,7 +250,7 @@ def scan(
         only_objector=np.zeros(n, dtype=np.int64),
         max_u=np.full(n, -math.inf),
     )
-    best = {k: Best() for k in SOLUTIONS if k != "kalai_smorodinsky"}
+    best = {k: Best() for k in SOLUTIONS}
     tops = TopN(top)
 
     def work(ch: Chunk) -> dict:
@@ -241,7 +269,7 @@ def scan(
         if out["una"]:
             uu, ui = ch.u[:, una], ch.index[una]
             out["max_u"] = uu.max(1)
-            obj = _objectives(space, uu)
+            obj = _objectives(space, uu, best_u)
             local = {}
             for k, v in obj.items():
                 b = Best()
@@ -269,7 +297,8 @@ def scan(
         if "top" in out:
             tops.update(*out["top"])
     res.solutions = {k: b.result() for k, b in best.items()}
-    res.solutions["kalai_smorodinsky"] = _kalai_smorodinsky(space, res, threads, chunk)
+    if best_u is None or not np.array_equal(best_u, res.max_u):
+        res.solutions["kalai_smorodinsky"] = _kalai_smorodinsky(space, res, threads, chunk)
     res.top = tops.idx
     if res.zone == 0:
         res.closest = _closest(space, closest, threads, chunk)
@@ -298,13 +327,11 @@ def _closest(space: Space, n: int, threads: int, chunk: int) -> np.ndarray:
 def _kalai_smorodinsky(
     space: Space, res: ScanResult, threads: int, chunk: int
 ) -> tuple[int, float] | None:
-    """Second pass: needs each decider's maximum over the unanimous set first."""
+    """Second pass, with each decider's exact maximum over the unanimous set."""
     if res.unanimous == 0:
         return None
-    who = space.deciders
-    r = space.reservation[who]
+    r = space.reservation[space.deciders]
     span = res.max_u - r
-    flat = span <= 1e-12  # a decider whose best is its reservation is never the constraint
     best = Best()
 
     def work(ch: Chunk) -> tuple[np.ndarray, np.ndarray] | None:
@@ -312,9 +339,8 @@ def _kalai_smorodinsky(
         if not una.any():
             return None
         g = np.maximum(ch.u[:, una] - r[:, None], 0.0)
-        ratio = np.where(flat[:, None], 1.0, g / np.where(flat, 1.0, span)[:, None])
         b = Best()
-        b.update(ratio.min(0), ch.index[una])
+        b.update(_ks(g, span), ch.index[una])
         return b.val, b.idx
 
     for out in run_chunks(space, work, threads, chunk):

@@ -295,6 +295,7 @@ class _Round:
         eligible: np.ndarray,
         tol: float,
         tie_tol: float,
+        track: bool = False,
     ) -> None:
         n_act, n_iss = x0.shape
         self.x0, self.sal, self.weight = x0, sal, weight
@@ -331,6 +332,8 @@ class _Round:
         kq = (sal[s_j, p] + sal[s_i, p]) / (sal[s_j, q] + sal[s_i, q])  # dQ = kq dP
         self.kq = kq
         self.ratio = np.stack((1.0 / kq, kq))  # partner's shift per unit of own shift
+        self.coef = np.stack((kq, np.ones(n))) / a  # |move| per unit shift of issue p
+        self.tc = self.tgt - self.c0
         self.gfac = np.abs(kq * sal[s_i, q] - sal[s_i, p])  # gain = gfac * dP
 
         self.xs = self.x0s.copy()
@@ -338,12 +341,16 @@ class _Round:
         self.frozen = np.zeros((2, n))
         self.u_ex = np.zeros((2, n))
         self.own = np.full((2, n), np.nan)
-        self.upd = np.full((2 * n, n_act), np.nan)
+        self.upd = np.full((n_act, 2 * n), np.nan)  # updates[actor, slot]
         self.gain = np.full(n, -np.inf)
-        self.alive = np.zeros(n, dtype=bool)
+        self.alive = np.ones(n, dtype=bool)
         self.degenerate = np.zeros(n, dtype=bool)
-        self.hist_idx: list[np.ndarray] = []
-        self.hist_old: list[np.ndarray] = []
+        self.track = track
+        self.any_own = False
+        self.changed = np.full(n, -1, dtype=np.intp)  # step of the last recalculation
+        self.hist_idx: list[np.ndarray] = []  # per step: the exchanges recalculated,
+        self.hist_old: list[np.ndarray] = []  # their gains before, and
+        self.hist_prev: list[np.ndarray] = []  # the step of their recalculation before
         self.made: list[int] = []
         self.made_from: list[tuple[float, float]] = []
         self.made_move: list[tuple[float, float]] = []
@@ -351,49 +358,66 @@ class _Round:
 
         self.calculate(np.arange(n))
         self.candidates = int(self.alive.sum())
+        self.act_flat = act.reshape(-1)
         self.sup_index = _key_index(act * n_iss + sup, n, shift=False)
         self.dem_index = _key_index(act * n_iss + sup[::-1], n, shift=True)
 
     def calculate(self, r: np.ndarray) -> None:
         """Recompute exchanges ``r`` (decide's ``EqualGainExchange.calculate``)."""
-        xs_r, tg, a_r, k_r = self.xs[:, r], self.tgt[:, r], self.a[:, r], self.kq[r]
-        diff = tg - xs_r
+        xs_r, a_r = self.xs[:, r], self.a[:, r]
+        diff = self.tgt[:, r] - xs_r
         dist = np.abs(diff)
         full = dist * a_r
-        d_p = np.minimum(full[1], full[0] / k_r)
-        sign = np.where(diff < 0.0, -1.0, 1.0)
-        shift = np.empty_like(full)
-        shift[0] = k_r * d_p
-        shift[1] = d_p
-        m = sign * np.minimum(shift / a_r, dist)
+        d_p = np.minimum(full[1], full[0] / self.kq[r])  # shift of issue p (j's supply)
+        sign = np.copysign(1.0, diff)  # towards the partner; decide: -1 iff x > target
+        size = np.minimum(d_p * self.coef[:, r], dist)  # |move|: one side moves all the way
         fz = self.frozen[:, r]
         g_r = self.gfac[r]
-        ok = _valid(xs_r, m, fz) & (g_r * d_p >= MIN_GAIN)
-        degenerate = np.zeros(r.size, dtype=bool)
-        if ok.any():
+        m = sign * size
+        v = (size > MIN_MOVE) & (fz * m >= 0.0) & (fz + m <= 100.0 + _EDGE)
+        ok = v[0] & v[1] & (g_r * d_p >= MIN_GAIN) & self.alive[r]
+        if np.count_nonzero(ok):
             tol = self.tol
-            base = self.c0[:, r] + self.u_ex[:, r]
-            own_r = self.own[:, r]
+            # signed distance from the exchange's view of the supply issue's outcome to the
+            # demander's position, positive when the move heads towards it
+            lo = sign * (self.tc[:, r] - self.u_ex[:, r] - xs_r * a_r)
+            own_r = self.own[:, r] if self.any_own else None
+            degenerate = np.zeros(r.size, dtype=bool) if self.track else None
+            cut = False
             for side in (0, 1):
                 other = 1 - side
-                nb0 = base[side] + xs_r[side] * a_r[side]
-                lo = tg[side] - nb0
-                hi = lo - m[side] * a_r[side]
-                # the outcome would pass the demander's position x: cut the shift to |x - O|
-                cross = ok & (((lo > tol) & (hi < -tol)) | ((lo < -tol) & (hi > tol)))
-                degenerate |= ok & (np.abs(lo) <= tol) & (np.abs(hi) > tol)
-                if cross.any():
-                    nb0p = np.where(np.isnan(own_r[side]), nb0, base[side] + own_r[side] * a_r[side])
-                    d_a = np.abs(tg[side] - nb0p)
-                    d_b = d_a * self.ratio[side, r]
-                    m[side] = np.where(cross, sign[side] * d_a / a_r[side], m[side])
-                    m[other] = np.where(cross, sign[other] * d_b / a_r[other], m[other])
-                    d_p = np.where(cross, d_b if side == 0 else d_a, d_p)
-            ok &= _valid(xs_r, m, fz)
+                # the outcome would pass the demander's position: cut the shift to it
+                cross = ok & (lo[side] > tol) & (lo[side] - size[side] * a_r[side] < -tol)
+                if degenerate is not None:  # decide's Decimal rounding decides these
+                    hi = lo[side] - size[side] * a_r[side]
+                    degenerate |= ok & (np.abs(lo[side]) <= tol) & (np.abs(hi) > tol)
+                if not np.count_nonzero(cross):
+                    continue
+                cut = True
+                d_a = lo[side]
+                if own_r is not None:  # decide's adjusted_nbs_by_position: own update wins
+                    mine = ~np.isnan(own_r[side])
+                    if np.count_nonzero(mine):
+                        gap = (xs_r[side] - np.where(mine, own_r[side], xs_r[side])) * a_r[side]
+                        d_a = np.abs(lo[side] + sign[side] * gap)
+                d_b = d_a * self.ratio[side, r]
+                size[side] = np.where(cross, d_a / a_r[side], size[side])
+                size[other] = np.where(cross, d_b / a_r[other], size[other])
+                d_p = np.where(cross, d_b if side == 0 else d_a, d_p)
+            if cut:
+                m = sign * size
+                v = (
+                    (size > MIN_MOVE)
+                    & (fz * m >= 0.0)
+                    & (fz + m <= 100.0 + _EDGE)
+                    & (np.abs(xs_r + m - 50.0) <= 50.0 + _EDGE)
+                )
+                ok &= v[0] & v[1]
+            if degenerate is not None:
+                self.degenerate[r] = degenerate
         self.move[:, r] = m
         self.gain[r] = np.where(ok, g_r * d_p, -np.inf)
         self.alive[r] = ok
-        self.degenerate[r] = degenerate
 
     def best(self) -> int:
         """The exchange decide makes next (-1 when none is left)."""
@@ -411,25 +435,26 @@ class _Round:
     def _tie_break(self) -> int:
         """Among near-equal best gains, the one decide's repeated stable sort puts first.
 
-        Going back over the steps that changed a tied exchange, keep the ones with the best
-        gain at that step's sort; when no step separates them, the earliest created wins.
+        Going back over the steps that changed a tied exchange (a linked list per exchange:
+        ``changed`` is the step of its last recalculation, ``hist_prev`` the one before),
+        keep the ones with the best gain at that step's sort; when no step separates them,
+        the earliest created wins.
         """
         tol = self.tie_tol
         top = np.flatnonzero(self.gain >= self.gain.max() - tol)
         g = self.gain[top].copy()
-        if self.hist_idx:
-            sizes = np.fromiter((h.size for h in self.hist_idx), dtype=np.intp)
-            idx = np.concatenate(self.hist_idx)
-            old = np.concatenate(self.hist_old)
-            step = np.repeat(np.arange(sizes.size), sizes)
-            hit = np.flatnonzero(np.isin(idx, top))[::-1]  # latest first
-            for t in np.unique(step[hit])[::-1]:
-                at = hit[step[hit] == t]
-                g[np.searchsorted(top, idx[at])] = old[at]
-                keep = g >= g.max() - tol
-                top, g = top[keep], g[keep]
-                if top.size == 1:
-                    break
+        at = self.changed[top].copy()
+        while top.size > 1:
+            t = int(at.max())
+            if t < 0:
+                break
+            idx = self.hist_idx[t]
+            for k in np.flatnonzero(at == t):
+                pos = int(np.flatnonzero(idx == top[k])[0])
+                g[k] = self.hist_old[t][pos]
+                at[k] = self.hist_prev[t][pos]
+            keep = g >= g.max() - tol
+            top, g, at = top[keep], g[keep], at[keep]
         return int(top[0])
 
     def execute(self, e: int) -> None:
@@ -446,19 +471,16 @@ class _Round:
         yi, yj = fi + mi, fj + mj
         ai, aj = int(act[0, e]), int(act[1, e])
         qi, pj = int(sup[0, e]), int(sup[1, e])
-        alive = self.alive
         parts: list[np.ndarray] = []
         # the actors' positions on their supply issues moved (decide: supply match)
         xs_f, frozen_f, move_f = xs.reshape(-1), self.frozen.reshape(-1), move.reshape(-1)
         for key, y in ((ai * n_iss + qi, yi), (aj * n_iss + pj, yj)):
-            slots, ex = self.sup_index[key]
-            keep = alive[ex]
-            if keep.any():
-                slots = slots[keep]
-                xs_f[slots] = y
-                frozen_f[slots] += move_f[slots]
-                parts.append(ex[keep])
+            slots, ex = self.sup_index[key]  # (made and dropped exchanges stay dropped)
+            xs_f[slots] = y
+            frozen_f[slots] += move_f[slots]
+            parts.append(ex)
         # the outcome of an issue that an exchange's actor demands moved (demand match)
+        upd, u_ex_f = self.upd, self.u_ex.reshape(-1)
         for key, who, y, start, fac in (
             (aj * n_iss + qi, ai, yi, self.x0s[0, e], self.a[0, e]),
             (ai * n_iss + pj, aj, yj, self.x0s[1, e], self.a[1, e]),
@@ -467,29 +489,24 @@ class _Round:
             if hit is None:
                 continue
             slots, ex = hit
-            keep = alive[ex]
-            if not keep.any():
-                continue
-            slots = slots[keep]
-            old = self.upd[slots, who]
-            had = ~np.isnan(old)
-            if had.any():  # decide's update_updates keeps the value nearer the start
-                new = np.where(
-                    had, np.where(start <= old, np.minimum(old, y), np.maximum(old, y)), y
-                )
-                shift = (new - np.where(had, old, start)) * fac
-            else:
-                new = np.full(slots.size, y)
-                shift = np.full(slots.size, (y - start) * fac)
-            self.upd[slots, who] = new
-            mine = self.act.reshape(-1)[slots] == who
-            if mine.any():
+            row = upd[who]
+            old = row[slots]
+            # decide's update_updates: a first update is y, a later one the value nearer the
+            # start (NaN = no update yet: start <= NaN is False and fmax(NaN, y) = y)
+            new = np.where(start <= old, np.fmin(old, y), np.fmax(old, y))
+            row[slots] = new
+            shift = (new - np.where(np.isnan(old), start, old)) * fac
+            mine = self.act_flat[slots] == who
+            if np.count_nonzero(mine):
+                self.any_own = True
                 self.own.reshape(-1)[slots[mine]] = new[mine]
                 shift[mine] = 0.0
-            self.u_ex.reshape(-1)[slots] += shift
-            parts.append(ex[keep])
+            u_ex_f[slots] += shift
+            parts.append(ex)
         if parts:
             r = np.concatenate(parts) if len(parts) > 1 else parts[0]
+            self.hist_prev.append(self.changed[r])
+            self.changed[r] = len(self.hist_idx)
             self.hist_idx.append(r)
             self.hist_old.append(self.gain[r])
             self.calculate(r)
@@ -548,17 +565,6 @@ class _Round:
             outcome_start=outcome(x0, self.weight),
             outcome=outcome(vote, self.weight),
         )
-
-
-def _valid(xs: np.ndarray, m: np.ndarray, frozen: np.ndarray) -> np.ndarray:
-    """decide's ``is_move_valid`` for both sides: a real move, inside 0..100, one way."""
-    v = (
-        (np.abs(m) > MIN_MOVE)
-        & (frozen * m >= 0.0)
-        & (frozen + m <= 100.0 + _EDGE)
-        & (np.abs(xs + m - 50.0) <= 50.0 + _EDGE)
-    )
-    return v[0] & v[1]
 
 
 class ExchangeModel:

@@ -565,14 +565,16 @@ def _interpolate(
     si: np.ndarray,
     xj: np.ndarray,
     sj: np.ndarray,
-    p: float,
+    p: np.ndarray,
     rule: str,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """SMPActor::interpolateBrgn: the bargain's positions for initiator i and receiver j."""
+    """SMPActor::interpolateBrgn for a batch of bargains: rows of ``xi``/``si`` (initiators),
+    ``xj``/``sj`` (receivers), ``p`` (bargains, 1) the initiators' P(i > j). Returns the
+    positions for the initiators and for the receivers."""
     p_i, p_j = p, 1 - p
     if rule == "S2PMax":
-        di = (p_j - p_i) if p_j > p_i else 0.0
-        dj = (p_i - p_j) if p_i > p_j else 0.0
+        di = np.where(p_j > p_i, p_j - p_i, 0.0)
+        dj = np.where(p_i > p_j, p_i - p_j, 0.0)
         si2 = si * si
         sj2 = sj * sj
         dik = (di * sj2) / ((di * sj2) + _MIN_BARGAIN_WEIGHT + ((1 - di) * si2))
@@ -597,11 +599,10 @@ def _unique_positions(position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = position.shape[0]
     diff = position[:, None, :] - position[None, :, :]
     equiv = np.sqrt((diff * diff).sum(axis=2)) < _POSITION_TOL
-    unique: list[int] = []
-    for i in range(n):
-        if not any(equiv[i, u] for u in unique):
-            unique.append(i)
-    uidx = np.array(unique, dtype=int)
+    unique = np.zeros(n, dtype=bool)
+    for i in range(n):  # greedy, in actor order, as KTAB's ueIndices
+        unique[i] = not np.any(equiv[i, :i] & unique[:i])
+    uidx = np.flatnonzero(unique)
     match = equiv[:, uidx]
     last = match.shape[1] - 1 - np.argmax(match[:, ::-1], axis=1)
     return uidx, last
@@ -755,14 +756,21 @@ def run_smp(
             resolution = [int(i) for i in thread_order[turn].resolution]
             if sorted(order) != list(range(n)) or sorted(resolution) != list(range(n)):
                 raise ValueError(f"thread_order[{turn}] must hold permutations of the actors")
-        # bargains: (initiator, receiver, position for initiator, position for receiver)
-        bargains: dict[int, tuple[int, np.ndarray, np.ndarray]] = {}
-        for i in np.flatnonzero(has).tolist():
-            j = int(target[i])
-            bi, bj = _interpolate(
-                cur_x[i], s[i], cur_x[j], s[j], float(p_ij[i, j]), params.inter_vec_bargain
-            )
-            bargains[i] = (j, bi, bj)
+        # bargains by initiator: (receiver, position for initiator, position for receiver)
+        inits = np.flatnonzero(has)
+        rcvs = target[inits]
+        b_init, b_rcvr = _interpolate(
+            cur_x[inits],
+            s[inits],
+            cur_x[rcvs],
+            s[rcvs],
+            p_ij[inits, rcvs][:, None],
+            params.inter_vec_bargain,
+        )
+        bargains = {
+            int(i): (int(j), b_init[col], b_rcvr[col])
+            for col, (i, j) in enumerate(zip(inits, rcvs, strict=True))
+        }
         queues: list[list[int]] = [[-1] for _ in range(n)]
         for i in order:
             if i in bargains:
@@ -773,13 +781,9 @@ def run_smp(
         # utility to each actor a of the state after each bargain b (by initiator)
         own = state.util[idx, idx, :]  # (a, n): U^a_an
         sq_util = own.sum(axis=1) / n
-        inits = sorted(bargains)
-        column = {i: col for col, i in enumerate(inits)}
+        column = {int(i): col for col, i in enumerate(inits)}
         b_util = np.empty((n, 0))
-        if inits:
-            rcvs = [bargains[i][0] for i in inits]
-            b_init = np.array([bargains[i][1] for i in inits])
-            b_rcvr = np.array([bargains[i][2] for i in inits])
+        if inits.size:
             r = state.risk[:, None]
             u_init = _utility(_distances(cur_y, b_init, s), r)
             u_rcvr = _utility(_distances(cur_y, b_rcvr, s), r)
@@ -927,7 +931,7 @@ class SpatialModel:
             )
         filled = np.where(present, position, centre[None, :])
         details: dict[str, Any] = {"salience_scale": scale, "imputed": ~present}
-        if n < 2:
+        if n < 2 or k == 0:
             trajectory = filled[None, :, :]
             return finish(
                 self.name, inputs, filled[0], rounds=0, trajectory=trajectory, details=details

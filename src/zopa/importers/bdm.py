@@ -53,14 +53,16 @@ def read_bdm_csv(path: str | Path, *, scale: tuple[float, float] | None = None) 
         raise InputError.at(name, None, "", f"cannot read the file: {e.strerror}") from None
 
     reader = csv.reader(io.StringIO(text, newline=""))
-    header: list[str] | None = None
-    header_line = 0
-    for row in reader:
-        if any(cell.strip() for cell in row):
-            header, header_line = row, reader.line_num
-            break
-    if header is None:
+    rows: list[tuple[int, list[str]]] = []  # (1-based line where the record ends, fields)
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):  # blank lines are skipped
+                rows.append((reader.line_num, row))
+    except csv.Error as e:
+        raise InputError.at(name, reader.line_num + 1, "", f"malformed CSV: {e}") from None
+    if not rows:
         raise InputError.at(name, 1, "", "empty file: expected the header " + ",".join(COLUMNS))
+    header_line, header = rows[0]
 
     where = {cell.strip().lower(): k for k, cell in reversed(list(enumerate(header)))}
     missing = [c for c in COLUMNS if c.lower() not in where]
@@ -74,10 +76,7 @@ def read_bdm_csv(path: str | Path, *, scale: tuple[float, float] | None = None) 
     actors: list[str] = []
     first_line: dict[str, int] = {}
     values: list[tuple[float, float, float]] = []
-    for row in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
+    for line, row in rows[1:]:
         cells = {c: row[k].strip() if k < len(row) else None for c, k in col.items()}
         bad = False
         actor = cells["Actor"]
