@@ -11,7 +11,10 @@ absent from an issue stay absent. The default input is synthetic: 10 actors x 11
 another scenario, call :func:`bench` with its ForecastInput.
 
 Run: ``.venv/bin/python bench/bench_eum.py [--runs 1000] [--variant scholz-2011]``.
-Prints the wall time of the whole Monte Carlo loop (jitter + model) and runs per second.
+Prints the wall time and runs per second of the Monte Carlo loop with one ``predict`` per
+run (jitter included), then of the same draws stacked as extra issues of a single
+``predict`` call (as ``zopa.forecast.uncertainty`` runs issue-wise models), and checks that
+both give the same forecasts.
 """
 
 from __future__ import annotations
@@ -61,6 +64,19 @@ def jitter(
     return dataclasses.replace(inputs, position=position, salience=salience)
 
 
+def stack(copies: list[ForecastInput]) -> ForecastInput:
+    """Many draws of one input as one input whose issues are the draws' issues, in order."""
+    first = copies[0]
+    return dataclasses.replace(
+        first,
+        issues=tuple(f"{k}#{d}" for d in range(len(copies)) for k in first.issues),
+        position=np.concatenate([c.position for c in copies], axis=1),
+        salience=np.concatenate([c.salience for c in copies], axis=1),
+        options=first.options * len(copies),
+        option_at=first.option_at * len(copies),
+    )
+
+
 def bench(
     inputs: ForecastInput,
     *,
@@ -70,19 +86,33 @@ def bench(
     salience_sd: float = 0.05,
     model: ExpectedUtility | None = None,
 ) -> dict[str, Any]:
-    """Time ``runs`` jittered runs; returns wall time, runs/s and the forecasts' spread."""
+    """Time ``runs`` jittered runs, one ``predict`` call each, then the same draws stacked as
+    extra issues of one call (issues are independent, so the forecasts are the same).
+
+    Returns the wall times, runs/s and the forecasts' spread per issue.
+    """
     model = model or ExpectedUtility(rounds=10)
     rng = np.random.default_rng(seed)
     model.predict(inputs)  # warm-up (imports, caches)
     out = np.empty((runs, len(inputs.issues)))
+    copies = []
     start = time.perf_counter()
     for r in range(runs):
-        out[r] = model.predict(jitter(inputs, rng, position_sd, salience_sd)).position
+        draw = jitter(inputs, rng, position_sd, salience_sd)
+        copies.append(draw)
+        out[r] = model.predict(draw).position
     wall = time.perf_counter() - start
+    start = time.perf_counter()
+    stacked = model.predict(stack(copies)).position.reshape(runs, len(inputs.issues))
+    wall_stacked = time.perf_counter() - start
+    if not np.allclose(stacked, out, equal_nan=True):
+        raise AssertionError("stacked draws differ from draw-by-draw forecasts")
     return {
         "runs": runs,
         "wall_s": wall,
         "runs_per_s": runs / wall,
+        "wall_stacked_s": wall_stacked,
+        "runs_per_s_stacked": runs / wall_stacked,
         "forecast_mean": np.nanmean(out, axis=0),
         "forecast_sd": np.nanstd(out, axis=0),
     }
@@ -122,7 +152,14 @@ def main(argv: list[str] | None = None) -> None:
         f"{inputs.scenario}: {n_actors} actors x {n_issues} issues; jitter: positions "
         f"sd {args.position_sd:g} (0..100), saliences sd {args.salience_sd:g} (of scale)"
     )
-    print(f"{res['runs']} runs in {res['wall_s']:.3f} s wall: {res['runs_per_s']:.0f} runs/s")
+    print(
+        f"{res['runs']} runs, one predict() each: {res['wall_s']:.3f} s wall, "
+        f"{res['runs_per_s']:.0f} runs/s"
+    )
+    print(
+        f"{res['runs']} runs stacked as issues of one predict(): {res['wall_stacked_s']:.3f} s "
+        f"wall, {res['runs_per_s_stacked']:.0f} runs/s"
+    )
     spread = ", ".join(
         f"{m:.1f}±{s:.1f}" for m, s in zip(res["forecast_mean"], res["forecast_sd"], strict=True)
     )

@@ -21,7 +21,8 @@ from negmas.preferences.value_fun import TableFun  # noqa: E402
 
 
 def main(path: str) -> None:
-    data = yaml.safe_load(open(path))
+    with open(path) as f:
+        data = yaml.safe_load(f)
     issues = [make_issue([o["id"] for o in i["options"]], name=i["id"]) for i in data["issues"]]
     ufuns = []
     for a in data["actors"]:
@@ -34,7 +35,7 @@ def main(path: str) -> None:
                 values, weights, issues=issues, reserved_value=p.get("reservation", 0.0)
             )
         )
-    front, idx = pareto_frontier(ufuns, issues=issues, sort_by_welfare=True)
+    front, _ = pareto_frontier(ufuns, issues=issues, sort_by_welfare=True)
     nash = nash_points(ufuns, front, issues=issues)
     print(
         json.dumps(

@@ -64,7 +64,8 @@ def synthetic_grid(quick: bool, workdir: Path) -> list[dict]:
     for k in sizes:
         for d in deciders:
             f = write(workdir / f"s{k}_{d}.yaml", k, d)
-            wall, rss, out = measure([*ZOPA, "analyze", str(f), "--json", "--max-packages", "1000000000"])
+            cmd = [*ZOPA, "analyze", str(f), "--json", "--max-packages", "1000000000"]
+            wall, rss, out = measure(cmd)
             res = json.loads(out)
             rows.append(
                 {

@@ -562,6 +562,19 @@ def test_predict_scales_and_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     # saliences written 0..100 are read on that scale
     pct = dataclasses.replace(inp, salience=inp.salience * 100)
     assert ExpectedUtility(rounds=5).predict(pct).position == pytest.approx(base.position)
+    # jittered 0..1 saliences above 1 stay on the 0..1 scale and count as 1
+    over = inp.salience.copy()
+    over[1, 0] = 1.3
+    clipped = over.copy()
+    clipped[1, 0] = 1.0
+    a = ExpectedUtility(rounds=5).predict(dataclasses.replace(inp, salience=over))
+    b = ExpectedUtility(rounds=5).predict(dataclasses.replace(inp, salience=clipped))
+    assert np.array_equal(a.trajectory, b.trajectory, equal_nan=True)
+    # an explicit scale
+    half = ExpectedUtility(rounds=5, salience_scale=2.0).predict(
+        dataclasses.replace(inp, salience=inp.salience * 2)
+    )
+    assert half.position == pytest.approx(base.position)
     # an explicit D changes the dynamics but not the range invariant
     wide = ExpectedUtility(rounds=5, position_range=100.0).predict(inp)
     assert wide.details["position_range"]["i0"] == 100.0

@@ -265,13 +265,13 @@ def main() -> None:
     except typer.Abort:
         sys.stderr.write("zopa: aborted\n")
         sys.exit(1)
-    except Exception as e:  # click usage errors and the like
-        import click
-
-        if isinstance(e, click.ClickException):
-            e.show()
-            sys.exit(e.exit_code)
-        raise
+    except typer.TyperException as e:  # usage errors: bad option values and the like
+        show = getattr(e, "show", None)
+        if show is not None:
+            show()
+        else:
+            sys.stderr.write(f"zopa: {e}\n")
+        sys.exit(int(getattr(e, "exit_code", 2)))
 
 
 if __name__ == "__main__":

@@ -644,7 +644,8 @@ def format_log(run: EUMRun, names: tuple[str, ...] | list[str]) -> str:
 # The model class (shared interface of zopa.forecast.base)
 # --------------------------------------------------------------------------------------
 
-_MAX_BATCH_CELLS = 4_000_000  # B * n^3 cells of the vote tensor per batch
+_MAX_BATCH_CELLS = 500_000  # B * n^3 cells of the vote tensor per batch (cache-friendly)
+_SALIENCE_AUTO_LIMIT = 5.0  # largest salience still read on a 0..1 scale
 
 
 class ExpectedUtility:
@@ -656,8 +657,10 @@ class ExpectedUtility:
     (``centre="mean"``). ``position_range`` is D for every issue; None (default) takes each
     issue's own range (max - min of its starting positions), so results do not depend on
     the scale the positions are written on. ``salience_scale`` divides the saliences to put
-    them in [0, 1]; None (default) keeps them if they are all <= 1, divides by 100 if they
-    are all <= 100 (the DEU and KTAB convention), else by the largest. ``variant``,
+    them in [0, 1], where s_j is the probability that j resists; values above 1 after the
+    division count as 1 (e.g. jittered saliences in a Monte Carlo draw). None (default):
+    1 when every salience is <= 5 (saliences written 0..1, possibly jittered above 1), else
+    100 (written 0..100, the DEU and KTAB convention). ``variant``,
     ``q`` and ``t``: see :func:`simulate_issue`. ``keep_moves`` puts the per-issue move logs
     into ``details["moves"]`` (a list per round of dicts).
     """
@@ -702,10 +705,7 @@ class ExpectedUtility:
         if not np.isfinite(pos[present]).all():
             raise ValueError("positions must be finite where present")
         n_issues, n = pos.shape
-        sal = sal_raw / self._salience_scale(sal_raw[present])
-        if (sal[present] > 1.0 + 1e-12).any():
-            raise ValueError("saliences exceed the salience scale")
-        sal = np.minimum(sal, 1.0)
+        sal = np.minimum(sal_raw / self._salience_scale(sal_raw[present]), 1.0)
 
         any_present = present.any(-1)
         hi = np.where(present, pos, -np.inf).max(-1)
@@ -743,10 +743,8 @@ class ExpectedUtility:
     def _salience_scale(self, values: np.ndarray) -> float:
         if self.salience_scale is not None:
             return float(self.salience_scale)
-        top = float(values.max()) if values.size else 1.0
-        if top <= 1.0:
-            return 1.0
-        return 100.0 if top <= 100.0 else top
+        top = float(values.max()) if values.size else 0.0
+        return 1.0 if top <= _SALIENCE_AUTO_LIMIT else 100.0
 
     def _run(
         self,

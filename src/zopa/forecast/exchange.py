@@ -359,6 +359,8 @@ class _Round:
         self.calculate(np.arange(n))
         self.candidates = int(self.alive.sum())
         self.act_flat = act.reshape(-1)
+        # per exchange and side: actor, position after the move, start position, a
+        self.par = np.stack((act.astype(float), np.zeros((2, n)), self.x0s, a))
         self.sup_index = _key_index(act * n_iss + sup, n, shift=False)
         self.dem_index = _key_index(act * n_iss + sup[::-1], n, shift=True)
 
@@ -469,6 +471,7 @@ class _Round:
         self.made_from.append((fi, fj))
         self.made_move.append((mi, mj))
         yi, yj = fi + mi, fj + mj
+        self.par[1, :, e] = (yi, yj)
         ai, aj = int(act[0, e]), int(act[1, e])
         qi, pj = int(sup[0, e]), int(sup[1, e])
         parts: list[np.ndarray] = []
@@ -479,30 +482,35 @@ class _Round:
             xs_f[slots] = y
             frozen_f[slots] += move_f[slots]
             parts.append(ex)
-        # the outcome of an issue that an exchange's actor demands moved (demand match)
-        upd, u_ex_f = self.upd, self.u_ex.reshape(-1)
-        for key, who, y, start, fac in (
-            (aj * n_iss + qi, ai, yi, self.x0s[0, e], self.a[0, e]),
-            (ai * n_iss + pj, aj, yj, self.x0s[1, e], self.a[1, e]),
-        ):
-            hit = self.dem_index.get(key)
-            if hit is None:
-                continue
-            slots, ex = hit
-            row = upd[who]
-            old = row[slots]
+        # the outcome of an issue that an exchange's actor demands moved (demand match):
+        # exchanges where j's actor demands i's supply issue learn i's new position, and
+        # the other way round
+        hit_i = self.dem_index.get(aj * n_iss + qi)
+        hit_j = self.dem_index.get(ai * n_iss + pj)
+        if hit_i is not None and hit_j is not None:
+            slots = np.concatenate((hit_i[0], hit_j[0]))
+            par = np.repeat(self.par[:, :, e], (hit_i[0].size, hit_j[0].size), axis=1)
+            who, y, start, fac = par[0].astype(np.intp), par[1], par[2], par[3]
+            parts += (hit_i[1], hit_j[1])
+        elif hit_i is not None or hit_j is not None:
+            slots, ex = hit_i if hit_i is not None else hit_j
+            col = 0 if hit_i is not None else 1
+            who, y, start, fac = int(act[col, e]), (yi, yj)[col], self.x0s[col, e], self.a[col, e]
+            parts.append(ex)
+        if hit_i is not None or hit_j is not None:
+            upd = self.upd
+            old = upd[who, slots]
             # decide's update_updates: a first update is y, a later one the value nearer the
             # start (NaN = no update yet: start <= NaN is False and fmax(NaN, y) = y)
             new = np.where(start <= old, np.fmin(old, y), np.fmax(old, y))
-            row[slots] = new
+            upd[who, slots] = new
             shift = (new - np.where(np.isnan(old), start, old)) * fac
             mine = self.act_flat[slots] == who
             if np.count_nonzero(mine):
                 self.any_own = True
                 self.own.reshape(-1)[slots[mine]] = new[mine]
                 shift[mine] = 0.0
-            u_ex_f[slots] += shift
-            parts.append(ex)
+            self.u_ex.reshape(-1)[slots] += shift
         if parts:
             r = np.concatenate(parts) if len(parts) > 1 else parts[0]
             self.hist_prev.append(self.changed[r])
