@@ -28,7 +28,10 @@ test: lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/bench_analyze.py
+	$(BIN)/python bench/bench_forecast.py
+	$(BIN)/python bench/bench_exchange.py
+	$(BIN)/python bench/bench_smp.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

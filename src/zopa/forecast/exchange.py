@@ -258,33 +258,35 @@ def exchange_model(
     )
 
 
-def _key_index(keys: np.ndarray, n: int, shift: bool) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """Map each key of the flat (2, n) key array to (flat slots, exchange numbers).
+class _KeyIndex:
+    """The flat (2, n) slots whose key (actor * issues + issue) is k, for every key k.
 
-    With ``shift`` the flat slot is that of the *other* side of the exchange.
+    ``slots(k)`` returns the slots (with ``shift``: the slots of the *other* side of the
+    same exchanges) and the exchange numbers.
     """
-    flat = keys.ravel()
-    order = np.argsort(flat, kind="stable")
-    uniq, first = np.unique(flat[order], return_index=True)
-    bounds = np.append(first, flat.size)
-    slots = (order + n) % (2 * n) if shift else order
-    ex = order % n
-    return {
-        int(k): (slots[bounds[t] : bounds[t + 1]], ex[bounds[t] : bounds[t + 1]])
-        for t, k in enumerate(uniq)
-    }
+
+    def __init__(self, keys: np.ndarray, n: int, n_keys: int, shift: bool) -> None:
+        flat = keys.reshape(-1)
+        order = np.argsort(flat, kind="stable")
+        self.bounds = np.concatenate(([0], np.cumsum(np.bincount(flat, minlength=n_keys)))).tolist()
+        self.slot = (order + n) % (2 * n) if shift else order
+        self.ex = order % n
+
+    def get(self, key: int) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self.bounds[key], self.bounds[key + 1]
+        return self.slot[lo:hi], self.ex[lo:hi]
 
 
 class _Round:
     """The state of one round: every candidate exchange, side 0 = ``i``, side 1 = ``j``.
 
-    Arrays of shape (2, n) hold per side: the actor, its supply issue, its shift of the
-    outcome per unit move ``a``, the partner's (round-start) position on the supply issue
-    ``tgt``, the current position ``xs`` and tentative move, the sum of the moves frozen by
-    exchanges already made (decide's move history), and the exchange's private view of the
-    supply issue's outcome (``u_ex``: other actors' updated positions; ``own``: an update
-    of the actor's own position). :meth:`best` and :meth:`execute` make one step;
-    :meth:`result` closes the round.
+    Per exchange and side (shape (2, n)): the actor and its supply issue, ``a`` (its shift
+    of the supply issue's outcome per unit move), ``tgt`` (the partner's round-start
+    position on that issue), and the state: ``xs`` (current position), the tentative move,
+    ``frozen`` (the sum of the moves decide keeps in the exchange's move history) and the
+    exchange's own view of the supply issue's outcome (``u_ex``: shift from other actors'
+    updated positions; ``own``: an update of the actor's own position, NaN if none).
+    :meth:`best` and :meth:`execute` make one step; :meth:`result` closes the round.
     """
 
     def __init__(
@@ -299,7 +301,7 @@ class _Round:
     ) -> None:
         n_act, n_iss = x0.shape
         self.x0, self.sal, self.weight = x0, sal, weight
-        self.tol, self.tie_tol = tol, tie_tol
+        self.tol, self.tie_tol, self.track = tol, tie_tol, track
         self.n_iss = n_iss
         present = ~np.isnan(x0)
         xz = np.where(present, x0, 0.0)
@@ -322,31 +324,38 @@ class _Round:
         n = act.shape[1]
         sup = np.stack((q, p))
         self.n, self.act, self.sup = n, act, sup
+        self.act_flat = act.reshape(-1)
 
         a = weight[act, sup] / safe[sup]
-        self.a = a
-        self.tgt = x0[act[::-1], sup]
-        self.x0s = x0[act, sup]
-        self.c0 = num[sup] / safe[sup] - self.x0s * a
+        tgt = x0[act[::-1], sup]
+        x0s = x0[act, sup]
+        c0 = num[sup] / safe[sup] - x0s * a  # outcome as the exchange sees it: c0 + u_ex + a x
         s_i, s_j = act[0], act[1]
         kq = (sal[s_j, p] + sal[s_i, p]) / (sal[s_j, q] + sal[s_i, q])  # dQ = kq dP
-        self.kq = kq
-        self.ratio = np.stack((1.0 / kq, kq))  # partner's shift per unit of own shift
-        self.coef = np.stack((kq, np.ones(n))) / a  # |move| per unit shift of issue p
-        self.tc = self.tgt - self.c0
-        self.gfac = np.abs(kq * sal[s_i, q] - sal[s_i, p])  # gain = gfac * dP
-
-        self.xs = self.x0s.copy()
+        self.const = np.vstack(
+            (
+                tgt,  # 0, 1
+                a,  # 2, 3
+                np.stack((kq, np.ones(n))) / a,  # 4, 5: |move| per unit shift of issue p
+                tgt - c0,  # 6, 7
+                kq,  # 8
+                np.abs(kq * sal[s_i, q] - sal[s_i, p]),  # 9: gain = gfac * dP
+                1.0 / kq,  # 10, 11: partner's shift per unit of own shift
+                kq,
+            )
+        )
+        self.x0s, self.a = x0s, a
+        # per exchange and side: actor, position after the move, start position, a
+        self.par = np.stack((act.astype(float), np.zeros((2, n)), x0s, a))
+        self.state = np.zeros((6, n))  # 0, 1: xs; 2, 3: frozen; 4, 5: u_ex
+        self.state[0:2] = x0s
         self.move = np.zeros((2, n))
-        self.frozen = np.zeros((2, n))
-        self.u_ex = np.zeros((2, n))
         self.own = np.full((2, n), np.nan)
-        self.upd = np.full((n_act, 2 * n), np.nan)  # updates[actor, slot]
+        self.any_own = False
+        self.upd = np.full((n_act, 2 * n), np.nan)  # decide's updates[actor, slot]
         self.gain = np.full(n, -np.inf)
         self.alive = np.ones(n, dtype=bool)
         self.degenerate = np.zeros(n, dtype=bool)
-        self.track = track
-        self.any_own = False
         self.changed = np.full(n, -1, dtype=np.intp)  # step of the last recalculation
         self.hist_idx: list[np.ndarray] = []  # per step: the exchanges recalculated,
         self.hist_old: list[np.ndarray] = []  # their gains before, and
@@ -358,40 +367,39 @@ class _Round:
 
         self.calculate(np.arange(n))
         self.candidates = int(self.alive.sum())
-        self.act_flat = act.reshape(-1)
-        # per exchange and side: actor, position after the move, start position, a
-        self.par = np.stack((act.astype(float), np.zeros((2, n)), self.x0s, a))
-        self.sup_index = _key_index(act * n_iss + sup, n, shift=False)
-        self.dem_index = _key_index(act * n_iss + sup[::-1], n, shift=True)
+        keys = act * n_iss
+        self.sup_index = _KeyIndex(keys + sup, n, n_act * n_iss, shift=False)
+        self.dem_index = _KeyIndex(keys + sup[::-1], n, n_act * n_iss, shift=True)
 
     def calculate(self, r: np.ndarray) -> None:
         """Recompute exchanges ``r`` (decide's ``EqualGainExchange.calculate``)."""
-        xs_r, a_r = self.xs[:, r], self.a[:, r]
-        diff = self.tgt[:, r] - xs_r
+        c = self.const[:, r]
+        st = self.state[:, r]
+        xs_r, a_r, fz = st[0:2], c[2:4], st[2:4]
+        diff = c[0:2] - xs_r
         dist = np.abs(diff)
         full = dist * a_r
-        d_p = np.minimum(full[1], full[0] / self.kq[r])  # shift of issue p (j's supply)
+        d_p = np.minimum(full[1], full[0] / c[8])  # shift of issue p (j's supply issue)
         sign = np.copysign(1.0, diff)  # towards the partner; decide: -1 iff x > target
-        size = np.minimum(d_p * self.coef[:, r], dist)  # |move|: one side moves all the way
-        fz = self.frozen[:, r]
-        g_r = self.gfac[r]
+        size = np.minimum(d_p * c[4:6], dist)  # |move|: one of the two moves all the way
         m = sign * size
         v = (size > MIN_MOVE) & (fz * m >= 0.0) & (fz + m <= 100.0 + _EDGE)
+        g_r = c[9]
         ok = v[0] & v[1] & (g_r * d_p >= MIN_GAIN) & self.alive[r]
         if np.count_nonzero(ok):
             tol = self.tol
             # signed distance from the exchange's view of the supply issue's outcome to the
             # demander's position, positive when the move heads towards it
-            lo = sign * (self.tc[:, r] - self.u_ex[:, r] - xs_r * a_r)
+            lo = sign * (c[6:8] - st[4:6] - xs_r * a_r)
             own_r = self.own[:, r] if self.any_own else None
             degenerate = np.zeros(r.size, dtype=bool) if self.track else None
             cut = False
             for side in (0, 1):
                 other = 1 - side
+                hi = lo[side] - size[side] * a_r[side]
                 # the outcome would pass the demander's position: cut the shift to it
-                cross = ok & (lo[side] > tol) & (lo[side] - size[side] * a_r[side] < -tol)
+                cross = ok & (lo[side] > tol) & (hi < -tol)
                 if degenerate is not None:  # decide's Decimal rounding decides these
-                    hi = lo[side] - size[side] * a_r[side]
                     degenerate |= ok & (np.abs(lo[side]) <= tol) & (np.abs(hi) > tol)
                 if not np.count_nonzero(cross):
                     continue
@@ -402,7 +410,7 @@ class _Round:
                     if np.count_nonzero(mine):
                         gap = (xs_r[side] - np.where(mine, own_r[side], xs_r[side])) * a_r[side]
                         d_a = np.abs(lo[side] + sign[side] * gap)
-                d_b = d_a * self.ratio[side, r]
+                d_b = d_a * c[10 + side]
                 size[side] = np.where(cross, d_a / a_r[side], size[side])
                 size[other] = np.where(cross, d_b / a_r[other], size[other])
                 d_p = np.where(cross, d_b if side == 0 else d_a, d_p)
@@ -423,9 +431,9 @@ class _Round:
 
     def best(self) -> int:
         """The exchange decide makes next (-1 when none is left)."""
-        gain = self.gain
         if not self.n:
             return -1
+        gain = self.gain
         e = int(np.argmax(gain))
         top = gain[e]
         if top == -np.inf:
@@ -460,69 +468,74 @@ class _Round:
         return int(top[0])
 
     def execute(self, e: int) -> None:
-        """Make exchange ``e`` and recompute the exchanges it touches."""
+        """Make exchange ``e`` and recompute the exchanges it touches.
+
+        Dropped and made exchanges are recomputed along (cheaper than filtering them out)
+        but stay dropped.
+        """
         self.alive[e] = False
         self.made.append(e)
         self.made_gain.append(float(self.gain[e]))
         self.gain[e] = -np.inf
-        xs, move, act, sup, n_iss = self.xs, self.move, self.act, self.sup, self.n_iss
-        fi, fj = float(xs[0, e]), float(xs[1, e])
+        state, move, n_iss = self.state, self.move, self.n_iss
+        fi, fj = float(state[0, e]), float(state[1, e])
         mi, mj = float(move[0, e]), float(move[1, e])
         self.made_from.append((fi, fj))
         self.made_move.append((mi, mj))
         yi, yj = fi + mi, fj + mj
         self.par[1, :, e] = (yi, yj)
-        ai, aj = int(act[0, e]), int(act[1, e])
-        qi, pj = int(sup[0, e]), int(sup[1, e])
-        parts: list[np.ndarray] = []
-        # the actors' positions on their supply issues moved (decide: supply match)
-        xs_f, frozen_f, move_f = xs.reshape(-1), self.frozen.reshape(-1), move.reshape(-1)
-        for key, y in ((ai * n_iss + qi, yi), (aj * n_iss + pj, yj)):
-            slots, ex = self.sup_index[key]  # (made and dropped exchanges stay dropped)
-            xs_f[slots] = y
-            frozen_f[slots] += move_f[slots]
-            parts.append(ex)
-        # the outcome of an issue that an exchange's actor demands moved (demand match):
-        # exchanges where j's actor demands i's supply issue learn i's new position, and
-        # the other way round
-        hit_i = self.dem_index.get(aj * n_iss + qi)
-        hit_j = self.dem_index.get(ai * n_iss + pj)
-        if hit_i is not None and hit_j is not None:
-            slots = np.concatenate((hit_i[0], hit_j[0]))
-            par = np.repeat(self.par[:, :, e], (hit_i[0].size, hit_j[0].size), axis=1)
-            who, y, start, fac = par[0].astype(np.intp), par[1], par[2], par[3]
-            parts += (hit_i[1], hit_j[1])
-        elif hit_i is not None or hit_j is not None:
-            slots, ex = hit_i if hit_i is not None else hit_j
-            col = 0 if hit_i is not None else 1
-            who, y, start, fac = int(act[col, e]), (yi, yj)[col], self.x0s[col, e], self.a[col, e]
-            parts.append(ex)
-        if hit_i is not None or hit_j is not None:
+        ai, aj = int(self.act[0, e]), int(self.act[1, e])
+        qi, pj = int(self.sup[0, e]), int(self.sup[1, e])
+
+        # the actors moved on their supply issues (decide: invalidate_exchange_by_supply):
+        # the exchanges where they supply the same issue start from there, and the
+        # tentative move of that side joins the move history
+        xs_f, frozen_f, move_f = state[0:2].reshape(-1), state[2:4].reshape(-1), move.reshape(-1)
+        slots_i, ex_i = self.sup_index.get(ai * n_iss + qi)
+        slots_j, ex_j = self.sup_index.get(aj * n_iss + pj)
+        xs_f[slots_i] = yi
+        xs_f[slots_j] = yj
+        slots = np.concatenate((slots_i, slots_j))
+        frozen_f[slots] += move_f[slots]
+        parts = [ex_i, ex_j]
+
+        # the exchanges where j's actor demands i's supply issue learn i's new position,
+        # and the other way round (decide: the updates in AbstractExchange.recalculate)
+        slots_i, ex_i = self.dem_index.get(aj * n_iss + qi)
+        slots_j, ex_j = self.dem_index.get(ai * n_iss + pj)
+        if slots_i.size or slots_j.size:
+            slots = np.concatenate((slots_i, slots_j))
+            par = np.repeat(self.par[:, :, e], (slots_i.size, slots_j.size), axis=1)
+            who, y, start = par[0].astype(np.intp), par[1], par[2]
             upd = self.upd
             old = upd[who, slots]
-            # decide's update_updates: a first update is y, a later one the value nearer the
-            # start (NaN = no update yet: start <= NaN is False and fmax(NaN, y) = y)
+            # update_updates: a first update is y, a later one the value nearer the start
+            # (NaN = none yet: start <= NaN is False and fmax(NaN, y) = y)
             new = np.where(start <= old, np.fmin(old, y), np.fmax(old, y))
             upd[who, slots] = new
-            shift = (new - np.where(np.isnan(old), start, old)) * fac
+            shift = (new - np.where(np.isnan(old), start, old)) * par[3]
             mine = self.act_flat[slots] == who
             if np.count_nonzero(mine):
                 self.any_own = True
                 self.own.reshape(-1)[slots[mine]] = new[mine]
                 shift[mine] = 0.0
-            self.u_ex.reshape(-1)[slots] += shift
-        if parts:
-            r = np.concatenate(parts) if len(parts) > 1 else parts[0]
-            self.hist_prev.append(self.changed[r])
-            self.changed[r] = len(self.hist_idx)
-            self.hist_idx.append(r)
-            self.hist_old.append(self.gain[r])
-            self.calculate(r)
+            state[4:6].reshape(-1)[slots] += shift
+            parts += (ex_i, ex_j)
+
+        r = np.concatenate(parts)
+        self.hist_prev.append(self.changed[r])
+        self.changed[r] = len(self.hist_idx)
+        self.hist_idx.append(r)
+        self.hist_old.append(self.gain[r])
+        self.calculate(r)
 
     def find(self, i: int, i_supply: int, j: int, j_supply: int) -> int:
         """The number of the candidate exchange with these actors and supply issues (or -1)."""
         hit = np.flatnonzero(
-            (self.act[0] == i) & (self.sup[0] == i_supply) & (self.act[1] == j) & (self.sup[1] == j_supply)
+            (self.act[0] == i)
+            & (self.sup[0] == i_supply)
+            & (self.act[1] == j)
+            & (self.sup[1] == j_supply)
         )
         return int(hit[0]) if hit.size else -1
 

@@ -1,4 +1,4 @@
-"""Benchmarks of the agreement analysis, one command: ``make bench`` (or python bench/run.py).
+"""Benchmarks of the agreement analysis: ``python bench/bench_analyze.py`` (all: ``make bench``).
 
 1. ``zopa analyze`` on the bundled reference scenario, end to end (a fresh process each
    time: start-up, loading, analysis, JSON), best and median of several runs.
