@@ -23,7 +23,7 @@ def brute(data: dict[str, Any]) -> dict[str, Any]:
     quota = rule.get("at_least", len(deciders)) if rule["rule"] == "quota" else len(deciders)
     prefs = data["preferences"]
 
-    def utility(actor: str, pkg: tuple[int, ...]) -> float:
+    def plain(actor: str, pkg: tuple[int, ...]) -> float:
         p = prefs[actor]
         total = sum(p["weights"].values())
         u = 0.0
@@ -39,6 +39,51 @@ def brute(data: dict[str, Any]) -> dict[str, Any]:
             u += w * v
         return u
 
+    def utility(actor: str, pkg: tuple[int, ...]) -> float:
+        """Effective utility: influencers mixed in (influence:)."""
+        mix = data.get("influence", {}).get(actor, {})
+        rest = 1 - sum(mix.values())
+        return rest * plain(actor, pkg) + sum(w * plain(j, pkg) for j, w in mix.items())
+
+    outcomes = data.get("no_deal", [])
+
+    def reverted(pkg: tuple[int, ...], renegers: tuple[str, ...]) -> tuple[int, ...]:
+        out = list(pkg)
+        for k, issue in enumerate(issues):
+            for j in sorted(renegers, key=deciders.index):
+                target = issue["options"][out[k]].get("reverts", {}).get(j)
+                if target is not None:
+                    out[k] = [o["id"] for o in issue["options"]].index(target)
+        return tuple(out)
+
+    def trust(i: str, j: str, pkg: tuple[int, ...]) -> float:
+        t = data["credibility"]["trust"].get(i, {}).get(j, 1.0)
+        for k, issue in enumerate(issues):
+            t += issue["options"][pkg[k]].get("trust", {}).get(i, {}).get(j, 0.0)
+        return min(1.0, max(0.0, t))
+
+    def value(i: str, pkg: tuple[int, ...]) -> float:
+        """Deal value: kept value over the counterparts' reneging, then spoilers."""
+        if "credibility" in data:
+            others = [j for j in deciders if j != i]
+            kept = 0.0
+            for r in range(len(others) + 1):
+                for s in itertools.combinations(others, r):
+                    w = math.prod(
+                        (1 - trust(i, j, pkg)) if j in s else trust(i, j, pkg) for j in others
+                    )
+                    kept += w * utility(i, reverted(pkg, s))
+        else:
+            kept = utility(i, pkg)
+        survive, loss = 1.0, 0.0
+        for sp in data.get("spoilers", []):
+            z = (plain(sp["actor"], pkg) - sp["threshold"]) / sp["scale"]
+            p = sp["max_probability"] / (1 + math.exp(z))
+            o = next(x for x in outcomes if x["id"] == sp["outcome"])
+            loss += survive * p * o["values"].get(i, 0.0)
+            survive *= 1 - p
+        return survive * kept + loss
+
     def crossed(actor: str, pkg: tuple[int, ...]) -> int:
         """How many issues carry an option that one of ``actor``'s red lines rules out."""
         bad = set()
@@ -48,14 +93,29 @@ def brute(data: dict[str, Any]) -> dict[str, Any]:
                 bad.add(k)
         return len(bad)
 
-    res = {d: prefs[d].get("reservation", 0.0) for d in deciders}
+    total_p = sum(o["probability"] for o in outcomes)
+
+    def reservation(d: str) -> float:
+        if "reservation" in prefs[d]:
+            return prefs[d]["reservation"]
+        if outcomes:
+            return sum(o["probability"] / total_p * o["values"][d] for o in outcomes)
+        return 0.0
+
+    res = {d: reservation(d) for d in deciders}
+    thr = dict(res)
+    refs = {r["id"]: r["package"] for r in data.get("reference_packages", [])}
+    for c in data.get("constraints", []):
+        ref = refs[c["beats"]]
+        pkg_ref = tuple([o["id"] for o in i["options"]].index(ref[i["id"]]) for i in issues)
+        thr[c["actor"]] = max(thr[c["actor"]], utility(c["actor"], pkg_ref) + c.get("margin", 0))
     pkgs = list(itertools.product(*[range(len(i["options"])) for i in issues]))
     rows = []
     for index, pkg in enumerate(pkgs):
-        u = {d: utility(d, pkg) for d in deciders}
+        u = {d: value(d, pkg) for d in deciders}
         cross = {d: crossed(d, pkg) for d in deciders}
         red = {d: cross[d] == 0 for d in deciders}
-        resv = {d: u[d] >= res[d] - TOL for d in deciders}
+        resv = {d: u[d] >= thr[d] - TOL for d in deciders}
         acc = {d: red[d] and resv[d] for d in deciders}
         n_acc = sum(acc.values())
         zone = n_acc >= quota and all(acc[v] for v in vetoes if v in acc)
@@ -119,4 +179,5 @@ def brute(data: dict[str, Any]) -> dict[str, Any]:
         "rows": rows,
         "deciders": deciders,
         "reservation": res,
+        "threshold": thr,
     }

@@ -92,6 +92,63 @@ def scenarios(draw: Any, max_issues: int = 4, max_options: int = 4) -> dict[str,
     return data
 
 
+@st.composite
+def model_scenarios(draw: Any) -> dict[str, Any]:
+    """Random scenarios with the no-deal model: outcomes, credibility, spoilers, influence,
+    reference-package constraints (each present or not)."""
+    data = draw(scenarios(max_issues=3, max_options=3))
+    dec = [a["id"] for a in data["actors"] if a["role"] in ("party", "veto")]
+    grid = st.integers(0, 20).map(lambda x: x / 20)
+    issues = data["issues"]
+    # the spoiler S gets preferences
+    data["preferences"]["S"] = {
+        "weights": {i["id"]: 1 for i in issues},
+        "utilities": {i["id"]: {o["id"]: draw(grid) for o in i["options"]} for i in issues},
+    }
+    if draw(st.booleans()):
+        p = draw(st.integers(1, 9)) / 10
+        data["no_deal"] = [
+            {"id": "calm", "name": "calm", "probability": p,
+             "values": {a: draw(grid) for a in [*dec, "S"]}},
+            {"id": "strike", "name": "strike", "probability": round(1 - p, 10), "war": True,
+             "values": {a: draw(grid) for a in [*dec, "S"]}},
+        ]  # fmt: skip
+        for d in dec:
+            if draw(st.booleans()):
+                data["preferences"][d].pop("reservation", None)
+        if draw(st.booleans()):
+            data["spoilers"] = [
+                {"actor": "S", "outcome": "strike", "max_probability": draw(grid),
+                 "threshold": draw(grid), "scale": draw(st.sampled_from([0.05, 0.1, 0.3]))}
+            ]  # fmt: skip
+    if len(dec) > 1 and draw(st.booleans()):
+        data["credibility"] = {
+            "trust": {
+                i: {j: draw(grid) for j in dec if j != i and draw(st.booleans())} for i in dec
+            }
+        }
+        for i in issues:
+            for o in i["options"]:
+                if draw(st.integers(0, 2)) == 0:
+                    o["reverts"] = {
+                        draw(st.sampled_from(dec)): draw(st.sampled_from(i["options"]))["id"]
+                    }
+                if draw(st.integers(0, 3)) == 0:
+                    a, b = draw(st.permutations(dec))[:2]
+                    o["trust"] = {a: {b: draw(st.integers(-4, 4)) / 10}}
+    if draw(st.booleans()):
+        i = dec[0]
+        w = draw(st.integers(1, 5)) / 10
+        data["influence"] = {i: {"S": w}}
+    if draw(st.booleans()):
+        data["reference_packages"] = [
+            {"id": "ref", "name": "ref",
+             "package": {i["id"]: draw(st.sampled_from(i["options"]))["id"] for i in issues}}
+        ]  # fmt: skip
+        data["constraints"] = [{"actor": dec[-1], "beats": "ref", "margin": draw(grid) / 4}]
+    return data
+
+
 def _check(data: dict[str, Any], **kw: Any) -> None:
     sc = validate(data, Lines(), "<random>")
     space = compile_space(sc)
@@ -135,7 +192,7 @@ def _check(data: dict[str, Any], **kw: Any) -> None:
 
     # closest: smallest (red-line violations, largest shortfall)
     def key(r: dict[str, Any]) -> float:
-        short = max(max(res[d] - r["u"][d], 0) for d in dec)
+        short = max(max(want["threshold"][d] - r["u"][d], 0) for d in dec)
         return r["crossed"] * 10 + short
 
     if want["zone"] == 0:  # closest packages are reported when there is no zone
@@ -179,6 +236,21 @@ def test_streamed_frontier_equals_issue_by_issue(data: dict[str, Any]) -> None:
     a = frontier(space, threads=1, chunk=5, max_coalitions=0)
     b = frontier(space)
     assert a.tolist() == b.tolist() == brute(data)["front"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model_scenarios())
+def test_deal_model_matches_brute_force(data: dict[str, Any]) -> None:
+    """With credibility, spoilers, influence, constraints and derived reservations: every
+    figure equals the oracle's plain-Python deal values (tests/oracle.py)."""
+    _check(data)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model_scenarios())
+def test_deal_model_in_small_chunks(data: dict[str, Any]) -> None:
+    """The same with chunks of 5 packages on 2 threads."""
+    _check(data, chunk=5, threads=2)
 
 
 def test_toy_matches_scenario_md() -> None:

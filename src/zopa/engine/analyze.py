@@ -17,7 +17,7 @@ import numpy as np
 
 from zopa.engine.pareto import coalition_frontier, pareto_mask, quantize_sum, zone_frontier
 from zopa.engine.scan import CHUNK, SOLUTIONS, run_chunks, scan
-from zopa.engine.space import Space
+from zopa.engine.space import Space, quantize
 
 SOLUTION_VALUE = {
     "nash": "product of gains",
@@ -140,7 +140,7 @@ def _r(d: dict[str, float]) -> dict[str, float]:
 
 def _view(space: Space, idx: int, cls: type[PackageView] = PackageView, **kw: Any) -> Any:
     who = space.deciders
-    u = space.utilities(idx)[:, 0]
+    u = space.values(idx)[:, 0]
     r = space.reservation[who]
     ids = space.decider_ids
     return cls(
@@ -155,24 +155,36 @@ def _view(space: Space, idx: int, cls: type[PackageView] = PackageView, **kw: An
 def frontier(
     space: Space, threads: int = 2, chunk: int = CHUNK, max_coalitions: int = 256
 ) -> np.ndarray:
-    """Package indices (ascending) of the agreement zone's Pareto frontier."""
-    built = zone_frontier(space, max_coalitions)
-    if built is not None:
-        return built
-    # Many coalitions: stream the zone chunk by chunk, keeping a running frontier.
+    """Package indices (ascending) of the agreement zone's Pareto frontier (deal values)."""
+    if space.linear:
+        built = zone_frontier(space, max_coalitions)
+        if built is not None:
+            return built
+    # Stream the zone chunk by chunk, keeping a running frontier. Linear spaces compare
+    # per-issue quantized sums (as the issue-by-issue construction does); others their
+    # quantized deal values.
     who = space.deciders
     veto = space.veto[who]
 
-    def work(ch: Any) -> np.ndarray:
+    def grid(ch: Any, keep: np.ndarray) -> np.ndarray:
+        idx = ch.index[keep]
+        return quantize_sum(space, idx, who) if space.linear else quantize(ch.u[:, keep].T)
+
+    def work(ch: Any) -> tuple[np.ndarray, np.ndarray]:
         acc = ch.accept
         zone = (acc.sum(0) >= space.quota) & acc[veto].all(0)
-        idx = ch.index[zone]
-        return idx[pareto_mask(quantize_sum(space, idx, who))] if len(idx) else idx
+        idx, q = ch.index[zone], grid(ch, zone)
+        m = pareto_mask(q)
+        return idx[m], q[m]
 
     front = np.zeros(0, dtype=np.int64)
-    for idx in run_chunks(space, work, threads, chunk):
-        cand: np.ndarray = np.concatenate((front, np.asarray(idx)))
-        front = cand[pareto_mask(quantize_sum(space, cand, who))]
+    fq = np.zeros((0, len(who)), dtype=np.int64)
+    for out in run_chunks(space, work, threads, chunk):
+        idx, q = out  # type: ignore[misc]
+        cand: np.ndarray = np.concatenate((front, idx))
+        cq: np.ndarray = np.concatenate((fq, q))
+        m = pareto_mask(cq)
+        front, fq = cand[m], cq[m]
     return np.sort(front)
 
 
@@ -185,12 +197,15 @@ def analyze(
     chunk: int = CHUNK,
 ) -> Analysis:
     """Analyse the agreement zone of ``space`` (see the module docstring)."""
-    una_front = coalition_frontier(space, space.deciders)  # the unanimous set's frontier
-    best_u = space.utilities(una_front).max(1) if len(una_front) else None
+    una_front = np.zeros(0, dtype=np.int64)
+    best_u = None
+    if space.linear:  # the unanimous set's frontier gives each decider's best (for KS)
+        una_front = coalition_frontier(space, space.deciders)
+        best_u = space.utilities(una_front).max(1) if len(una_front) else None
     res = scan(space, top=top, closest=closest, threads=threads, chunk=chunk, best_u=best_u)
     if not res.zone:
         front = np.zeros(0, dtype=np.int64)
-    elif space.unanimity:
+    elif space.unanimity and space.linear:
         front = una_front
     else:
         front = frontier(space, threads, chunk)
@@ -202,9 +217,9 @@ def analyze(
         solutions[name] = _view(space, found[0], Solution, value=found[1]) if found else None
     closest_views = []
     for i in res.closest:
-        u = space.utilities(int(i))[:, 0]
+        u = space.values(int(i))[:, 0]
         ok = space.red_line_ok(int(i))[:, 0]
-        short = np.maximum(space.reservation[who] - u, 0.0)
+        short = np.maximum(space.accept_at[who] - u, 0.0)
         closest_views.append(
             _view(
                 space,

@@ -155,7 +155,7 @@ def coalition_frontier(space: Space, members: np.ndarray) -> np.ndarray:
     if len(idx) == 0:
         return idx
     u = space.utilities(idx, members)
-    return idx[np.all(u >= space.reservation[members][:, None] - ACCEPT_TOL, axis=0)]
+    return idx[np.all(u >= space.accept_at[members][:, None] - ACCEPT_TOL, axis=0)]
 
 
 def quantize_sum(space: Space, idx: np.ndarray, who: np.ndarray) -> np.ndarray:

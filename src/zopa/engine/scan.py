@@ -102,29 +102,37 @@ class Layout:
 
 
 def _part(
-    space: Space, who: np.ndarray, issues: range, index: np.ndarray
+    tables: list[np.ndarray], allowed: list[np.ndarray], issues: range, index: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Utilities and red lines crossed (both (who, n)) of sub-packages ``index`` of ``issues``."""
-    shape = tuple(space.shape[k] for k in issues)
-    u = np.zeros((len(who), len(index)))
-    crossed = np.zeros((len(who), len(index)), dtype=np.int16)
+    """Criteria sums and red lines crossed of sub-packages ``index`` of ``issues``.
+
+    ``tables[k]`` is (rows, options) and ``allowed[k]`` (deciders, options) for issue k.
+    """
+    shape = tuple(tables[k].shape[1] for k in issues)
+    u = np.zeros((tables[0].shape[0], len(index)))
+    crossed = np.zeros((allowed[0].shape[0], len(index)), dtype=np.int16)
     if not shape:
         return u, crossed
     digits = np.unravel_index(index, shape)
     for d, k in zip(digits, issues, strict=True):
-        u += space.tables[k][who][:, d]
-        crossed += ~space.allowed[k][who][:, d]
+        u += tables[k][:, d]
+        crossed += ~allowed[k][:, d]
     return u, crossed
 
 
 @dataclass
 class Chunk:
-    """Utilities, red-line and acceptance masks of one block of packages (deciders only)."""
+    """Deal values, red-line and acceptance masks of one block of packages (deciders only).
+
+    ``u`` holds the deciders' deal values: their (effective) utilities when the space is
+    linear, else :meth:`zopa.engine.deal.DealModel.values` of the criteria ``crit``.
+    """
 
     index: np.ndarray
     u: np.ndarray
     crossed: np.ndarray  # how many of each decider's red lines the package crosses
     res_ok: np.ndarray
+    crit: np.ndarray | None = None
 
     @property
     def red_ok(self) -> np.ndarray:
@@ -135,21 +143,35 @@ class Chunk:
         return self.red_ok & self.res_ok
 
 
+def criteria_tables(space: Space) -> list[np.ndarray]:
+    """Per issue, the (rows, options) tables chunks sum: the deciders' utilities, or the
+    deal model's criteria."""
+    if space.deal is not None:
+        return list(space.deal.tables)
+    return [t[space.deciders] for t in space.tables]
+
+
 def chunks(space: Space, chunk: int = CHUNK) -> Iterator[Callable[[], Chunk]]:
     """Lazily computed chunks covering the space in index order."""
     lay = Layout.of(space, chunk)
     who = space.deciders
+    tables = criteria_tables(space)
+    allowed = [a[who] for a in space.allowed]
     tail_u, tail_bad = _part(
-        space, who, range(lay.split, len(space.shape)), np.arange(lay.tail_size)
+        tables, allowed, range(lay.split, len(space.shape)), np.arange(lay.tail_size)
     )
-    r = space.reservation[who][:, None] - ACCEPT_TOL
+    r = space.accept_at[who][:, None] - ACCEPT_TOL
+    deal = space.deal
 
     def make(h0: int, h1: int) -> Chunk:
-        hu, hbad = _part(space, who, range(lay.split), np.arange(h0, h1))
-        u = (hu[:, :, None] + tail_u[:, None, :]).reshape(len(who), -1)
+        hu, hbad = _part(tables, allowed, range(lay.split), np.arange(h0, h1))
+        crit = (hu[:, :, None] + tail_u[:, None, :]).reshape(tables[0].shape[0], -1)
         bad = (hbad[:, :, None] + tail_bad[:, None, :]).reshape(len(who), -1)
         index = np.arange(h0 * lay.tail_size, h1 * lay.tail_size, dtype=np.int64)
-        return Chunk(index, u, bad, u >= r)
+        if deal is None:
+            return Chunk(index, crit, bad, crit >= r)
+        u = deal.values(crit)
+        return Chunk(index, u, bad, u >= r, crit)
 
     for h0 in range(0, lay.head_size, lay.block):
         yield partial(make, h0, min(lay.head_size, h0 + lay.block))
@@ -311,7 +333,7 @@ def _closest(space: Space, n: int, threads: int, chunk: int) -> np.ndarray:
     Red lines are counted one per (decider, issue) whose option the decider rules out.
     """
     near = TopN(n)
-    r = space.reservation[space.deciders][:, None]
+    r = space.accept_at[space.deciders][:, None]
 
     def work(ch: Chunk) -> tuple[np.ndarray, np.ndarray]:
         short = np.maximum(r - ch.u, 0.0).max(0)

@@ -8,6 +8,7 @@ every issue an actor weighs has utilities or an ideal (not both); sources exist.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -110,6 +111,7 @@ def cross_check(sc: Scenario, raw: dict[str, Any]) -> list[Found]:
                         )
                     )
 
+    out += _check_model(sc, raw, actors, issues)
     d = sc.decision
     n_dec = len(sc.deciders)
     if d.rule == "quota":
@@ -158,3 +160,175 @@ def _source_refs(
     elif isinstance(data, list):
         for i, v in enumerate(data):
             yield from _source_refs(v, (*path, i))
+
+
+_PARAM = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _check_model(
+    sc: Scenario, raw: dict[str, Any], actors: set[str], issues: dict[str, set[str]]
+) -> list[Found]:
+    """Cross-checks of the no-deal model: parameters, outcomes, conflict, credibility..."""
+    out: list[Found] = []
+    deciders = {a.id for a in sc.deciders}
+    with_prefs = set(sc.preferences)
+    names = set(sc.parameters)
+    for name in sc.parameters:
+        if not _PARAM.match(name) or name.startswith("__"):
+            out.append((("parameters", name), "a parameter name must be a plain identifier"))
+    out += _expressions(raw, names)
+    outcomes = {o.id for o in sc.no_deal}
+    out += _unique("no_deal", [o.id for o in sc.no_deal])
+    if sc.no_deal:
+        plain = [o.probability for o in sc.no_deal if o.probability.kind != "expr"]
+        if len(plain) == len(sc.no_deal):
+            total = sum(float(p) for p in plain)
+            if abs(total - 1.0) > 1e-6:
+                out.append((("no_deal",), f"probabilities sum to {total:g}, not 1"))
+    for k, o in enumerate(sc.no_deal):
+        for a in o.values.numbers():
+            if a not in actors:
+                out.append((("no_deal", k, "values", a), f"unknown actor '{a}'"))
+    for a in sc.deciders:
+        p = sc.preferences.get(a.id)
+        if p is not None and p.reservation is None and sc.no_deal:
+            missing = [o.id for o in sc.no_deal if a.id not in o.values.numbers()]
+            if missing:
+                out.append(
+                    (
+                        ("preferences", a.id),
+                        f"no reservation and no no_deal value for {', '.join(missing)} "
+                        "(the reservation is the expected no-deal value)",
+                    )
+                )
+    if sc.conflict is not None:
+        c = sc.conflict
+        for j, a in enumerate(c.between):
+            if a not in deciders:
+                out.append((("conflict", "between", j), f"'{a}' is not a decider"))
+        if len(set(c.between)) != 2:
+            out.append((("conflict", "between"), "a conflict is between two different deciders"))
+        for a in c.between:
+            if a not in c.cost.numbers():
+                out.append((("conflict", "cost"), f"no cost of fighting for '{a}'"))
+        for a in c.cost.numbers():
+            if a not in c.between:
+                out.append((("conflict", "cost", a), f"'{a}' is not in the conflict"))
+        for a, n in c.cost_belief.items():
+            if a not in c.between:
+                out.append((("conflict", "cost_belief", a), f"'{a}' is not in the conflict"))
+            elif not n.uncertain:
+                out.append(
+                    (("conflict", "cost_belief", a), "a belief about a cost is a distribution")
+                )
+    if sc.dynamics is not None:
+        for name in sc.dynamics.drift.numbers():
+            if name == "prevails":
+                if sc.conflict is None:
+                    out.append((("dynamics", "drift", name), "prevails drifts only with conflict:"))
+            elif name not in names:
+                out.append(
+                    (("dynamics", "drift", name), _unknown("parameter", name, names | {"prevails"}))
+                )
+    if sc.credibility is not None:
+        for i, row in sc.credibility.trust.items():
+            if i not in deciders:
+                out.append((("credibility", "trust", i), f"'{i}' is not a decider"))
+            for j in row.numbers():
+                if j not in deciders or j == i:
+                    out.append((("credibility", "trust", i, j), f"'{j}' is not another decider"))
+    for k, iss in enumerate(sc.issues):
+        for j, o in enumerate(iss.options):
+            base = ("issues", k, "options", j)
+            for i, row in o.trust.items():
+                if sc.credibility is None:
+                    out.append(((*base, "trust"), "trust changes need a credibility: block"))
+                    break
+                for t in [i, *row.numbers()]:
+                    if t not in deciders:
+                        out.append(((*base, "trust", i), f"'{t}' is not a decider"))
+            for a, target in o.reverts.items():
+                if a not in deciders:
+                    out.append(((*base, "reverts", a), f"'{a}' is not a decider"))
+                if target not in issues[iss.id]:
+                    out.append(
+                        (
+                            (*base, "reverts", a),
+                            _unknown(f"option of issue '{iss.id}'", target, issues[iss.id]),
+                        )
+                    )
+    for k, sp in enumerate(sc.spoilers):
+        if sp.actor not in with_prefs:
+            out.append((("spoilers", k, "actor"), f"spoiler '{sp.actor}' has no preferences"))
+        if sp.actor in deciders:
+            out.append((("spoilers", k, "actor"), f"'{sp.actor}' is a decider, not a spoiler"))
+        if sp.outcome not in outcomes:
+            out.append(
+                (("spoilers", k, "outcome"), _unknown("no_deal outcome", sp.outcome, outcomes))
+            )
+    for i, row in sc.influence.items():
+        if i not in deciders:
+            out.append((("influence", i), f"'{i}' is not a decider"))
+        for j in row.numbers():
+            if j not in with_prefs or j == i:
+                out.append((("influence", i, j), f"'{j}' is not another actor with preferences"))
+        total = sum(float(w) for w in row.numbers().values() if w.kind != "expr")
+        if total > 1 + 1e-9:
+            out.append((("influence", i), f"influence weights sum to {total:g}, more than 1"))
+    refs = {r.id for r in sc.reference_packages}
+    out += _unique("reference_packages", [r.id for r in sc.reference_packages])
+    for k, r in enumerate(sc.reference_packages):
+        for issue in issues:
+            if issue not in r.package:
+                out.append((("reference_packages", k, "package"), f"no option for issue '{issue}'"))
+        for issue, opt in r.package.items():
+            if issue not in issues:
+                out.append(
+                    (("reference_packages", k, "package", issue), _unknown("issue", issue, issues))
+                )
+            elif opt not in issues[issue]:
+                out.append(
+                    (
+                        ("reference_packages", k, "package", issue),
+                        _unknown(f"option of issue '{issue}'", opt, issues[issue]),
+                    )
+                )
+    for k, c in enumerate(sc.constraints):
+        if c.actor not in deciders:
+            out.append((("constraints", k, "actor"), f"'{c.actor}' is not a decider"))
+        if c.beats not in refs:
+            out.append((("constraints", k, "beats"), _unknown("reference package", c.beats, refs)))
+    return out
+
+
+def _expressions(raw: Any, names: set[str]) -> list[Found]:
+    """Compile every ``expr:`` in the file against the parameter names; cycles too."""
+    from zopa.errors import InputError
+    from zopa.model.expr import compile_expr, dependency_order
+
+    out: list[Found] = []
+    params: dict[str, Any] = {}
+
+    def walk(d: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(d, dict):
+            if isinstance(d.get("expr"), str):
+                try:
+                    e = compile_expr(d["expr"], names)
+                except InputError as err:
+                    out.append(((*path, "expr"), err.problems[0].message))
+                    return
+                if len(path) == 2 and path[0] == "parameters":
+                    params[str(path[1])] = e
+                return
+            for k, v in d.items():
+                walk(v, (*path, k))
+        elif isinstance(d, list):
+            for i, v in enumerate(d):
+                walk(v, (*path, i))
+
+    walk(raw, ())
+    try:
+        dependency_order(params)
+    except InputError as err:
+        out.append((("parameters",), err.problems[0].message))
+    return out

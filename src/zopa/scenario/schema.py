@@ -24,12 +24,18 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     StrictFloat,
     StrictInt,
+    ValidationError,
+    model_validator,
 )
 
 FORMAT_VERSION = 1
-RESERVED_KEYS = frozenset({"source", "assumption", "value"})
+RESERVED_KEYS = frozenset(
+    {"source", "assumption", "value", "expr", "range", "uniform", "triangular", "normal", "beta",
+     "lognormal"}
+)  # fmt: skip
 ROLES = ("party", "veto", "spoiler", "mediator", "stakeholder")
 DECIDER_ROLES = frozenset({"party", "veto"})
 
@@ -56,12 +62,71 @@ class Evidence(_Strict):
 
 
 class Number(Evidence):
-    """A number with its evidence. ``0.4`` and ``{value: 0.4}`` mean the same."""
+    """A number with its evidence. ``0.4`` and ``{value: 0.4}`` mean the same.
 
-    value: StrictFloat | StrictInt
+    Instead of ``value`` a number may be an expression of named parameters
+    (``{expr: "1 - discount"}``) or a distribution (``{uniform: [0.2, 0.4]}``, see
+    :mod:`zopa.model.distributions`); its *base* value (used by deterministic analyses) is
+    then the expression at the parameters' base values, or the distribution's mean.
+    ``range: [lo, hi]`` states how far a leverage analysis may swing it.
+    """
+
+    _dist: Any = PrivateAttr(default=None)
+
+    value: StrictFloat | StrictInt | None = None
+    expr: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    uniform: Any = None
+    triangular: Any = None
+    normal: Any = None
+    beta: Any = None
+    lognormal: Any = None
+    range: tuple[StrictFloat | StrictInt, StrictFloat | StrictInt] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Number:
+        from zopa.model.distributions import KINDS, parse_distribution
+
+        given = [k for k in ("value", "expr", *KINDS) if getattr(self, k) is not None]
+        if len(given) != 1:
+            what = ", ".join(given) if given else "none"
+            raise ValueError(
+                "give exactly one of value, expr or a distribution "
+                f"({', '.join(KINDS)}); got {what}"
+            )
+        kind = given[0]
+        if kind in KINDS:
+            try:
+                self._dist = parse_distribution({kind: getattr(self, kind)})
+            except ValidationError as e:
+                err = e.errors()[0]
+                where = ".".join(str(x) for x in err["loc"] if x != kind)
+                raise ValueError(f"{kind}{'.' + where if where else ''}: {err['msg']}") from None
+        if self.range is not None and not self.range[0] <= self.range[1]:
+            raise ValueError(f"range {list(self.range)} must be [lo, hi] with lo <= hi")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """``value``, ``expr`` or ``distribution``."""
+        if self.value is not None:
+            return "value"
+        return "expr" if self.expr is not None else "distribution"
+
+    @property
+    def distribution(self) -> Any:
+        """The parsed distribution, or None."""
+        return getattr(self, "_dist", None)
+
+    @property
+    def uncertain(self) -> bool:
+        return self.distribution is not None
 
     def __float__(self) -> float:
-        return float(self.value)
+        if self.value is not None:
+            return float(self.value)
+        if self.distribution is not None:
+            return float(self.distribution.mean)
+        raise TypeError(f"the expression {self.expr!r} needs parameter values")
 
 
 def _to_number(raw: Any) -> Any:
@@ -75,16 +140,29 @@ def _to_number(raw: Any) -> Any:
 def _ranged(
     lo: float | None, hi: float | None, lo_open: bool = False
 ) -> Callable[[Number], Number]:
-    def check(n: Number) -> Number:
-        v = float(n.value)
+    def bad(v: float) -> str | None:
         if not math.isfinite(v):
-            raise ValueError("must be a finite number")
+            return "must be a finite number"
         if lo is not None and (v <= lo if lo_open else v < lo):
             bound = f"greater than {lo:g}" if lo_open else f"at least {lo:g}"
-            raise ValueError(f"{v:g} is out of range: must be {bound}")
+            return f"{v:g} is out of range: must be {bound}"
         if hi is not None and v > hi:
-            raise ValueError(f"{v:g} is out of range: must be at most {hi:g}")
-        return n
+            return f"{v:g} is out of range: must be at most {hi:g}"
+        return None
+
+    def check(n: Number) -> Number:
+        if n.value is not None and (msg := bad(float(n.value))):
+            raise ValueError(msg)
+        if n.distribution is not None:
+            a, b = n.distribution.support
+            for v, end in ((a, "lowest"), (b, "highest")):
+                if (msg := bad(float(v))) is not None:
+                    raise ValueError(f"the distribution's {end} value: {msg}")
+        if n.range is not None:
+            for v in n.range:
+                if (msg := bad(float(v))) is not None:
+                    raise ValueError(f"range: {msg}")
+        return n  # expressions are checked when they are evaluated
 
     return check
 
@@ -108,15 +186,21 @@ class _NumberMap(Evidence):
 
 
 class WeightMap(_NumberMap):
-    """Issue id -> salience (>= 0); normalised to sum 1 for package utilities."""
+    """Id -> number >= 0 (saliences: normalised to sum 1 for package utilities; costs)."""
 
     __pydantic_extra__: dict[str, Weight]
 
 
 class UtilityMap(_NumberMap):
-    """Option id -> utility of that option, in [0, 1]."""
+    """Id -> number in [0, 1] (option utilities, outcome values, trust, influence weights)."""
 
     __pydantic_extra__: dict[str, Unit]
+
+
+class SignedMap(_NumberMap):
+    """Id -> any number (trust changes, per-period drifts)."""
+
+    __pydantic_extra__: dict[str, AnyNumber]
 
 
 class IdealMap(_NumberMap):
@@ -157,6 +241,8 @@ class Option(Evidence):
     at: Scale
     name: str | None = None
     description: str | None = None
+    trust: dict[str, SignedMap] = Field(default_factory=dict)  # truster -> trusted -> change
+    reverts: dict[str, Id] = Field(default_factory=dict)  # reneging actor -> option it becomes
 
 
 class Issue(Evidence):
@@ -182,7 +268,7 @@ class Preferences(Evidence):
     weights: WeightMap
     utilities: dict[str, UtilityMap] = Field(default_factory=dict)
     ideal: IdealMap | None = None
-    reservation: Unit = Field(default_factory=lambda: Number(value=0.0))
+    reservation: Unit | None = None  # None: the expected no-deal value (0 without no_deal)
     red_lines: list[RedLine] = Field(default_factory=list)
 
 
@@ -191,6 +277,67 @@ class Decision(Evidence):
 
     rule: Literal["unanimity", "quota"] = "unanimity"
     at_least: Annotated[int, Field(ge=1)] | None = None
+
+
+class Outcome(Evidence):
+    """A named way things go without a deal, with its probability and each actor's value."""
+
+    id: Id
+    name: str
+    description: str | None = None
+    probability: Unit
+    war: bool = False
+    values: UtilityMap
+
+
+class Conflict(Evidence):
+    """Fearon's costs of conflict between two deciders (``prevails``: the first one's chance)."""
+
+    between: Annotated[list[Id], Field(min_length=2, max_length=2)]
+    prevails: Unit
+    cost: WeightMap
+    cost_belief: dict[str, AnyNumber] = Field(default_factory=dict)  # belief about an actor's cost
+
+
+class Dynamics(Evidence):
+    """Powell's shifting power: parameters (and ``prevails``) drift by a step per period."""
+
+    periods: Annotated[int, Field(ge=1, le=200)]
+    discount: Unit
+    drift: SignedMap
+
+
+class Credibility(Evidence):
+    """``trust[i][j]``: decider i's belief that j keeps the deal over the horizon."""
+
+    trust: dict[str, UtilityMap]
+
+
+class Spoiler(Evidence):
+    """An outsider who may strike: P = max_probability / (1 + exp((U - threshold) / scale))."""
+
+    actor: Id
+    outcome: Id
+    max_probability: Unit
+    threshold: Unit
+    scale: Positive
+
+
+class ReferencePackage(Evidence):
+    """A named package (e.g. the 2015 terms): one option per issue."""
+
+    id: Id
+    name: str
+    description: str | None = None
+    package: dict[str, Id]
+
+
+class Constraint(Evidence):
+    """``actor`` accepts only packages whose utility beats reference package ``beats``."""
+
+    actor: Id
+    beats: Id
+    margin: AnyNumber = Field(default_factory=lambda: Number(value=0.0))
 
 
 class Scenario(_Strict):
@@ -205,6 +352,15 @@ class Scenario(_Strict):
     issues: Annotated[list[Issue], Field(min_length=1)]
     preferences: dict[str, Preferences] = Field(default_factory=dict)
     decision: Decision = Field(default_factory=Decision)
+    parameters: dict[str, AnyNumber] = Field(default_factory=dict)
+    no_deal: list[Outcome] = Field(default_factory=list)
+    conflict: Conflict | None = None
+    dynamics: Dynamics | None = None
+    credibility: Credibility | None = None
+    spoilers: list[Spoiler] = Field(default_factory=list)
+    influence: dict[str, UtilityMap] = Field(default_factory=dict)
+    reference_packages: list[ReferencePackage] = Field(default_factory=list)
+    constraints: list[Constraint] = Field(default_factory=list)
 
     @property
     def deciders(self) -> list[Actor]:

@@ -1,0 +1,81 @@
+"""The value of every number of a scenario: plain, a distribution's mean or draw, or an expression.
+
+:class:`Values` resolves a :class:`~zopa.scenario.schema.Number` to a float (or, for Monte
+Carlo, to an array of draws). Named ``parameters:`` are resolved first, in dependency
+order; an expression is evaluated at the parameters' values; a distribution gives its
+mean unless a draw is set for it; a number can be *set* (leverage swings, sweeps, drifts)
+by object or a parameter by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from zopa.model.expr import Expr, compile_expr, dependency_order
+from zopa.scenario.schema import Number, Scenario
+
+Value = float | np.ndarray
+
+
+class Values:
+    """Resolve numbers of ``sc``: ``set_numbers`` by object id, ``set_params`` by name."""
+
+    def __init__(
+        self,
+        sc: Scenario,
+        set_numbers: Mapping[int, Value] | None = None,
+        set_params: Mapping[str, Value] | None = None,
+    ) -> None:
+        self.sc = sc
+        self.fixed: dict[int, Value] = dict(set_numbers or {})
+        self._exprs: dict[int, Expr] = {}
+        names = set(sc.parameters)
+        given = dict(set_params or {})
+        for name in given:
+            if name not in names:
+                raise KeyError(f"unknown parameter {name!r}")
+        self.params: dict[str, Value] = {}
+        exprs = {
+            n: self._compile(num, names) for n, num in sc.parameters.items() if num.kind == "expr"
+        }
+        for name, num in sc.parameters.items():
+            if num.kind != "expr":
+                self.params[name] = given.get(name, self.fixed.get(id(num), float(num)))
+        for name in dependency_order(exprs):
+            num = sc.parameters[name]
+            if name in given:
+                self.params[name] = given[name]
+            elif id(num) in self.fixed:
+                self.params[name] = self.fixed[id(num)]
+            else:
+                self.params[name] = exprs[name].evaluate(self.params)
+
+    def _compile(self, n: Number, names: set[str]) -> Expr:
+        e = self._exprs.get(id(n))
+        if e is None:
+            assert n.expr is not None
+            e = self._exprs[id(n)] = compile_expr(n.expr, names)
+        return e
+
+    def __call__(self, n: Number | None, default: float = 0.0) -> Any:
+        """The value of ``n`` (``default`` when it is None)."""
+        if n is None:
+            return default
+        hit = self.fixed.get(id(n))
+        if hit is not None:
+            return hit
+        if n.kind == "expr":
+            return self._compile(n, set(self.sc.parameters)).evaluate(self.params)
+        return float(n)
+
+    def scalar(self, n: Number | None, default: float = 0.0) -> float:
+        """Like calling, but insists on one number (not an array of draws)."""
+        v = self(n, default)
+        if isinstance(v, np.ndarray):
+            if v.size != 1:
+                raise ValueError("expected one value, got an array of draws")
+            return float(v.reshape(-1)[0])
+        return float(v)
