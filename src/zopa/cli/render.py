@@ -114,7 +114,8 @@ def show_sources(file: str, ev: Sequence[Evidence], checks: Sequence[QuoteCheck]
             what = "[bold red]no source, no assumption[/]"
         if e.inherited_from:
             what += f" [dim](from {e.inherited_from})[/]"
-        t.add_row(str(e.line or ""), e.field, f"{e.value:g}", what)
+        shown = e.value if isinstance(e.value, str) else f"{e.value:g}"
+        t.add_row(str(e.line or ""), e.field, shown, what)
     c.print(t)
     n_src = sum(e.kind == "source" for e in ev)
     n_ass = sum(e.kind == "assumption" for e in ev)

@@ -148,12 +148,20 @@ def parse_decide(text: str, name: str = "<string>") -> DecideData:
             continue
         if kind == "#A":
             if values[0] in actors:
-                bad(lineno, "id", f"duplicate actor {values[0]!r} (first on line {actors[values[0]][0]})")
+                bad(
+                    lineno,
+                    "id",
+                    f"duplicate actor {values[0]!r} (first on line {actors[values[0]][0]})",
+                )
             else:
                 actors[values[0]] = (lineno, values[1] or values[0])
         elif kind == "#P":
             if values[0] in issues:
-                bad(lineno, "id", f"duplicate issue {values[0]!r} (first on line {issues[values[0]][0]})")
+                bad(
+                    lineno,
+                    "id",
+                    f"duplicate issue {values[0]!r} (first on line {issues[values[0]][0]})",
+                )
             else:
                 issues[values[0]] = (lineno, values[1])
         elif kind == "#M":
@@ -163,7 +171,7 @@ def parse_decide(text: str, name: str = "<string>") -> DecideData:
             else:
                 scale.append((lineno, values[0], number, values[2]))
         else:
-            rows.append((lineno, *values[:5]))
+            rows.append((lineno, values[0], values[1], values[2], values[3], values[4]))
 
     issue_ids = tuple(issues)
     actor_ids = tuple(actors)
@@ -205,25 +213,25 @@ def parse_decide(text: str, name: str = "<string>") -> DecideData:
         if issue not in col:
             bad(lineno, "issue", f"unknown issue {issue!r} (no #P row declares it)")
             ok = False
-        values: dict[str, float] = {}
+        nums: dict[str, float] = {}
         for fld, txt in (("position", pos_text), ("salience", sal_text), ("power", pow_text)):
             number = _number(txt)
             if number is None:
                 bad(lineno, fld, f"not a number: {txt!r}")
                 ok = False
             else:
-                values[fld] = number
+                nums[fld] = number
         for fld in ("salience", "power"):
-            if fld in values and not 0.0 <= values[fld] <= 100.0:
-                bad(lineno, fld, f"{values[fld]:g} is outside 0..100")
+            if fld in nums and not 0.0 <= nums[fld] <= 100.0:
+                bad(lineno, fld, f"{nums[fld]:g} is outside 0..100")
                 ok = False
-        if issue in col and "position" in values:
+        if issue in col and "position" in nums:
             k = col[issue]
-            if not lower[k] <= values["position"] <= upper[k]:
+            if not lower[k] <= nums["position"] <= upper[k]:
                 bad(
                     lineno,
                     "position",
-                    f"{values['position']:g} is outside the scale of issue {issue!r} "
+                    f"{nums['position']:g} is outside the scale of issue {issue!r} "
                     f"({lower[k]:g}..{upper[k]:g})",
                 )
                 ok = False
@@ -234,12 +242,13 @@ def parse_decide(text: str, name: str = "<string>") -> DecideData:
             bad(
                 lineno,
                 "issue",
-                f"duplicate row for actor {actor!r} on issue {issue!r} (first on line {where[a, k]})",
+                f"duplicate row for actor {actor!r} on issue {issue!r} "
+                f"(first on line {where[a, k]})",
             )
             continue
-        position[a, k] = values["position"]
-        salience[a, k] = values["salience"]
-        power[a, k] = values["power"]
+        position[a, k] = nums["position"]
+        salience[a, k] = nums["salience"]
+        power[a, k] = nums["power"]
         where[a, k] = lineno
 
     if problems:

@@ -28,7 +28,7 @@ class Evidence:
 
     field: str
     line: int | None
-    value: float
+    value: float | str  # a number, or an expression / distribution as written
     ref: str | None = None
     quote: str | None = None
     assumption: str | None = None
@@ -60,10 +60,12 @@ def _walk(
     if isinstance(data, dict):
         own = _own(data)
         here = (*own, dotted(path)) if own else cover
-        if "value" in data and _is_number(data["value"]):
-            yield _make(data["value"], (*path,), lines, here, own is not None)
+        shown = _as_number(data)
+        if shown is not None:  # {value: x}, {expr: ...} or a distribution: one number
+            yield _make(shown, path, lines, here, own is not None)
+            return
         for k, v in data.items():
-            if k in ("source", "assumption", "value"):
+            if k in ("source", "assumption"):
                 continue
             yield from _walk(v, (*path, k), lines, here)
     elif isinstance(data, list):
@@ -73,17 +75,33 @@ def _walk(
         yield _make(data, path, lines, cover, False)
 
 
+_KINDS = ("uniform", "triangular", "normal", "beta", "lognormal")
+
+
+def _as_number(d: dict[str, Any]) -> float | str | None:
+    """The number a mapping stands for, as shown: its value, ``=expr`` or ``kind[...]``."""
+    if _is_number(d.get("value")):
+        return float(d["value"])
+    if isinstance(d.get("expr"), str):
+        return f"={d['expr']}"
+    for k in _KINDS:
+        if k in d:
+            return f"{k} {d[k]}"
+    return None
+
+
 def _make(
     value: Any, path: tuple[str | int, ...], lines: Lines, cover: tuple[Any, ...] | None, own: bool
 ) -> Evidence:
     field = dotted(path)
+    value = value if isinstance(value, str) else float(value)
     if cover is None:
-        return Evidence(field, lines.line(path), float(value))
+        return Evidence(field, lines.line(path), value)
     ref, quote, assumption, where = cover
     return Evidence(
         field,
         lines.line(path),
-        float(value),
+        value,
         ref=ref,
         quote=quote,
         assumption=assumption,
