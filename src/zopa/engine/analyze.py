@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -180,9 +180,9 @@ def frontier(
     front = np.zeros(0, dtype=np.int64)
     fq = np.zeros((0, len(who)), dtype=np.int64)
     for out in run_chunks(space, work, threads, chunk):
-        idx, q = out  # type: ignore[misc]
-        cand: np.ndarray = np.concatenate((front, idx))
-        cq: np.ndarray = np.concatenate((fq, q))
+        got_idx, got_q = cast(tuple[np.ndarray, np.ndarray], out)
+        cand: np.ndarray = np.concatenate((front, got_idx))
+        cq: np.ndarray = np.concatenate((fq, got_q))
         m = pareto_mask(cq)
         front, fq = cand[m], cq[m]
     return np.sort(front)

@@ -155,9 +155,9 @@ def compile_space(sc: Scenario, values: Values | None = None) -> Space:
     nodeal = compile_no_deal(sc, val, ids)
     reservation = np.zeros(n_a)
     for a, actor in enumerate(actors):
-        given = sc.preferences[actor.id].reservation
-        if given is not None:
-            reservation[a] = num(given)
+        stated = sc.preferences[actor.id].reservation
+        if stated is not None:
+            reservation[a] = num(stated)
         elif nodeal.outcomes:
             reservation[a] = nodeal.expected[a] if np.isfinite(nodeal.expected[a]) else 0.0
     threshold = reservation.copy()
@@ -258,12 +258,12 @@ def _deal_model(
               for a in range(n) for b in range(n) if a != b}  # fmt: skip
     for k, issue in enumerate(sc.issues):
         opts = [o.id for o in issue.options]
-        for j, o in enumerate(issue.options):
-            for who, target in o.reverts.items():
-                revert[dec.index(who)][k][j] = opts.index(target)
-            for i, row in o.trust.items():
-                for t, x in row.numbers().items():
-                    deltas[(dec.index(i), dec.index(t))][k][j] = num(x)
+        for jo, opt in enumerate(issue.options):
+            for who, target in opt.reverts.items():
+                revert[dec.index(who)][k][jo] = opts.index(target)
+            for truster, changes in opt.trust.items():
+                for t, x in changes.numbers().items():
+                    deltas[(dec.index(truster), dec.index(t))][k][jo] = num(x)
     trust = None
     if sc.credibility is not None:
         trust = np.ones((n, n))
@@ -273,8 +273,8 @@ def _deal_model(
     spoilers = []
     for sp in sc.spoilers:
         a = ids.index(sp.actor)
-        o = nodeal.outcomes.index(sp.outcome)
-        sv = np.array([nodeal.value[d, o] for d in deciders])
+        oi = nodeal.outcomes.index(sp.outcome)
+        sv = np.array([nodeal.value[d, oi] for d in deciders])
         spoilers.append(
             ([t[a] for t in tables], num(sp.max_probability), num(sp.threshold), num(sp.scale),
              np.nan_to_num(sv, nan=0.0))

@@ -185,27 +185,27 @@ def _check_model(
             total = sum(float(p) for p in plain)
             if abs(total - 1.0) > 1e-6:
                 out.append((("no_deal",), f"probabilities sum to {total:g}, not 1"))
-    for k, o in enumerate(sc.no_deal):
-        for a in o.values.numbers():
+    for k, outcome in enumerate(sc.no_deal):
+        for a in outcome.values.numbers():
             if a not in actors:
                 out.append((("no_deal", k, "values", a), f"unknown actor '{a}'"))
-    for a in sc.deciders:
-        p = sc.preferences.get(a.id)
+    for dec_actor in sc.deciders:
+        p = sc.preferences.get(dec_actor.id)
         if p is not None and p.reservation is None and sc.no_deal:
-            missing = [o.id for o in sc.no_deal if a.id not in o.values.numbers()]
+            missing = [o.id for o in sc.no_deal if dec_actor.id not in o.values.numbers()]
             if missing:
                 out.append(
                     (
-                        ("preferences", a.id),
+                        ("preferences", dec_actor.id),
                         f"no reservation and no no_deal value for {', '.join(missing)} "
                         "(the reservation is the expected no-deal value)",
                     )
                 )
     if sc.conflict is not None:
         c = sc.conflict
-        for j, a in enumerate(c.between):
+        for pos, a in enumerate(c.between):
             if a not in deciders:
-                out.append((("conflict", "between", j), f"'{a}' is not a decider"))
+                out.append((("conflict", "between", pos), f"'{a}' is not a decider"))
         if len(set(c.between)) != 2:
             out.append((("conflict", "between"), "a conflict is between two different deciders"))
         for a in c.between:
@@ -234,20 +234,25 @@ def _check_model(
         for i, row in sc.credibility.trust.items():
             if i not in deciders:
                 out.append((("credibility", "trust", i), f"'{i}' is not a decider"))
-            for j in row.numbers():
-                if j not in deciders or j == i:
-                    out.append((("credibility", "trust", i, j), f"'{j}' is not another decider"))
+            for trusted in row.numbers():
+                if trusted not in deciders or trusted == i:
+                    out.append(
+                        (
+                            ("credibility", "trust", i, trusted),
+                            f"'{trusted}' is not another decider",
+                        )
+                    )
     for k, iss in enumerate(sc.issues):
-        for j, o in enumerate(iss.options):
-            base = ("issues", k, "options", j)
-            for i, row in o.trust.items():
+        for jo, opt in enumerate(iss.options):
+            base = ("issues", k, "options", jo)
+            for truster, changes in opt.trust.items():
                 if sc.credibility is None:
                     out.append(((*base, "trust"), "trust changes need a credibility: block"))
                     break
-                for t in [i, *row.numbers()]:
+                for t in [truster, *changes.numbers()]:
                     if t not in deciders:
-                        out.append(((*base, "trust", i), f"'{t}' is not a decider"))
-            for a, target in o.reverts.items():
+                        out.append(((*base, "trust", truster), f"'{t}' is not a decider"))
+            for a, target in opt.reverts.items():
                 if a not in deciders:
                     out.append(((*base, "reverts", a), f"'{a}' is not a decider"))
                 if target not in issues[iss.id]:
@@ -269,9 +274,11 @@ def _check_model(
     for i, row in sc.influence.items():
         if i not in deciders:
             out.append((("influence", i), f"'{i}' is not a decider"))
-        for j in row.numbers():
-            if j not in with_prefs or j == i:
-                out.append((("influence", i, j), f"'{j}' is not another actor with preferences"))
+        for whom in row.numbers():
+            if whom not in with_prefs or whom == i:
+                out.append(
+                    (("influence", i, whom), f"'{whom}' is not another actor with preferences")
+                )
         total = sum(float(w) for w in row.numbers().values() if w.kind != "expr")
         if total > 1 + 1e-9:
             out.append((("influence", i), f"influence weights sum to {total:g}, more than 1"))
@@ -281,23 +288,25 @@ def _check_model(
         for issue in issues:
             if issue not in r.package:
                 out.append((("reference_packages", k, "package"), f"no option for issue '{issue}'"))
-        for issue, opt in r.package.items():
+        for issue, chosen in r.package.items():
             if issue not in issues:
                 out.append(
                     (("reference_packages", k, "package", issue), _unknown("issue", issue, issues))
                 )
-            elif opt not in issues[issue]:
+            elif chosen not in issues[issue]:
                 out.append(
                     (
                         ("reference_packages", k, "package", issue),
-                        _unknown(f"option of issue '{issue}'", opt, issues[issue]),
+                        _unknown(f"option of issue '{issue}'", chosen, issues[issue]),
                     )
                 )
-    for k, c in enumerate(sc.constraints):
-        if c.actor not in deciders:
-            out.append((("constraints", k, "actor"), f"'{c.actor}' is not a decider"))
-        if c.beats not in refs:
-            out.append((("constraints", k, "beats"), _unknown("reference package", c.beats, refs)))
+    for k, cons in enumerate(sc.constraints):
+        if cons.actor not in deciders:
+            out.append((("constraints", k, "actor"), f"'{cons.actor}' is not a decider"))
+        if cons.beats not in refs:
+            out.append(
+                (("constraints", k, "beats"), _unknown("reference package", cons.beats, refs))
+            )
     return out
 
 
