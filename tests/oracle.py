@@ -103,25 +103,29 @@ def brute(data: dict[str, Any]) -> dict[str, Any]:
         return 0.0
 
     res = {d: reservation(d) for d in deciders}
-    thr = dict(res)
+    floor = {d: -math.inf for d in deciders}
     refs = {r["id"]: r["package"] for r in data.get("reference_packages", [])}
     for c in data.get("constraints", []):
         ref = refs[c["beats"]]
         pkg_ref = tuple([o["id"] for o in i["options"]].index(ref[i["id"]]) for i in issues)
-        thr[c["actor"]] = max(thr[c["actor"]], utility(c["actor"], pkg_ref) + c.get("margin", 0))
+        a = c["actor"]
+        floor[a] = max(floor[a], utility(a, pkg_ref) + c.get("margin", 0))
     pkgs = list(itertools.product(*[range(len(i["options"])) for i in issues]))
     rows = []
     for index, pkg in enumerate(pkgs):
         u = {d: value(d, pkg) for d in deciders}
         cross = {d: crossed(d, pkg) for d in deciders}
         red = {d: cross[d] == 0 for d in deciders}
-        resv = {d: u[d] >= thr[d] - TOL for d in deciders}
+        plain_u = {d: utility(d, pkg) for d in deciders}
+        resv = {d: u[d] >= res[d] - TOL and plain_u[d] >= floor[d] - TOL for d in deciders}
+        short = {d: max(res[d] - u[d], floor[d] - plain_u[d], 0.0) for d in deciders}
         acc = {d: red[d] and resv[d] for d in deciders}
         n_acc = sum(acc.values())
         zone = n_acc >= quota and all(acc[v] for v in vetoes if v in acc)
         rows.append(
             {"index": index, "u": u, "red": red, "res": resv, "acc": acc, "zone": zone,
-             "una": n_acc == len(deciders), "crossed": sum(cross.values())}
+             "una": n_acc == len(deciders), "crossed": sum(cross.values()),
+             "short": max(short.values())}
         )  # fmt: skip
     zone = [r for r in rows if r["zone"]]
     una = [r for r in rows if r["una"]]
@@ -179,5 +183,4 @@ def brute(data: dict[str, Any]) -> dict[str, Any]:
         "rows": rows,
         "deciders": deciders,
         "reservation": res,
-        "threshold": thr,
     }

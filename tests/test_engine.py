@@ -192,8 +192,7 @@ def _check(data: dict[str, Any], **kw: Any) -> None:
 
     # closest: smallest (red-line violations, largest shortfall)
     def key(r: dict[str, Any]) -> float:
-        short = max(max(want["threshold"][d] - r["u"][d], 0) for d in dec)
-        return r["crossed"] * 10 + short
+        return r["crossed"] * 10 + r["short"]
 
     if want["zone"] == 0:  # closest packages are reported when there is no zone
         keys = sorted(key(r) for r in rows)[:3]

@@ -217,9 +217,10 @@ def analyze(
         solutions[name] = _view(space, found[0], Solution, value=found[1]) if found else None
     closest_views = []
     for i in res.closest:
-        u = space.values(int(i))[:, 0]
+        u = space.values(int(i))
+        crit = space.criteria(int(i)) if space.deal is not None else None
         ok = space.red_line_ok(int(i))[:, 0]
-        short = np.maximum(space.accept_at[who] - u, 0.0)
+        short = space.shortfall(u, crit)[:, 0]
         closest_views.append(
             _view(
                 space,

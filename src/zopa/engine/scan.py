@@ -162,6 +162,8 @@ def chunks(space: Space, chunk: int = CHUNK) -> Iterator[Callable[[], Chunk]]:
     )
     r = space.accept_at[who][:, None] - ACCEPT_TOL
     deal = space.deal
+    floor = None if space.floor is None else space.floor[who][:, None] - ACCEPT_TOL
+    plain_rows = [] if deal is None else [deal.u_rows[(p, ())] for p in range(len(who))]
 
     def make(h0: int, h1: int) -> Chunk:
         hu, hbad = _part(tables, allowed, range(lay.split), np.arange(h0, h1))
@@ -171,7 +173,10 @@ def chunks(space: Space, chunk: int = CHUNK) -> Iterator[Callable[[], Chunk]]:
         if deal is None:
             return Chunk(index, crit, bad, crit >= r)
         u = deal.values(crit)
-        return Chunk(index, u, bad, u >= r, crit)
+        ok = u >= r
+        if floor is not None:  # reference-package constraints bind the plain utility
+            ok &= crit[plain_rows] >= floor
+        return Chunk(index, u, bad, ok, crit)
 
     for h0 in range(0, lay.head_size, lay.block):
         yield partial(make, h0, min(lay.head_size, h0 + lay.block))
@@ -333,10 +338,9 @@ def _closest(space: Space, n: int, threads: int, chunk: int) -> np.ndarray:
     Red lines are counted one per (decider, issue) whose option the decider rules out.
     """
     near = TopN(n)
-    r = space.accept_at[space.deciders][:, None]
 
     def work(ch: Chunk) -> tuple[np.ndarray, np.ndarray]:
-        short = np.maximum(r - ch.u, 0.0).max(0)
+        short = space.shortfall(ch.u, ch.crit).max(0)
         t = TopN(n)
         t.update(ch.crossed.sum(0) * 10.0 + short, ch.index)
         return t.key, t.idx

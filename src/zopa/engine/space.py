@@ -40,7 +40,7 @@ class Space:
     capability: np.ndarray  # (actors,)
     veto: np.ndarray  # (actors,) bool
     quota: int  # how many deciders must accept
-    threshold: np.ndarray | None = None  # (actors,) acceptance threshold (>= reservation)
+    floor: np.ndarray | None = None  # (actors,) least effective utility (constraints), or -inf
     no_deal: NoDeal | None = None
     deal: DealModel | None = None  # None: deal value = (effective) utility, linear additive
     references: dict[str, int] = field(default_factory=dict)  # named packages -> index
@@ -52,8 +52,20 @@ class Space:
 
     @property
     def accept_at(self) -> np.ndarray:
-        """Acceptance thresholds (reservation, raised by reference-package constraints)."""
-        return self.reservation if self.threshold is None else self.threshold
+        """The least deal value each actor accepts: its reservation; in a linear space also
+        the floor set by reference-package constraints (deal value = utility there)."""
+        if self.floor is None or not self.linear:
+            return self.reservation
+        return np.maximum(self.reservation, self.floor)
+
+    def shortfall(self, u: np.ndarray, crit: np.ndarray | None = None) -> np.ndarray:
+        """How far deal values ``u`` (deciders, n) fall below what each decider accepts."""
+        who = self.deciders
+        short = np.maximum(self.accept_at[who][:, None] - u, 0.0)
+        if self.deal is not None and self.floor is not None and crit is not None:
+            plain = crit[[self.deal.u_rows[(p, ())] for p in range(len(who))]]
+            short = np.maximum(short, self.floor[who][:, None] - plain)
+        return short
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -160,7 +172,7 @@ def compile_space(sc: Scenario, values: Values | None = None) -> Space:
             reservation[a] = num(stated)
         elif nodeal.outcomes:
             reservation[a] = nodeal.expected[a] if np.isfinite(nodeal.expected[a]) else 0.0
-    threshold = reservation.copy()
+    floor = np.full(n_a, -np.inf)
     references = {}
     for r in sc.reference_packages:
         digits = [[o.id for o in i.options].index(r.package[i.id]) for i in sc.issues]
@@ -168,7 +180,7 @@ def compile_space(sc: Scenario, values: Values | None = None) -> Space:
     for c in sc.constraints:
         a = ids.index(c.actor)
         ref = sum(tables[k][a, d] for k, d in enumerate(references[c.beats]))
-        threshold[a] = max(threshold[a], ref + num(c.margin))
+        floor[a] = max(floor[a], ref + num(c.margin))
     quota = len(deciders)
     if sc.decision.rule == "quota" and sc.decision.at_least is not None:
         quota = sc.decision.at_least
@@ -189,7 +201,7 @@ def compile_space(sc: Scenario, values: Values | None = None) -> Space:
         capability=np.array([num(a.capability) for a in actors]),
         veto=np.array([a.role == "veto" for a in actors]),
         quota=quota,
-        threshold=threshold,
+        floor=floor,
         no_deal=nodeal,
         deal=model,
         references={k: int(np.ravel_multi_index(v, tuple(len(i.options) for i in sc.issues)))
