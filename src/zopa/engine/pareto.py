@@ -102,17 +102,27 @@ def product_frontier(
     Dominance is over the utilities of actors ``who``. Returns the package indices
     (ascending) and their integer utilities (n x len(who)).
     """
-    q = qtables(space, who)
+    return tables_frontier(qtables(space, who), ok)
+
+
+def tables_frontier(q: list[np.ndarray], ok: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Frontier of the product of allowed options for linear-additive criteria.
+
+    ``q[k]`` is (options, criteria) integers for issue k (higher is better in every
+    criterion); returns package indices (ascending) and their criteria sums.
+    """
+    c = q[0].shape[1]
     idx = np.zeros(1, dtype=np.int64)
-    acc = np.zeros((1, len(who)), dtype=np.int64)
-    for k, n_k in enumerate(space.shape):
+    acc = np.zeros((1, c), dtype=np.int64)
+    for k, t_all in enumerate(q):
+        n_k = t_all.shape[0]
         opts = np.flatnonzero(ok[k])
         if len(opts) == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, len(who)), dtype=np.int64)
-        t = q[k][opts]
+            return np.zeros(0, dtype=np.int64), np.zeros((0, c), dtype=np.int64)
+        t = t_all[opts]
         m = pareto_mask(t)
         opts, t = opts[m], t[m]
-        cand = (acc[:, None, :] + t[None, :, :]).reshape(-1, len(who))
+        cand = (acc[:, None, :] + t[None, :, :]).reshape(-1, c)
         cidx = (idx[:, None] * n_k + opts[None, :]).reshape(-1)
         m = pareto_mask(cand)
         acc, idx = cand[m], cidx[m]

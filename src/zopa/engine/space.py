@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from zopa.engine.deal import DealModel, build
+from zopa.model.scalars import Scalars, scalars
 from zopa.model.values import Values
 from zopa.scenario.schema import Scenario
 
@@ -41,7 +42,7 @@ class Space:
     veto: np.ndarray  # (actors,) bool
     quota: int  # how many deciders must accept
     floor: np.ndarray | None = None  # (actors,) least effective utility (constraints), or -inf
-    no_deal: NoDeal | None = None
+    scalars: Scalars | None = None  # the no-deal model's scalar numbers (one draw)
     deal: DealModel | None = None  # None: deal value = (effective) utility, linear additive
     references: dict[str, int] = field(default_factory=dict)  # named packages -> index
 
@@ -164,27 +165,19 @@ def compile_space(sc: Scenario, values: Values | None = None) -> Space:
                 allowed[k][a, opts.index(o)] = False
     deciders = np.array([i for i, a in enumerate(actors) if a.decides], dtype=np.int64)
     _mix_influence(sc, num, ids, tables)
-    nodeal = compile_no_deal(sc, val, ids)
-    reservation = np.zeros(n_a)
-    for a, actor in enumerate(actors):
-        stated = sc.preferences[actor.id].reservation
-        if stated is not None:
-            reservation[a] = num(stated)
-        elif nodeal.outcomes:
-            reservation[a] = nodeal.expected[a] if np.isfinite(nodeal.expected[a]) else 0.0
-    floor = np.full(n_a, -np.inf)
-    references = {}
-    for r in sc.reference_packages:
-        digits = [[o.id for o in i.options].index(r.package[i.id]) for i in sc.issues]
-        references[r.id] = digits
-    for c in sc.constraints:
-        a = ids.index(c.actor)
-        ref = sum(tables[k][a, d] for k, d in enumerate(references[c.beats]))
-        floor[a] = max(floor[a], ref + num(c.margin))
+    scal = scalars(sc, val, ids, [int(d) for d in deciders])
+    reservation = scal.reservation[:, 0].copy()
+    shape = tuple(len(i.options) for i in sc.issues)
+    references = {
+        r.id: int(np.ravel_multi_index(
+            [[o.id for o in i.options].index(r.package[i.id]) for i in sc.issues], shape))
+        for r in sc.reference_packages
+    }  # fmt: skip
+    floor = constraint_floor(scal, tables, references, shape)[:, 0]
     quota = len(deciders)
     if sc.decision.rule == "quota" and sc.decision.at_least is not None:
         quota = sc.decision.at_least
-    model = _deal_model(sc, num, ids, deciders, tables, nodeal)
+    model = _deal_model(sc, num, ids, deciders, tables, scal)
     for t in tables:
         t.setflags(write=False)
     return Space(
@@ -202,43 +195,26 @@ def compile_space(sc: Scenario, values: Values | None = None) -> Space:
         veto=np.array([a.role == "veto" for a in actors]),
         quota=quota,
         floor=floor,
-        no_deal=nodeal,
+        scalars=scal,
         deal=model,
-        references={k: int(np.ravel_multi_index(v, tuple(len(i.options) for i in sc.issues)))
-                    for k, v in references.items()},
-    )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class NoDeal:
-    """The no-deal outcomes: probabilities (normalised), war flags, each actor's values."""
-
-    outcomes: tuple[str, ...]
-    names: tuple[str, ...]
-    probability: np.ndarray  # (outcomes,)
-    war: np.ndarray  # (outcomes,) bool
-    value: np.ndarray  # (actors, outcomes), NaN where not given
-    expected: np.ndarray  # (actors,): sum_o p_o v_ao (NaN if a value is missing)
-
-
-def compile_no_deal(sc: Scenario, val: Values, ids: list[str]) -> NoDeal:
-    """Numbers of the ``no_deal:`` outcomes, for the actors ``ids``."""
-    p = np.array([val.scalar(o.probability) for o in sc.no_deal])
-    if len(p) and p.sum() > 0:
-        p = p / p.sum()
-    v = np.full((len(ids), len(sc.no_deal)), np.nan)
-    for k, o in enumerate(sc.no_deal):
-        for a, x in o.values.numbers().items():
-            if a in ids:
-                v[ids.index(a), k] = val.scalar(x)
-    return NoDeal(
-        outcomes=tuple(o.id for o in sc.no_deal),
-        names=tuple(o.name for o in sc.no_deal),
-        probability=p,
-        war=np.array([o.war for o in sc.no_deal], dtype=bool),
-        value=v,
-        expected=v @ p if len(p) else np.zeros(len(ids)),
+        references=references,
     )
+
+
+def constraint_floor(
+    scal: Scalars,
+    tables: list[np.ndarray] | tuple[np.ndarray, ...],
+    refs: dict[str, int],
+    shape: tuple[int, ...],
+) -> np.ndarray:
+    """(actors, D): the least effective utility each actor accepts (-inf: unconstrained)."""
+    draws = scal.reservation.shape[1]
+    floor = np.full((tables[0].shape[0], draws), -np.inf)
+    for a, ref, margin in scal.constraints:
+        digits = np.unravel_index(refs[ref], shape)
+        u = sum(tables[k][a, int(d)] for k, d in enumerate(digits))
+        floor[a] = np.maximum(floor[a], u + margin)
+    return floor
 
 
 def _mix_influence(sc: Scenario, num: Any, ids: list[str], tables: list[np.ndarray]) -> None:
@@ -258,7 +234,7 @@ def _deal_model(
     ids: list[str],
     deciders: np.ndarray,
     tables: list[np.ndarray],
-    nodeal: NoDeal,
+    scal: Scalars,
 ) -> DealModel | None:
     """The deal-value model when credibility or spoilers are modelled (else None: linear)."""
     if sc.credibility is None and not sc.spoilers:
@@ -276,21 +252,12 @@ def _deal_model(
             for truster, changes in opt.trust.items():
                 for t, x in changes.numbers().items():
                     deltas[(dec.index(truster), dec.index(t))][k][jo] = num(x)
-    trust = None
-    if sc.credibility is not None:
-        trust = np.ones((n, n))
-        for i, row in sc.credibility.trust.items():
-            for j, x in row.numbers().items():
-                trust[dec.index(i), dec.index(j)] = num(x)
-    spoilers = []
-    for sp in sc.spoilers:
-        a = ids.index(sp.actor)
-        oi = nodeal.outcomes.index(sp.outcome)
-        sv = np.array([nodeal.value[d, oi] for d in deciders])
-        spoilers.append(
-            ([t[a] for t in tables], num(sp.max_probability), num(sp.threshold), num(sp.scale),
-             np.nan_to_num(sv, nan=0.0))
-        )  # fmt: skip
+    trust = scal.trust[:, :, 0] if scal.trust is not None else None
+    spoilers = [
+        ([t[ids.index(sp.actor)] for t in tables], float(scal.pmax[s, 0]),
+         float(scal.threshold[s, 0]), float(scal.scale[s, 0]), scal.strike_value[:, s, 0])
+        for s, sp in enumerate(sc.spoilers)
+    ]  # fmt: skip
     return build(n, [t[deciders] for t in tables], revert, trust, deltas, spoilers)
 
 
