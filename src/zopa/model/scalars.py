@@ -64,9 +64,9 @@ def scalars(
         p = p / np.where(total > 0, total, 1.0)
     value = np.full((len(ids), n_o, draws), np.nan)
     for k, o in enumerate(sc.no_deal):
-        for a, x in o.values.numbers().items():
-            if a in ids:
-                value[ids.index(a), k] = arr(x)
+        for who, x in o.values.numbers().items():
+            if who in ids:
+                value[ids.index(who), k] = arr(x)
     expected = np.einsum("aod,od->ad", value, p) if n_o else np.zeros((len(ids), draws))
     reservation = np.zeros((len(ids), draws))
     for a, actor in enumerate(ids):
