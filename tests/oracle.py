@@ -99,10 +99,10 @@ def brute(data: dict[str, Any]) -> dict[str, Any]:
         if "reservation" in prefs[d]:
             return prefs[d]["reservation"]
         if outcomes:
-            return sum(o["probability"] / total_p * o["values"][d] for o in outcomes)
+            return sum(o["probability"] / total_p * o["values"].get(d, math.nan) for o in outcomes)
         return 0.0
 
-    res = {d: reservation(d) for d in deciders}
+    res = {d: reservation(d) for d in prefs}
     floor = {d: -math.inf for d in deciders}
     refs = {r["id"]: r["package"] for r in data.get("reference_packages", [])}
     for c in data.get("constraints", []):
@@ -168,6 +168,43 @@ def brute(data: dict[str, Any]) -> dict[str, Any]:
         vals = [(f(r), r["index"]) for r in una]
         top = max(v for v, _ in vals)
         solutions[name] = (min(i for v, i in vals if v >= top - 1e-9), top)
+
+    def outlook(index: int | None) -> dict[str, Any]:
+        """What a draw of the Monte Carlo reports if ``index`` is the likely deal."""
+        war_nd = sum(o["probability"] / total_p for o in outcomes if o.get("war"))
+        nd = {a: sum(o["probability"] / total_p * o["values"].get(a, math.nan) for o in outcomes)
+              if outcomes else res.get(a, 0.0) for a in prefs}  # fmt: skip
+        nd = {a: (v if math.isfinite(v) else res.get(a, 0.0)) for a, v in nd.items()}
+        if index is None:
+            return {"p_deal": 0.0, "p_war": war_nd, "value": nd}
+        pkg = pkgs[index]
+        survive, war, loss = 1.0, 0.0, {a: 0.0 for a in prefs}
+        for sp in data.get("spoilers", []):
+            z = (plain(sp["actor"], pkg) - sp["threshold"]) / sp["scale"]
+            p = sp["max_probability"] / (1 + math.exp(z))
+            o = next(x for x in outcomes if x["id"] == sp["outcome"])
+            war += survive * p * bool(o.get("war"))
+            for a in prefs:
+                loss[a] += survive * p * o["values"].get(a, 0.0)
+            survive *= 1 - p
+        keep = 1.0
+        if "credibility" in data:
+            for j in deciders:
+                others = [i for i in deciders if i != j]
+                keep *= sum(trust(i, j, pkg) for i in others) / len(others)
+        value = {a: survive * utility(a, pkg) + loss[a] for a in prefs}
+        value.update({d: next(r["u"][d] for r in rows if r["index"] == index) for d in deciders})
+        return {"p_deal": survive * keep, "p_war": war, "value": value}
+
+    def likely(zone: list[Any], res: dict[str, float], deciders: list[str]) -> int | None:
+        """The likely deal: the Nash solution, else the zone's best clipped Nash product."""
+        if solutions["nash"] is not None:
+            return int(solutions["nash"][0])
+        if not zone:
+            return None
+        key = [(-math.prod(max(r["u"][d] - res[d], 0) for d in deciders), r["index"]) for r in zone]
+        return min(key)[1]
+
     return {
         "outcomes": len(pkgs),
         "zone": len(zone),
@@ -183,4 +220,6 @@ def brute(data: dict[str, Any]) -> dict[str, Any]:
         "rows": rows,
         "deciders": deciders,
         "reservation": res,
+        "likely": likely(zone, res, deciders),
+        "outlook": outlook,
     }

@@ -67,7 +67,7 @@ def scalars(
         for who, x in o.values.numbers().items():
             if who in ids:
                 value[ids.index(who), k] = arr(x)
-    expected = np.einsum("aod,od->ad", value, p) if n_o else np.zeros((len(ids), draws))
+    expected = np.einsum("aod,od->ad", value, p) if n_o else np.full((len(ids), draws), np.nan)
     reservation = np.zeros((len(ids), draws))
     for a, actor in enumerate(ids):
         stated = sc.preferences[actor].reservation

@@ -1,0 +1,510 @@
+"""Monte Carlo over a scenario's uncertain numbers, exact over the package space every draw.
+
+Every number written as a distribution is drawn (by inverse CDF from one seeded table of
+uniforms, so the same seed gives the same bytes whatever the number of workers). In each
+draw zopa finds:
+
+- whether an agreement zone exists (some package every decider accepts);
+- the *likely deal*: the Nash bargaining solution over deal values (lowest package index on
+  ties), as ``zopa analyze`` defines it;
+- P(the deal is reached, survives spoilers and is kept) =
+  1[zone] * prod_s (1 - P_s(d*)) * prod_j P(j keeps d*), where P(j keeps) is the mean trust
+  the other deciders place in j (1 without credibility);
+- P(war) = (1 - 1[zone]) * sum of the war outcomes' probabilities
+  + 1[zone] * sum_s P(spoiler s strikes first) * 1[its outcome is war];
+- each actor's value: its deal value of d* (deciders; others: utility with the spoiler
+  lottery), or without a zone its expected no-deal value (else its reservation).
+
+**Exact without enumerating every package every draw.** Deal values are monotone in a few
+linear-additive criteria (:mod:`zopa.engine.deal`): each decider's utility of the package
+and of its reverted forms (increasing), the spoilers' utilities (increasing, when no
+spoiler's outcome is better for a decider than what it accepts and later spoilers'
+outcomes are no worse than earlier ones) and trust changes (either way: kept as equals).
+The Nash product, the zone test and the reference-package floors are monotone in deal
+values, so the optimum of every draw lies on the joint Pareto frontier of those criteria,
+built issue by issue once when no table is uncertain. A draw that breaks the spoiler
+condition is evaluated over the whole space by the chunked engine (``fallback`` counts
+them), as are all draws when uncertainty reaches the per-option tables.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from zopa.engine.pareto import tables_frontier
+from zopa.engine.scan import scan
+from zopa.engine.space import Space, compile_space, constraint_floor, quantize
+from zopa.model.scalars import Scalars, scalars
+from zopa.model.values import Values
+from zopa.scenario.schema import Number, Scenario
+
+TOL = 1e-9
+BLOCK = 250  # draws evaluated together
+
+
+def random_numbers(sc: Scenario) -> list[tuple[str, Number]]:
+    """Every number of ``sc`` written as a distribution, with its field path (file order)."""
+    out: list[tuple[str, Number]] = []
+
+    def walk(x: Any, path: str) -> None:
+        if isinstance(x, Number):
+            if x.uncertain:
+                out.append((path, x))
+            return
+        if isinstance(x, BaseModel):
+            for name in type(x).model_fields:
+                walk(getattr(x, name), f"{path}.{name}" if path else name)
+            for name, v in (x.__pydantic_extra__ or {}).items():
+                walk(v, f"{path}.{name}")
+        elif isinstance(x, list):
+            for i, v in enumerate(x):
+                walk(v, f"{path}[{i}]")
+        elif isinstance(x, dict):
+            for k, v in x.items():
+                walk(v, f"{path}.{k}")
+
+    walk(sc, "")
+    return out
+
+
+def draw_table(sc: Scenario, draws: int, seed: int) -> tuple[list[Number], np.ndarray]:
+    """The uncertain numbers and their draws (draws x numbers), from one seeded table."""
+    nums = [n for _, n in random_numbers(sc)]
+    u = np.random.default_rng(seed).random((draws, len(nums)))
+    u[u == 0.0] = 2.0**-54
+    x = np.empty_like(u)
+    for j, n in enumerate(nums):
+        x[:, j] = n.distribution.ppf(u[:, j])
+    return nums, x
+
+
+def _tables_key(space: Space) -> list[np.ndarray]:
+    parts = [*space.tables, *space.allowed, *space.option_at]
+    if space.deal is not None:
+        parts += list(space.deal.tables)
+    return parts
+
+
+def tables_uncertain(sc: Scenario, nums: list[Number], base: Space) -> bool:
+    """Whether any uncertain number changes a per-option table (utilities, weights...)."""
+    ref = _tables_key(base)
+    for n in nums:
+        for q in (0.05, 0.95):
+            other = compile_space(sc, Values(sc, {id(n): float(n.distribution.ppf(q))}))
+            got = _tables_key(other)
+            if len(got) != len(ref) or any(
+                a.shape != b.shape or not np.array_equal(a, b)
+                for a, b in zip(got, ref, strict=True)
+            ):
+                return True
+    return False
+
+
+@dataclass
+class Prepared:
+    """What every draw shares: the base space and the candidate packages (fast path)."""
+
+    sc: Scenario
+    base: Space
+    nums: list[Number]
+    uncertain_tables: bool
+    cand: np.ndarray  # candidate package indices (ascending)
+    crit: np.ndarray  # (rows, candidates) criteria, or deciders' utilities when linear
+    plain: np.ndarray  # (deciders, candidates) effective utilities
+    all_u: np.ndarray  # (actors, candidates) utilities of every actor with preferences
+
+    @property
+    def strike_outcome(self) -> list[int]:
+        """Index of each spoiler's no-deal outcome."""
+        outcomes = [o.id for o in self.sc.no_deal]
+        return [outcomes.index(sp.outcome) for sp in self.sc.spoilers]
+
+
+def prepare(sc: Scenario, nums: list[Number]) -> Prepared:
+    """Compile the base space and, unless tables are uncertain, the candidate set."""
+    base = compile_space(sc)
+    uncertain = (not base.unanimity) or tables_uncertain(sc, nums, base)
+    empty = np.zeros(0, dtype=np.int64)
+    if uncertain:
+        return Prepared(sc, base, nums, True, empty, np.zeros((0, 0)), np.zeros((0, 0)),
+                        np.zeros((0, 0)))  # fmt: skip
+    cand = candidates(base)
+    crit = base.criteria(cand) if base.deal is not None else base.utilities(cand)
+    plain = base.utilities(cand)
+    all_u = base.utilities(cand, np.arange(len(base.actors)))
+    return Prepared(sc, base, nums, False, cand, crit, plain, all_u)
+
+
+def candidates(space: Space) -> np.ndarray:
+    """Joint Pareto frontier of the criteria deal values are monotone in (see module doc)."""
+    who = space.deciders
+    ok = [np.all(a[who], axis=0) for a in space.allowed]
+    if space.deal is None:
+        tabs = [t[who] for t in space.tables]
+    else:
+        d = space.deal
+        rows = [*d.u_rows.values(), *d.s_rows]
+        both = list(d.t_rows.values())
+        tabs = [np.concatenate([t[rows], t[both], -t[both]]) for t in d.tables]
+    q = [quantize(t).T.copy() for t in tabs]
+    idx, _ = tables_frontier(q, ok)
+    return idx
+
+
+@dataclass
+class Block:
+    """Per-draw results of a block of draws."""
+
+    zone: np.ndarray  # (D,) bool
+    deal: np.ndarray  # (D,) package index of the likely deal (-1: none)
+    p_deal: np.ndarray  # (D,)
+    p_war: np.ndarray  # (D,)
+    value: np.ndarray  # (actors, D)
+    fallback: int = 0
+
+
+def _values_for(prep: Prepared, x: np.ndarray) -> Values:
+    return Values(prep.sc, {id(n): x[:, j] for j, n in enumerate(prep.nums)})
+
+
+def _no_deal_value(sc_: Scalars) -> np.ndarray:
+    """(actors, D): expected no-deal value where known, else the reservation."""
+    return np.where(np.isfinite(sc_.expected), sc_.expected, sc_.reservation)
+
+
+def _war_without_deal(sc_: Scalars) -> np.ndarray:
+    return (
+        (sc_.probability * sc_.war[:, None]).sum(0)
+        if len(sc_.war)
+        else np.zeros(sc_.reservation.shape[1])
+    )
+
+
+def _spoiled(prep: Prepared, strikes: list[np.ndarray], sc_: Scalars) -> tuple[Any, Any, Any]:
+    """P(no strike), P(war through a strike) and each actor's expected strike loss term,
+    from each spoiler's strike probability (spoilers act in file order)."""
+    survive: Any = 1.0
+    war: Any = 0.0
+    loss: Any = 0.0
+    for s, p in enumerate(strikes):
+        o = prep.strike_outcome[s]
+        war = war + survive * p * float(sc_.war[o])
+        loss = loss + survive * p * np.nan_to_num(sc_.value[:, o], nan=0.0)
+        survive = survive * (1.0 - p)
+    return survive, war, loss
+
+
+def run_block(prep: Prepared, x: np.ndarray) -> Block:
+    """Evaluate the draws ``x`` (D x numbers) of one block."""
+    sc = prep.sc
+    n_draws = x.shape[0]
+    val = _values_for(prep, x)
+    base = prep.base
+    ids = list(base.actors)
+    dec = [int(d) for d in base.deciders]
+    sc_ = scalars(sc, val, ids, dec, n_draws)
+    if prep.uncertain_tables:
+        return _slow(prep, x, sc_, np.arange(n_draws))
+    if len(prep.cand) == 0:  # red lines leave no package: never a zone
+        return _no_deal_block(sc_, n_draws)
+    r = sc_.reservation[dec]  # (n, D)
+    floor = constraint_floor(sc_, base.tables, base.references, base.shape)[dec]
+    deal = base.deal
+    if deal is None:
+        v = np.broadcast_to(prep.crit[:, None, :], (len(dec), n_draws, len(prep.cand)))
+        strikes: list[np.ndarray] = []
+    else:
+        inputs = sc_.deal_inputs()
+        v = deal.values(prep.crit, inputs)  # (n, D, m)
+        strikes = deal.strike(prep.crit, inputs)  # each (D, m)
+    ok = np.all(v >= r[:, :, None] - TOL, axis=0)
+    ok &= np.all(prep.plain[:, None, :] >= floor[:, :, None] - TOL, axis=0)
+    gains = np.maximum(v - r[:, :, None], 0.0)
+    nash = np.where(ok, gains.prod(0), -1.0)  # (D, m)
+    zone = ok.any(1)
+    best = nash.max(1)
+    tol = 1e-12 * np.maximum(1.0, np.abs(best))
+    pick = np.argmax(nash >= (best - tol)[:, None], axis=1)
+    rows = np.arange(n_draws)
+    block = _summarise(
+        prep, sc_, zone, pick, v[:, rows, pick], [s[rows, pick] for s in strikes], rows
+    )
+    bad = ~_monotone(sc_, r) & zone if strikes else np.zeros(n_draws, dtype=bool)
+    if bad.any():  # spoiler values break monotonicity: evaluate those draws exactly
+        slow = _slow(prep, x, sc_, np.flatnonzero(bad))
+        for name in ("zone", "deal", "p_deal", "p_war"):
+            getattr(block, name)[bad] = getattr(slow, name)[bad]
+        block.value[:, bad] = slow.value[:, bad]
+        block.fallback = slow.fallback
+    return block
+
+
+def _monotone(sc_: Scalars, r: np.ndarray) -> np.ndarray:
+    """(D,): whether spoiler outcomes are no better than what deciders accept, in order."""
+    sv = sc_.strike_value  # (n, s, D)
+    ok = np.all(sv <= r[:, None, :] + TOL, axis=(0, 1))
+    if sv.shape[1] > 1:
+        ok &= np.all(np.diff(sv, axis=1) >= -TOL, axis=(0, 1))
+    return ok
+
+
+def _keep(prep: Prepared, sc_: Scalars, rows: np.ndarray, pick: np.ndarray) -> np.ndarray:
+    """(D,): probability that every decider keeps the likely deal."""
+    deal = prep.base.deal
+    if deal is None or sc_.trust is None or not deal.credible:
+        return np.ones(len(rows))
+    crit = prep.crit[:, pick]  # (rows, D)
+    trust = sc_.trust[..., rows] if sc_.trust.shape[-1] > 1 else sc_.trust
+    out = np.ones(len(rows))
+    for j in range(deal.n):
+        others = [i for i in range(deal.n) if i != j]
+        if not others:
+            continue
+        t = np.mean([deal.keep_probability(crit, i, j, {"trust": trust}) for i in others], axis=0)
+        out = out * t
+    return out
+
+
+def _summarise(
+    prep: Prepared,
+    sc_: Scalars,
+    zone: np.ndarray,
+    pick: np.ndarray,
+    v_pick: np.ndarray,
+    strike_pick: list[np.ndarray],
+    rows: np.ndarray,
+) -> Block:
+    base = prep.base
+    survive, war_strike, loss = _spoiled(prep, strike_pick, sc_)
+    keep = _keep(prep, sc_, rows, pick) if len(prep.cand) else np.ones(len(rows))
+    p_deal = np.where(zone, np.asarray(survive) * keep, 0.0)
+    p_war = np.where(zone, war_strike, _war_without_deal(sc_))
+    nd = _no_deal_value(sc_)  # (actors, D)
+    value = nd.copy()
+    if v_pick is not None:
+        u = prep.all_u[:, pick]  # (actors, D)
+        deal_value = survive * u + loss
+        deal_value[base.deciders] = v_pick
+        value = np.where(zone, deal_value, nd)
+    return Block(
+        zone=zone.copy(),
+        deal=np.where(zone, prep.cand[pick] if len(prep.cand) else -1, -1),
+        p_deal=p_deal,
+        p_war=np.asarray(p_war, dtype=float) * np.ones(len(rows)),
+        value=value,
+    )
+
+
+def _no_deal_block(sc_: Scalars, n_draws: int) -> Block:
+    """Every draw without a deal: no-deal war risk and values."""
+    return Block(
+        zone=np.zeros(n_draws, dtype=bool),
+        deal=np.full(n_draws, -1, dtype=np.int64),
+        p_deal=np.zeros(n_draws),
+        p_war=_war_without_deal(sc_).copy(),
+        value=_no_deal_value(sc_).copy(),
+    )
+
+
+def _slow(prep: Prepared, x: np.ndarray, sc_: Scalars, which: np.ndarray) -> Block:
+    """Draws ``which`` evaluated over the whole space by the chunked engine (exact)."""
+    n_a = len(prep.base.actors)
+    out = _no_deal_block(sc_, x.shape[0])
+    out.fallback = len(which)
+    for d in which:
+        val = Values(prep.sc, {id(n): float(x[d, j]) for j, n in enumerate(prep.nums)})
+        space = compile_space(prep.sc, val)
+        res = scan(space, top=1, closest=0, threads=1)
+        out.zone[d] = res.zone > 0
+        nash = res.solutions.get("nash")
+        if nash is not None:
+            idx = nash[0]
+        elif res.zone > 0:  # a quota rule without unanimity: the zone's best Nash product
+            idx = int(res.top[0])
+        else:
+            continue
+        one = Prepared(prep.sc, space, prep.nums, False, np.array([idx]),
+                       space.criteria(idx) if space.deal is not None else space.utilities(idx),
+                       space.utilities(idx),
+                       space.utilities(idx, np.arange(n_a)))  # fmt: skip
+        sub = sc_slice(sc_, int(d))
+        strikes = (
+            [s[:, :1] for s in space.deal.strike(one.crit, sub.deal_inputs())]
+            if space.deal is not None
+            else []
+        )
+        b = _summarise(one, sub, np.array([True]), np.array([0]), space.values(idx),
+                       [s[0] for s in strikes], np.array([0]))  # fmt: skip
+        out.deal[d] = idx
+        out.p_deal[d], out.p_war[d] = b.p_deal[0], b.p_war[0]
+        out.value[:, d] = b.value[:, 0]
+    return out
+
+
+def sc_slice(sc_: Scalars, d: int) -> Scalars:
+    """The scalars of draw ``d`` alone (a draws axis of length 1)."""
+    keep = slice(d, d + 1)
+    return Scalars(
+        outcomes=sc_.outcomes,
+        names=sc_.names,
+        probability=sc_.probability[:, keep],
+        war=sc_.war,
+        value=sc_.value[..., keep],
+        expected=sc_.expected[:, keep],
+        reservation=sc_.reservation[:, keep],
+        constraints=tuple((a, r, m[keep]) for a, r, m in sc_.constraints),
+        trust=None if sc_.trust is None else sc_.trust[..., keep],
+        pmax=sc_.pmax[:, keep],
+        threshold=sc_.threshold[:, keep],
+        scale=sc_.scale[:, keep],
+        strike_value=sc_.strike_value[..., keep],
+    )
+
+
+@dataclass
+class MonteCarlo:
+    """Aggregated Monte Carlo results (see the module docstring)."""
+
+    scenario: str
+    draws: int
+    seed: int
+    actors: tuple[str, ...]
+    issues: tuple[str, ...]
+    options: tuple[tuple[str, ...], ...]
+    zone: np.ndarray
+    deal: np.ndarray
+    p_deal_draw: np.ndarray
+    p_war_draw: np.ndarray
+    value: np.ndarray  # (actors, draws)
+    uncertain: list[str] = field(default_factory=list)
+    fallback: int = 0
+    candidates: int = 0
+
+    @staticmethod
+    def _mean_se(x: np.ndarray) -> tuple[float, float]:
+        n = len(x)
+        if n == 0:
+            return math.nan, math.nan
+        sd = float(np.std(x, ddof=1)) if n > 1 else 0.0
+        return float(np.mean(x)), sd / math.sqrt(n)
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract of SCENARIO.md (``p_zone``, ``p_deal``, ``p_war``, ``stderr``) and more."""
+        pz, sz = self._mean_se(self.zone.astype(float))
+        pd, sd = self._mean_se(self.p_deal_draw)
+        pw, sw = self._mean_se(self.p_war_draw)
+        shares: dict[str, dict[str, float]] = {}
+        with_deal = self.deal[self.deal >= 0]
+        shape = tuple(len(o) for o in self.options)
+        digits = np.stack(np.unravel_index(with_deal, shape), axis=1) if len(with_deal) else None
+        for k, issue in enumerate(self.issues):
+            if digits is None:
+                shares[issue] = {}
+                continue
+            counts = np.bincount(digits[:, k], minlength=len(self.options[k]))
+            shares[issue] = {
+                o: round(float(c) / len(with_deal), 6)
+                for o, c in zip(self.options[k], counts, strict=True)
+                if c
+            }
+        values = {}
+        for a, actor in enumerate(self.actors):
+            m, s = self._mean_se(self.value[a][np.isfinite(self.value[a])])
+            values[actor] = {"mean": _round(m), "stderr": _round(s)}
+        return {
+            "scenario": self.scenario,
+            "draws": self.draws,
+            "seed": self.seed,
+            "p_zone": _round(pz),
+            "p_deal": _round(pd),
+            "p_war": _round(pw),
+            "stderr": {"p_zone": _round(sz), "p_deal": _round(sd), "p_war": _round(sw)},
+            "value": values,
+            "likely_deal": shares,
+            "uncertain_numbers": self.uncertain,
+            "exact": {"candidates": self.candidates, "full_scan_draws": self.fallback},
+        }
+
+
+def _round(x: float) -> float | None:
+    return None if not math.isfinite(x) else round(x, 10)
+
+
+_CACHE: dict[tuple[str, str], Prepared] = {}
+
+
+def _worker(text: str, name: str, start: int, stop: int, draws: int, seed: int) -> Block:
+    """A worker's share of the draws, from the file's text (for process pools)."""
+    from zopa.scenario.load import validate
+    from zopa.scenario.yamlfile import parse_yaml
+
+    key = (name, text)
+    prep = _CACHE.get(key)
+    if prep is None:
+        data, lines = parse_yaml(text, name)
+        sc = validate(data, lines, name)
+        nums, _ = draw_table(sc, 0, seed)
+        prep = _CACHE[key] = prepare(sc, nums)
+    _, x = draw_table(prep.sc, draws, seed)
+    return run_block(prep, x[start:stop])
+
+
+def blocks(draws: int, size: int = BLOCK) -> list[tuple[int, int]]:
+    return [(a, min(draws, a + size)) for a in range(0, draws, size)]
+
+
+def montecarlo(
+    sc: Scenario,
+    draws: int = 1000,
+    seed: int = 0,
+    workers: int = 1,
+    text: str | None = None,
+    name: str = "<scenario>",
+    progress: Callable[[int], None] | None = None,
+) -> MonteCarlo:
+    """Run ``draws`` draws (see the module docstring); ``workers`` > 1 needs the file's
+    ``text`` (each process re-reads it). Results do not depend on ``workers``."""
+    nums, x = draw_table(sc, draws, seed)
+    parts: list[Block] = []
+    spans = blocks(draws)
+    if workers <= 1 or text is None:
+        prep = prepare(sc, nums)
+        for a, b in spans:
+            parts.append(run_block(prep, x[a:b]))
+            if progress:
+                progress(b - a)
+    else:
+        with ProcessPoolExecutor(workers) as pool:
+            futures = [pool.submit(_worker, text, name, a, b, draws, seed) for a, b in spans]
+            for (a, b), f in zip(spans, futures, strict=True):
+                parts.append(f.result())
+                if progress:
+                    progress(b - a)
+        prep = prepare(sc, nums)
+    base = prep.base
+    cat: Callable[[str], np.ndarray] = lambda k: np.concatenate(  # noqa: E731
+        [getattr(p, k) for p in parts], axis=-1
+    ) if parts else np.zeros(0)  # fmt: skip
+    return MonteCarlo(
+        scenario=sc.id,
+        draws=draws,
+        seed=seed,
+        actors=base.actors,
+        issues=base.issues,
+        options=base.options,
+        zone=cat("zone") if parts else np.zeros(0, dtype=bool),
+        deal=cat("deal") if parts else np.zeros(0, dtype=np.int64),
+        p_deal_draw=cat("p_deal"),
+        p_war_draw=cat("p_war"),
+        value=cat("value") if parts else np.zeros((len(base.actors), 0)),
+        uncertain=[p for p, _ in random_numbers(sc)],
+        fallback=sum(p.fallback for p in parts),
+        candidates=len(prep.cand),
+    )
