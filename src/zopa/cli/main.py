@@ -59,14 +59,18 @@ def analyze(
     _check_size(sc, name, max_packages)
     from zopa.engine.analyze import analyze as run
     from zopa.engine.space import compile_space
+    from zopa.model.report import model_report
 
-    result = run(compile_space(sc), top=top, threads=threads)
+    space = compile_space(sc)
+    result = run(space, top=top, threads=threads)
+    extra = model_report(sc, space, result)
     if json_out:
-        _emit_json(result.to_json())
+        _emit_json({**result.to_json(), "model": extra.to_json()})
     else:
-        from zopa.cli.render import show_analysis
+        from zopa.cli.render import show_analysis, show_model
 
         show_analysis(result)
+        show_model(extra)
 
 
 def _check_size(sc: Any, name: str, max_packages: int) -> None:
@@ -222,6 +226,33 @@ def import_ktab(
 
     write_scenario(to_scenario_dict(read(file)), output)
     typer.echo(f"wrote {output}")
+
+
+@app.command()
+def montecarlo(
+    file: FileArg = None,
+    draws: Annotated[int, typer.Option("--draws", min=1, help="Number of draws.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed, the same bytes.")] = 0,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Processes.")] = 1,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON (SCENARIO.md).")] = False,
+) -> None:
+    """P(zone), P(deal reached, survives spoilers, kept), P(war), values: over uncertainty."""
+    sc, name = _load(file)
+    _check_size(sc, name, DEFAULT_MAX_PACKAGES)
+    from rich.progress import Progress
+
+    from zopa.model.montecarlo import montecarlo as run
+
+    text = Path(name).read_text(encoding="utf-8") if workers > 1 else None
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("drawing", total=draws)
+        result = run(sc, draws, seed, workers, text, name, lambda n: bar.advance(task, n))
+    if json_out:
+        _emit_json(result.to_json())
+    else:
+        from zopa.cli.render import show_montecarlo
+
+        show_montecarlo(result)
 
 
 @import_app.command("deliberation")

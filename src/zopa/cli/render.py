@@ -10,6 +10,8 @@ from rich.table import Table
 
 from zopa.engine.analyze import Analysis, PackageView
 from zopa.forecast.report import ForecastReport
+from zopa.model.montecarlo import MonteCarlo
+from zopa.model.report import ModelReport
 from zopa.scenario.sources import Evidence, QuoteCheck
 
 console = Console(highlight=False)
@@ -160,3 +162,104 @@ def show_forecasts(r: ForecastReport) -> None:
     rounds = ", ".join(f"{n}: {f.rounds}" for n, f in r.forecasts.items() if f.rounds)
     if rounds:
         c.print(f"rounds run: {rounds}")
+
+
+def show_model(m: ModelReport) -> None:
+    """Print the no-deal model's part of ``zopa analyze``."""
+    c = console
+    if m.outcomes:
+        t = Table(title="Without a deal (reservations derived from these outcomes)", box=box.SIMPLE)
+        t.add_column("outcome")
+        t.add_column("probability", justify="right")
+        t.add_column("war")
+        for d in m.derivations:
+            t.add_column(d.decider, justify="right")
+        for o, name, p, war in m.outcomes:
+            t.add_row(
+                f"{name} ({o})", f"{p:.3f}", "yes" if war else "",
+                *[_num(d.values[o]) if o in d.values else "-" for d in m.derivations],
+            )  # fmt: skip
+        t.add_row(
+            "[bold]reservation[/]", "", "",
+            *[f"[bold]{d.reservation:.3f}[/]" + ("" if d.derived else " (given)")
+              for d in m.derivations],
+        )  # fmt: skip
+        c.print(t)
+    if m.floors:
+        c.print(
+            "Reference-package floors: "
+            + ", ".join(f"{k} needs utility >= {v:.3f}" for k, v in m.floors.items())
+        )
+    if m.breakdown and (m.strike or any(b.trust for b in m.breakdown)):
+        t = Table(title="The Nash deal's value, taken apart", box=box.SIMPLE)
+        for col in ("decider", "utility", "trust in counterpart", "kept value", "deal value"):
+            t.add_column(col, justify="left" if col == "decider" else "right")
+        for b in m.breakdown:
+            trust = ", ".join(f"{k}: {v:.2f}" for k, v in b.trust.items()) or "-"
+            t.add_row(b.decider, _num(b.utility), trust, _num(b.kept), _num(b.deal_value))
+        c.print(t)
+        for who, p in m.strike.items():
+            c.print(f"P({who} strikes the Nash deal) = {p:.3f}")
+    k = m.conflict
+    if k is not None:
+        a, b = k.between
+        c.print(
+            f"[bold]Conflict[/] {a} vs {b}: P({a} prevails) = {k.prevails:.2f}; costs "
+            f"{a} {k.cost[a]:.2f}, {b} {k.cost[b]:.2f}"
+        )
+        if k.war_value:
+            c.print(
+                f"  war values: {a} {k.war_value[a]:.3f}, {b} {k.war_value[b]:.3f}; bargaining "
+                f"range: {k.range_size:,} packages ({k.range_size / k.outcomes:.2%})"
+                + ("" if k.nash_in_range is None else
+                   f"; Nash deal {'inside' if k.nash_in_range else 'outside'} it")
+            )  # fmt: skip
+        for p in k.proposals:
+            c.print(
+                f"  {p.proposer} proposes: P(war) = {p.p_war:.3f}; "
+                + ", ".join(f"{i}={o}" for i, o in p.package.items())
+            )
+        if k.power_path:
+            verdict = (
+                f"preventive-war incentive from period {k.preventive_war[0]} "
+                f"({k.attacker[k.preventive_war[0]]} attacks)"
+                if k.preventive_war
+                else "no preventive-war incentive"
+            )
+            path = ", ".join(f"{x:.2f}" for x in k.power_path)
+            c.print(f"  shifting power: P({a} prevails) by period {path}: {verdict}")
+        if k.skipped:
+            c.print(f"  bargaining range skipped: {k.skipped}")
+
+
+def show_montecarlo(r: MonteCarlo) -> None:
+    """Print ``zopa montecarlo``."""
+    j = r.to_json()
+    c = console
+    se = j["stderr"]
+    c.print(f"[bold]{r.scenario}[/]: {r.draws:,} draws, seed {r.seed}")
+    for key, label in (
+        ("p_zone", "an agreement zone exists"),
+        ("p_deal", "a deal is reached, survives spoilers and is kept"),
+        ("p_war", "war"),
+    ):
+        c.print(f"  P({label}) = {j[key]:.4f} ± {se[key]:.4f}")
+    t = Table(title="Expected value per actor", box=box.SIMPLE)
+    t.add_column("actor")
+    t.add_column("mean", justify="right")
+    t.add_column("stderr", justify="right")
+    for a, v in j["value"].items():
+        if v["mean"] is not None:
+            t.add_row(a, f"{v['mean']:.4f}", f"{v['stderr']:.4f}")
+    c.print(t)
+    t = Table(title="The likely deal, issue by issue (share of draws with a deal)", box=box.SIMPLE)
+    t.add_column("issue")
+    t.add_column("options")
+    for issue, shares in j["likely_deal"].items():
+        t.add_row(issue, ", ".join(f"{o} {s:.0%}" for o, s in shares.items()) or "-")
+    c.print(t)
+    ex = j["exact"]
+    c.print(
+        f"exact in every draw: {ex['candidates']:,} frontier candidates; "
+        f"{ex['full_scan_draws']:,} draws by full scan"
+    )

@@ -1,0 +1,149 @@
+"""Costs of conflict (Fearon) and shifting power (Powell) on a scenario's package space.
+
+:func:`conflict_report` reads the ``conflict:`` and ``dynamics:`` blocks and computes, over
+every package (the two deciders' effective utilities; packages crossing either side's red
+lines are never accepted):
+
+- each side's war value: the lottery between the winner's imposed package and the loser's,
+  minus its cost (:func:`zopa.model.fearon.war_values`);
+- the bargaining range: the packages both sides prefer to war;
+- with ``cost_belief``, the ultimatum with private costs: the proposer's optimal package,
+  its acceptance probability and P(war), with each side as proposer;
+- with ``dynamics``, the path of the first side's chance of prevailing and the periods at
+  which a preventive-war incentive appears (:func:`zopa.model.powell.preventive_war_periods`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from zopa.engine.space import Space
+from zopa.model import fearon, powell
+from zopa.model.values import Values
+from zopa.scenario.schema import Scenario
+
+MAX_PACKAGES = 20_000_000  # every package's utilities are held in memory
+
+
+@dataclass
+class Proposal:
+    """The ultimatum with one side proposing."""
+
+    proposer: str
+    package: dict[str, str]
+    index: int
+    p_accept: float
+    p_war: float
+    utilities: dict[str, float]
+
+
+@dataclass
+class ConflictReport:
+    """What the conflict and dynamics blocks imply (see the module docstring)."""
+
+    between: tuple[str, str]
+    prevails: float
+    cost: dict[str, float]
+    war_value: dict[str, float]
+    imposed: dict[str, dict[str, str]]  # the package each side imposes if it wins
+    range_size: int
+    outcomes: int
+    nash_in_range: bool | None
+    proposals: list[Proposal]
+    power_path: list[float]
+    preventive_war: list[int]
+    attacker: dict[int, str]
+    skipped: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "between": list(self.between),
+            "prevails": self.prevails,
+            "cost": self.cost,
+            "war_value": {k: round(v, 10) for k, v in self.war_value.items()},
+            "imposed_if_wins": self.imposed,
+            "bargaining_range": {
+                "size": self.range_size,
+                "share": self.range_size / self.outcomes if self.outcomes else 0.0,
+                "nash_deal_inside": self.nash_in_range,
+            },
+            "ultimatum": [
+                {
+                    "proposer": p.proposer,
+                    "package": p.package,
+                    "p_accept": round(p.p_accept, 10),
+                    "p_war": round(p.p_war, 10),
+                    "utilities": {k: round(v, 10) for k, v in p.utilities.items()},
+                }
+                for p in self.proposals
+            ],
+            "dynamics": {
+                "prevails_by_period": [round(x, 10) for x in self.power_path],
+                "preventive_war_periods": self.preventive_war,
+                "first": self.preventive_war[0] if self.preventive_war else None,
+                "attacker": {str(k): v for k, v in self.attacker.items()},
+            }
+            if self.power_path
+            else None,
+            "skipped": self.skipped or None,
+        }
+
+
+def conflict_report(
+    sc: Scenario, space: Space, nash_index: int | None, values: Values | None = None
+) -> ConflictReport | None:
+    """Fearon and Powell on ``space`` (None without a ``conflict:`` block)."""
+    c = sc.conflict
+    if c is None:
+        return None
+    val = values if values is not None else Values(sc)
+    a, b = c.between
+    p = val.scalar(c.prevails)
+    costs = {x: val.scalar(c.cost.numbers()[x]) for x in (a, b)}
+    base = ConflictReport((a, b), p, costs, {}, {}, 0, space.size, None, [], [], [], {})
+    if sc.dynamics is not None:
+        dyn = sc.dynamics
+        step = val.scalar(dyn.drift.numbers().get("prevails"), 0.0)
+        path = np.clip(p + step * np.arange(dyn.periods + 1), 0.0, 1.0)
+        war = powell.preventive_war_periods(path, val.scalar(dyn.discount), costs[a], costs[b])
+        base.power_path = [float(x) for x in path]
+        base.preventive_war = [int(t) for t in war.periods]
+        base.attacker = {int(t): (a if war.attacker[t] == "a" else b) for t in war.periods}
+    if space.size > MAX_PACKAGES:
+        base.skipped = f"the space has more than {MAX_PACKAGES:,} packages"
+        return base
+    ia, ib = space.actors.index(a), space.actors.index(b)
+    idx = np.arange(space.size, dtype=np.int64)
+    u = space.utilities(idx, np.array([ia, ib]))
+    ok = space.red_line_ok(idx, np.array([ia, ib])).all(0)
+    war = fearon.war_values(u[0], u[1], p, costs[a], costs[b])
+    inside = fearon.in_range(u[0], u[1], war) & ok
+    base.war_value = {a: float(war.w_a), b: float(war.w_b)}
+    base.imposed = {a: space.package(war.imposed_a), b: space.package(war.imposed_b)}
+    base.range_size = int(inside.sum())
+    base.nash_in_range = None if nash_index is None else bool(inside[nash_index])
+    beliefs = {x: n.distribution for x, n in c.cost_belief.items()}
+    if beliefs:
+        ua = np.where(ok, u[0], -10.0)  # a package a red line forbids is never proposed
+        ub = np.where(ok, u[1], -10.0)  # ... nor accepted
+        for proposer, responder in ((a, b), (b, a)):
+            if responder not in beliefs:
+                continue
+            res = fearon.ultimatum(
+                ua, ub, p, costs[a], costs[b],
+                proposer="a" if proposer == a else "b", belief=beliefs[responder],
+            )  # fmt: skip
+            base.proposals.append(
+                Proposal(
+                    proposer=proposer,
+                    package=space.package(res.index),
+                    index=int(res.index),
+                    p_accept=float(res.p_accept),
+                    p_war=float(res.p_war),
+                    utilities={a: float(u[0, res.index]), b: float(u[1, res.index])},
+                )
+            )
+    return base
