@@ -172,11 +172,11 @@ def show_model(m: ModelReport) -> None:
         t.add_column("outcome")
         t.add_column("probability", justify="right")
         t.add_column("war")
-        for d in m.derivations:
-            t.add_column(d.decider, justify="right")
-        for o, name, p, war in m.outcomes:
+        for der in m.derivations:
+            t.add_column(der.decider, justify="right")
+        for o, name, prob, war in m.outcomes:
             t.add_row(
-                f"{name} ({o})", f"{p:.3f}", "yes" if war else "",
+                f"{name} ({o})", f"{prob:.3f}", "yes" if war else "",
                 *[_num(d.values[o]) if o in d.values else "-" for d in m.derivations],
             )  # fmt: skip
         t.add_row(
@@ -195,11 +195,17 @@ def show_model(m: ModelReport) -> None:
         for col in ("decider", "utility", "trust in counterpart", "kept value", "deal value"):
             t.add_column(col, justify="left" if col == "decider" else "right")
         for b in m.breakdown:
-            trust = ", ".join(f"{k}: {v:.2f}" for k, v in b.trust.items()) or "-"
+            trust = ", ".join(f"{w}: {v:.2f}" for w, v in b.trust.items()) or "-"
             t.add_row(b.decider, _num(b.utility), trust, _num(b.kept), _num(b.deal_value))
         c.print(t)
-        for who, p in m.strike.items():
-            c.print(f"P({who} strikes the Nash deal) = {p:.3f}")
+        for who, prob in m.strike.items():
+            c.print(f"P({who} strikes the Nash deal) = {prob:.3f}")
+    show_conflict(m)
+
+
+def show_conflict(m: ModelReport) -> None:
+    """Print Fearon's and Powell's analyses."""
+    c = console
     k = m.conflict
     if k is not None:
         a, b = k.between
@@ -214,10 +220,10 @@ def show_model(m: ModelReport) -> None:
                 + ("" if k.nash_in_range is None else
                    f"; Nash deal {'inside' if k.nash_in_range else 'outside'} it")
             )  # fmt: skip
-        for p in k.proposals:
+        for prop in k.proposals:
             c.print(
-                f"  {p.proposer} proposes: P(war) = {p.p_war:.3f}; "
-                + ", ".join(f"{i}={o}" for i, o in p.package.items())
+                f"  {prop.proposer} proposes: P(war) = {prop.p_war:.3f}; "
+                + ", ".join(f"{i}={o}" for i, o in prop.package.items())
             )
         if k.power_path:
             verdict = (

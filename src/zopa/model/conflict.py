@@ -108,10 +108,10 @@ def conflict_report(
         dyn = sc.dynamics
         step = val.scalar(dyn.drift.numbers().get("prevails"), 0.0)
         path = np.clip(p + step * np.arange(dyn.periods + 1), 0.0, 1.0)
-        war = powell.preventive_war_periods(path, val.scalar(dyn.discount), costs[a], costs[b])
+        shift = powell.preventive_war_periods(path, val.scalar(dyn.discount), costs[a], costs[b])
         base.power_path = [float(x) for x in path]
-        base.preventive_war = [int(t) for t in war.periods]
-        base.attacker = {int(t): (a if war.attacker[t] == "a" else b) for t in war.periods}
+        base.preventive_war = [int(t) for t in shift.periods]
+        base.attacker = {int(t): (a if shift.attacker[t] == "a" else b) for t in shift.periods}
     if space.size > MAX_PACKAGES:
         base.skipped = f"the space has more than {MAX_PACKAGES:,} packages"
         return base
