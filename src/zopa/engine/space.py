@@ -89,6 +89,11 @@ class Space:
         idx = np.asarray(index, dtype=np.int64)
         return np.stack(np.unravel_index(idx, self.shape), axis=-1)
 
+    def package_index(self, package: dict[str, str]) -> int:
+        """The number of the package naming option ``package[issue]`` on every issue."""
+        digits = [self.options[k].index(package[i]) for k, i in enumerate(self.issues)]
+        return int(np.ravel_multi_index(digits, self.shape))
+
     def package(self, index: int) -> dict[str, str]:
         """Package ``index`` as {issue id: option id}."""
         d = self.digits(int(index))
