@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from oracle import brute
 from test_engine import model_scenarios
+
 from zopa.model.montecarlo import draw_table, montecarlo, random_numbers
 from zopa.scenario.load import load_scenario, validate
 from zopa.scenario.yamlfile import Lines

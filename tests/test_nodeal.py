@@ -35,7 +35,8 @@ def pie(p: float, c_a: float, c_b: float, c_max: float | None = None, n: int = 1
         "zopa": 1,
         "id": "pie",
         "title": "pie",
-        "actors": [{"id": "A", "name": "a", "role": "party"}, {"id": "B", "name": "b", "role": "party"}],
+        "actors": [{"id": "A", "name": "a", "role": "party"},
+                   {"id": "B", "name": "b", "role": "party"}],
         "issues": [{"id": "x", "name": "x",
                     "options": [{"id": f"o{j}", "at": 100 * j / (n - 1)} for j in range(n)]}],
         "preferences": {

@@ -255,6 +255,77 @@ def montecarlo(
         show_montecarlo(result)
 
 
+@app.command("leverage")
+def leverage_cmd(
+    file: FileArg = None,
+    actor: Annotated[str, typer.Option("--for", help="Whose leverage (an actor id).")] = "IRN",
+    metric: Annotated[str, typer.Option("--metric", help="value | zone | p_deal")] = "value",
+    top: Annotated[int, typer.Option("--top", min=1, help="Levers shown.")] = 20,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Swing every lever across its range; rank the effects on an actor (tornado)."""
+    sc, name = _load(file)
+    _check_size(sc, name, DEFAULT_MAX_PACKAGES)
+    from zopa.model.leverage import METRICS, leverage
+
+    if metric not in METRICS:
+        raise typer.BadParameter(f"--metric must be one of {', '.join(METRICS)}")
+    if actor not in sc.preferences:
+        raise typer.BadParameter(f"--for: '{actor}' is not an actor with preferences")
+    from rich.progress import Progress
+
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("swinging levers", total=None)
+        result = leverage(sc, actor, metric, progress=lambda n: bar.advance(task, n))
+    if json_out:
+        _emit_json(result.to_json())
+    else:
+        from zopa.cli.render import show_leverage
+
+        show_leverage(result, top)
+
+
+@app.command()
+def sweep(
+    file: FileArg = None,
+    grid: Annotated[
+        list[str], typer.Option("--grid", help="LEVER=lo:hi:n (repeat for more axes).")
+    ] = [],  # noqa: B006
+    draws: Annotated[int, typer.Option("--draws", min=1)] = 1000,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Local processes.")] = 2,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://...).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Monte Carlo on every cell of a grid of lever settings."""
+    sc, name = _load(file)
+    _check_size(sc, name, DEFAULT_MAX_PACKAGES)
+    if not grid:
+        raise typer.BadParameter("give at least one --grid LEVER=lo:hi:n")
+    from rich.progress import Progress
+
+    from zopa.model.sweep import cells, parse_grid
+    from zopa.model.sweep import sweep as run
+
+    axes = parse_grid(grid, sc)
+    todo = cells(axes)
+    text = Path(name).read_text(encoding="utf-8")
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("grid cells", total=len(todo))
+        rows = run(text, name, todo, draws, seed, workers, scheduler,
+                   lambda n: bar.advance(task, n))  # fmt: skip
+    out = {"scenario": sc.id, "draws": draws, "seed": seed,
+           "grid": {a.path: list(a.values) for a in axes}, "cells": rows}  # fmt: skip
+    if json_out:
+        _emit_json(out)
+    else:
+        from zopa.cli.render import show_sweep
+
+        show_sweep(out)
+
+
 @import_app.command("deliberation")
 def import_deliberation(
     folder: Annotated[Path, typer.Argument(help="LLM-Deliberation game folder.")],

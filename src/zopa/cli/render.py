@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 from rich import box
@@ -10,11 +11,12 @@ from rich.table import Table
 
 from zopa.engine.analyze import Analysis, PackageView
 from zopa.forecast.report import ForecastReport
+from zopa.model.leverage import Leverage
 from zopa.model.montecarlo import MonteCarlo
 from zopa.model.report import ModelReport
 from zopa.scenario.sources import Evidence, QuoteCheck
 
-console = Console(highlight=False)
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
 
 
 def _package_text(p: PackageView) -> str:
@@ -269,3 +271,46 @@ def show_montecarlo(r: MonteCarlo) -> None:
         f"exact in every draw: {ex['candidates']:,} frontier candidates; "
         f"{ex['full_scan_draws']:,} draws by full scan"
     )
+
+
+def show_leverage(r: Leverage, top: int) -> None:
+    """Print the tornado of ``zopa leverage``."""
+    c = console
+    b = r.base
+    c.print(
+        f"[bold]Leverage for {r.actor}[/] (ranked by {r.metric}); at base: value {b.value:.3f}, "
+        f"zone {b.zone:,}, P(deal) {b.p_deal:.3f}"
+    )
+    t = Table(box=box.SIMPLE)
+    t.add_column("#", justify="right")
+    t.add_column("lever")
+    t.add_column("range")
+    for col in ("value low / high", "zone low / high", "P(deal) low / high", "spread"):
+        t.add_column(col, justify="right")
+    for i, s in enumerate(r.swings[:top], 1):
+        lv = s.lever
+        rng = "removed / kept" if lv.kind == "option" else f"{lv.lo:.3g} .. {lv.hi:.3g}"
+        t.add_row(
+            str(i), lv.name, rng,
+            f"{s.lo.value:.3f} / {s.hi.value:.3f}",
+            f"{s.lo.zone:,} / {s.hi.zone:,}",
+            f"{s.lo.p_deal:.3f} / {s.hi.p_deal:.3f}",
+            f"{s.spread(r.metric):.4g}",
+        )  # fmt: skip
+    c.print(t)
+
+
+def show_sweep(out: dict) -> None:
+    """Print ``zopa sweep``: one row per grid cell."""
+    t = Table(title=f"Sweep of {out['scenario']} ({out['draws']:,} draws per cell, seed "
+              f"{out['seed']})", box=box.SIMPLE)  # fmt: skip
+    for path in out["grid"]:
+        t.add_column(path, justify="right")
+    for col in ("P(zone)", "P(deal)", "P(war)"):
+        t.add_column(col, justify="right")
+    for cell in out["cells"]:
+        t.add_row(
+            *[f"{v:.4g}" for v in cell["setting"].values()],
+            f"{cell['p_zone']:.3f}", f"{cell['p_deal']:.3f}", f"{cell['p_war']:.3f}",
+        )  # fmt: skip
+    console.print(t)

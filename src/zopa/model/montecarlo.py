@@ -49,14 +49,13 @@ TOL = 1e-9
 BLOCK = 250  # draws evaluated together
 
 
-def random_numbers(sc: Scenario) -> list[tuple[str, Number]]:
-    """Every number of ``sc`` written as a distribution, with its field path (file order)."""
+def numbers(sc: Scenario) -> list[tuple[str, Number]]:
+    """Every number of ``sc`` with its field path (file order), e.g. ``conflict.cost.IRN``."""
     out: list[tuple[str, Number]] = []
 
     def walk(x: Any, path: str) -> None:
         if isinstance(x, Number):
-            if x.uncertain:
-                out.append((path, x))
+            out.append((path, x))
             return
         if isinstance(x, BaseModel):
             for name in type(x).model_fields:
@@ -74,15 +73,41 @@ def random_numbers(sc: Scenario) -> list[tuple[str, Number]]:
     return out
 
 
-def draw_table(sc: Scenario, draws: int, seed: int) -> tuple[list[Number], np.ndarray]:
-    """The uncertain numbers and their draws (draws x numbers), from one seeded table."""
-    nums = [n for _, n in random_numbers(sc)]
-    u = np.random.default_rng(seed).random((draws, len(nums)))
+def random_numbers(sc: Scenario) -> list[tuple[str, Number]]:
+    """Every number of ``sc`` written as a distribution, with its field path (file order)."""
+    return [(p, n) for p, n in numbers(sc) if n.uncertain]
+
+
+def draw_table(
+    sc: Scenario, draws: int, seed: int, fixed: dict[str, float] | None = None
+) -> tuple[list[Number], np.ndarray]:
+    """The uncertain numbers and their draws (draws x numbers), from one seeded table.
+
+    Numbers ``fixed`` by path are left out (their column of uniforms is still drawn, so
+    the other numbers get the same draws whatever is fixed: common random numbers).
+    """
+    found = random_numbers(sc)
+    u = np.random.default_rng(seed).random((draws, len(found)))
     u[u == 0.0] = 2.0**-54
-    x = np.empty_like(u)
-    for j, n in enumerate(nums):
-        x[:, j] = n.distribution.ppf(u[:, j])
+    keep = [j for j, (p, _) in enumerate(found) if p not in (fixed or {})]
+    nums = [found[j][1] for j in keep]
+    x = np.empty((draws, len(keep)))
+    for col, j in enumerate(keep):
+        x[:, col] = found[j][1].distribution.ppf(u[:, j])
     return nums, x
+
+
+def fixed_numbers(sc: Scenario, fixed: dict[str, float] | None) -> dict[int, float]:
+    """Numbers set by path (``parameters.NAME`` or a field path) -> {id(number): value}."""
+    if not fixed:
+        return {}
+    by_path = dict(numbers(sc))
+    out = {}
+    for path, v in fixed.items():
+        if path not in by_path:
+            raise KeyError(path)
+        out[id(by_path[path])] = float(v)
+    return out
 
 
 def _tables_key(space: Space) -> list[np.ndarray]:
@@ -92,12 +117,15 @@ def _tables_key(space: Space) -> list[np.ndarray]:
     return parts
 
 
-def tables_uncertain(sc: Scenario, nums: list[Number], base: Space) -> bool:
+def tables_uncertain(
+    sc: Scenario, nums: list[Number], base: Space, fixed: dict[int, float] | None = None
+) -> bool:
     """Whether any uncertain number changes a per-option table (utilities, weights...)."""
     ref = _tables_key(base)
     for n in nums:
         for q in (0.05, 0.95):
-            other = compile_space(sc, Values(sc, {id(n): float(n.distribution.ppf(q))}))
+            setting = {**(fixed or {}), id(n): float(n.distribution.ppf(q))}
+            other = compile_space(sc, Values(sc, setting))
             got = _tables_key(other)
             if len(got) != len(ref) or any(
                 a.shape != b.shape or not np.array_equal(a, b)
@@ -119,6 +147,7 @@ class Prepared:
     crit: np.ndarray  # (rows, candidates) criteria, or deciders' utilities when linear
     plain: np.ndarray  # (deciders, candidates) effective utilities
     all_u: np.ndarray  # (actors, candidates) utilities of every actor with preferences
+    fixed: dict[int, float] = field(default_factory=dict)  # numbers set for every draw
 
     @property
     def strike_outcome(self) -> list[int]:
@@ -127,19 +156,20 @@ class Prepared:
         return [outcomes.index(sp.outcome) for sp in self.sc.spoilers]
 
 
-def prepare(sc: Scenario, nums: list[Number]) -> Prepared:
+def prepare(sc: Scenario, nums: list[Number], fixed: dict[int, float] | None = None) -> Prepared:
     """Compile the base space and, unless tables are uncertain, the candidate set."""
-    base = compile_space(sc)
-    uncertain = (not base.unanimity) or tables_uncertain(sc, nums, base)
+    fixed = dict(fixed or {})
+    base = compile_space(sc, Values(sc, fixed))
+    uncertain = (not base.unanimity) or tables_uncertain(sc, nums, base, fixed)
     empty = np.zeros(0, dtype=np.int64)
     if uncertain:
         return Prepared(sc, base, nums, True, empty, np.zeros((0, 0)), np.zeros((0, 0)),
-                        np.zeros((0, 0)))  # fmt: skip
+                        np.zeros((0, 0)), fixed)  # fmt: skip
     cand = candidates(base)
     crit = base.criteria(cand) if base.deal is not None else base.utilities(cand)
     plain = base.utilities(cand)
     all_u = base.utilities(cand, np.arange(len(base.actors)))
-    return Prepared(sc, base, nums, False, cand, crit, plain, all_u)
+    return Prepared(sc, base, nums, False, cand, crit, plain, all_u, fixed)
 
 
 def candidates(space: Space) -> np.ndarray:
@@ -171,7 +201,7 @@ class Block:
 
 
 def _values_for(prep: Prepared, x: np.ndarray) -> Values:
-    return Values(prep.sc, {id(n): x[:, j] for j, n in enumerate(prep.nums)})
+    return Values(prep.sc, {**prep.fixed, **{id(n): x[:, j] for j, n in enumerate(prep.nums)}})
 
 
 def _no_deal_value(sc_: Scalars) -> np.ndarray:
@@ -319,7 +349,9 @@ def _slow(prep: Prepared, x: np.ndarray, sc_: Scalars, which: np.ndarray) -> Blo
     out = _no_deal_block(sc_, x.shape[0])
     out.fallback = len(which)
     for d in which:
-        val = Values(prep.sc, {id(n): float(x[d, j]) for j, n in enumerate(prep.nums)})
+        val = Values(
+            prep.sc, {**prep.fixed, **{id(n): float(x[d, j]) for j, n in enumerate(prep.nums)}}
+        )
         space = compile_space(prep.sc, val)
         res = scan(space, top=1, closest=0, threads=1)
         out.zone[d] = res.zone > 0
@@ -333,7 +365,7 @@ def _slow(prep: Prepared, x: np.ndarray, sc_: Scalars, which: np.ndarray) -> Blo
         one = Prepared(prep.sc, space, prep.nums, False, np.array([idx]),
                        space.criteria(idx) if space.deal is not None else space.utilities(idx),
                        space.utilities(idx),
-                       space.utilities(idx, np.arange(n_a)))  # fmt: skip
+                       space.utilities(idx, np.arange(n_a)), prep.fixed)  # fmt: skip
         sub = sc_slice(sc_, int(d))
         strikes = (
             [s[:, :1] for s in space.deal.strike(one.crit, sub.deal_inputs())]
@@ -437,22 +469,24 @@ def _round(x: float) -> float | None:
     return None if not math.isfinite(x) else round(x, 10)
 
 
-_CACHE: dict[tuple[str, str], Prepared] = {}
+_CACHE: dict[tuple[Any, ...], Prepared] = {}
 
 
-def _worker(text: str, name: str, start: int, stop: int, draws: int, seed: int) -> Block:
+def _worker(
+    text: str, name: str, start: int, stop: int, draws: int, seed: int, fixed: dict[str, float]
+) -> Block:
     """A worker's share of the draws, from the file's text (for process pools)."""
     from zopa.scenario.load import validate
     from zopa.scenario.yamlfile import parse_yaml
 
-    key = (name, text)
+    key = (name, text, tuple(sorted(fixed.items())))
     prep = _CACHE.get(key)
     if prep is None:
         data, lines = parse_yaml(text, name)
         sc = validate(data, lines, name)
-        nums, _ = draw_table(sc, 0, seed)
-        prep = _CACHE[key] = prepare(sc, nums)
-    _, x = draw_table(prep.sc, draws, seed)
+        nums, _ = draw_table(sc, 0, seed, fixed)
+        prep = _CACHE[key] = prepare(sc, nums, fixed_numbers(sc, fixed))
+    _, x = draw_table(prep.sc, draws, seed, fixed)
     return run_block(prep, x[start:stop])
 
 
@@ -468,26 +502,30 @@ def montecarlo(
     text: str | None = None,
     name: str = "<scenario>",
     progress: Callable[[int], None] | None = None,
+    fixed: dict[str, float] | None = None,
 ) -> MonteCarlo:
     """Run ``draws`` draws (see the module docstring); ``workers`` > 1 needs the file's
-    ``text`` (each process re-reads it). Results do not depend on ``workers``."""
-    nums, x = draw_table(sc, draws, seed)
+    ``text`` (each process re-reads it). Results do not depend on ``workers``. ``fixed``
+    sets numbers (by path, see :func:`numbers`) to a value in every draw."""
+    fixed = dict(fixed or {})
+    nums, x = draw_table(sc, draws, seed, fixed)
+    setting = fixed_numbers(sc, fixed)
     parts: list[Block] = []
     spans = blocks(draws)
     if workers <= 1 or text is None:
-        prep = prepare(sc, nums)
+        prep = prepare(sc, nums, setting)
         for a, b in spans:
             parts.append(run_block(prep, x[a:b]))
             if progress:
                 progress(b - a)
     else:
         with ProcessPoolExecutor(workers) as pool:
-            futures = [pool.submit(_worker, text, name, a, b, draws, seed) for a, b in spans]
+            futures = [pool.submit(_worker, text, name, a, b, draws, seed, fixed) for a, b in spans]
             for (a, b), f in zip(spans, futures, strict=True):
                 parts.append(f.result())
                 if progress:
                     progress(b - a)
-        prep = prepare(sc, nums)
+        prep = prepare(sc, nums, setting)
     base = prep.base
     cat: Callable[[str], np.ndarray] = lambda k: np.concatenate(  # noqa: E731
         [getattr(p, k) for p in parts], axis=-1

@@ -1,0 +1,207 @@
+"""Leverage: swing every lever across its stated range and rank what moves an actor most.
+
+A *lever* is any number with a ``range: [lo, hi]`` (or a distribution: its 5% and 95%
+quantiles), such as a cost of war, an outcome's probability or value, trust, an influence
+weight, a spoiler's threshold, a reservation, a parameter; and the existence of every
+option (taken off the table: no package may contain it). For each lever, zopa sets it to
+each end of its range, all else at base values, and re-analyses the whole space exactly:
+
+- ``value``: the actor's value of the likely deal (the Nash solution over deal values), or
+  its no-deal value when there is no zone;
+- ``zone``: the size of the agreement zone;
+- ``p_deal``: 1[zone] * P(no spoiler strikes the likely deal) * P(every decider keeps it).
+
+Levers are ranked by the spread of the chosen metric (a tornado). This is source 000's
+question made explicit: "identifying where leverage still exists, however asymmetric".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from zopa.engine.scan import scan
+from zopa.engine.space import Space, compile_space
+from zopa.model.montecarlo import numbers
+from zopa.model.values import Values
+from zopa.scenario.schema import Number, Scenario
+
+METRICS = ("value", "zone", "p_deal")
+
+
+@dataclass(frozen=True)
+class Lever:
+    """Something that can be swung: a number (by path) or an option (taken away)."""
+
+    name: str
+    kind: str  # "number" or "option"
+    lo: float = 0.0
+    hi: float = 0.0
+    base: float = 0.0
+    number: Number | None = None
+    option: tuple[int, int] | None = None  # (issue, option) for "option"
+
+
+@dataclass
+class Outcome:
+    """The metrics at one setting."""
+
+    value: float
+    zone: int
+    p_deal: float
+    deal: dict[str, str] | None
+
+    def metric(self, name: str) -> float:
+        return float(getattr(self, name))
+
+
+@dataclass
+class Swing:
+    """One lever's effect: the metrics at each end of its range."""
+
+    lever: Lever
+    lo: Outcome
+    hi: Outcome
+
+    def spread(self, metric: str) -> float:
+        return round(abs(self.hi.metric(metric) - self.lo.metric(metric)), 12)
+
+
+@dataclass
+class Leverage:
+    """The tornado for one actor."""
+
+    actor: str
+    metric: str
+    base: Outcome
+    swings: list[Swing]
+
+    def to_json(self) -> dict[str, Any]:
+        def out(o: Outcome) -> dict[str, Any]:
+            return {"value": round(o.value, 10), "zone": o.zone, "p_deal": round(o.p_deal, 10),
+                    "deal": o.deal}  # fmt: skip
+
+        return {
+            "actor": self.actor,
+            "metric": self.metric,
+            "base": out(self.base),
+            "levers": [
+                {
+                    "lever": s.lever.name,
+                    "kind": s.lever.kind,
+                    "range": None if s.lever.kind == "option" else [s.lever.lo, s.lever.hi],
+                    "base": None if s.lever.kind == "option" else s.lever.base,
+                    "low": out(s.lo),
+                    "high": out(s.hi),
+                    "spread": round(s.spread(self.metric), 10),
+                }
+                for s in self.swings
+            ],
+        }
+
+
+def levers(sc: Scenario) -> list[Lever]:
+    """Every number with a stated range or a distribution, and every option."""
+    out = []
+    val = Values(sc)
+    for path, n in numbers(sc):
+        if n.range is not None:
+            lo, hi = float(n.range[0]), float(n.range[1])
+        elif n.uncertain:
+            lo, hi = (float(n.distribution.ppf(q)) for q in (0.05, 0.95))
+        else:
+            continue
+        out.append(Lever(path, "number", lo, hi, val.scalar(n), number=n))
+    for k, issue in enumerate(sc.issues):
+        if len(issue.options) < 2:
+            continue
+        for j, opt in enumerate(issue.options):
+            out.append(Lever(f"{issue.id}={opt.id} removed", "option", option=(k, j)))
+    return out
+
+
+def evaluate(space: Space, actor: str, threads: int = 1) -> Outcome:
+    """The metrics of ``space`` for ``actor`` (exact: a full pass over the space)."""
+    res = scan(space, top=0, closest=0, threads=threads)
+    nash = res.solutions.get("nash")
+    who = space.actors.index(actor)
+    scal = space.scalars
+    assert scal is not None
+    no_deal = (
+        scal.expected[who, 0] if np.isfinite(scal.expected[who, 0]) else space.reservation[who]
+    )
+    if nash is None:
+        return Outcome(float(no_deal), res.zone, 0.0, None)
+    idx = nash[0]
+    survive, keep = 1.0, 1.0
+    if space.deal is not None:
+        crit = space.criteria(idx)
+        for p in space.deal.strike(crit):
+            survive *= 1.0 - float(np.asarray(p).reshape(-1)[0])
+        if space.deal.credible:
+            n = space.deal.n
+            for j in range(n):
+                others = [i for i in range(n) if i != j]
+                if others:
+                    keep *= float(np.mean([
+                        np.asarray(space.deal.keep_probability(crit, i, j)).reshape(-1)[0]
+                        for i in others
+                    ]))  # fmt: skip
+    if who in space.deciders:
+        value = float(space.values(idx)[list(space.deciders).index(who), 0])
+    else:
+        value = float(space.utilities(idx, np.array([who]))[0, 0])
+    return Outcome(value, res.zone, survive * keep, space.package(idx))
+
+
+def without_option(space: Space, k: int, j: int) -> Space:
+    """The space with option j of issue k taken off the table (no decider accepts it)."""
+    allowed = list(space.allowed)
+    a = allowed[k].copy()
+    a[space.deciders, j] = False
+    allowed[k] = a
+    return dataclasses.replace(space, allowed=tuple(allowed))
+
+
+def leverage(
+    sc: Scenario,
+    actor: str,
+    metric: str = "value",
+    threads: int = 2,
+    progress: Callable[[int], None] | None = None,
+) -> Leverage:
+    """Swing every lever (see the module docstring) and rank them by ``metric``."""
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {', '.join(METRICS)}")
+    base_space = compile_space(sc)
+    if actor not in base_space.actors:
+        raise KeyError(actor)
+    base = evaluate(base_space, actor)
+    all_levers = levers(sc)
+
+    def setting(lever: Lever, end: float) -> Outcome:
+        if lever.kind == "option":
+            assert lever.option is not None
+            return evaluate(without_option(base_space, *lever.option), actor)
+        assert lever.number is not None
+        return evaluate(compile_space(sc, Values(sc, {id(lever.number): end})), actor)
+
+    def swing(lever: Lever) -> Swing:
+        if lever.kind == "option":
+            gone = setting(lever, 0.0)
+            out = Swing(lever, gone, base)
+        else:
+            out = Swing(lever, setting(lever, lever.lo), setting(lever, lever.hi))
+        if progress:
+            progress(1)
+        return out
+
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        swings = list(pool.map(swing, all_levers))
+    swings.sort(key=lambda s: (-s.spread(metric), s.lever.name))
+    return Leverage(actor, metric, base, swings)
