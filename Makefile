@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_forecast.py
 	$(BIN)/python bench/bench_exchange.py
 	$(BIN)/python bench/bench_smp.py
+	$(BIN)/python bench/bench_montecarlo.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
