@@ -38,5 +38,22 @@ class InputError(Exception):
         return cls(Problem(str(file), line, field, message))
 
 
+class Problems:
+    """Collects the problems found in one file (at most ``limit``), then raises them all."""
+
+    def __init__(self, file: str, limit: int = 50) -> None:
+        self.file = file
+        self.limit = limit
+        self.items: list[Problem] = []
+
+    def add(self, line: int | None, field: str, message: str) -> None:
+        if len(self.items) < self.limit:
+            self.items.append(Problem(self.file, line, field, message))
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise InputError(self.items)
+
+
 class SpaceTooLarge(InputError):
     """The outcome space exceeds the configured package limit."""

@@ -25,7 +25,6 @@ a single scale point (decide then maps every position to 0).
 from __future__ import annotations
 
 import csv
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +32,7 @@ import numpy as np
 
 from zopa.errors import InputError, Problem
 from zopa.forecast.base import ForecastInput
+from zopa.importers.common import finite_number as _number
 
 __all__ = ["DecideData", "parse_decide", "read_decide", "to_forecast_input"]
 
@@ -267,14 +267,6 @@ def parse_decide(text: str, name: str = "<string>") -> DecideData:
         points=tuple(tuple(p) for p in points),
         line=where,
     )
-
-
-def _number(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
 
 
 def to_forecast_input(data: DecideData) -> ForecastInput:

@@ -49,13 +49,13 @@ come from, each reservation quotes the threshold. Malformed input raises
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from zopa.errors import InputError, Problem
+from zopa.importers.common import finite_number as _number
 
 REPO_URL = "https://github.com/S-Abdelnabi/LLM-Deliberation"
 VETO_ROLES = frozenset({"p1", "p2", "veto", "voting_moderator"})
@@ -161,14 +161,6 @@ def _read_config(config: Path) -> list[_Party]:
     if problems:
         raise InputError(problems)
     return parties
-
-
-def _number(text: str) -> float | None:
-    try:
-        v = float(text)
-    except ValueError:
-        return None
-    return v if math.isfinite(v) else None
 
 
 def _read_scores(folder: Path, config: Path, party: _Party) -> _Scores:

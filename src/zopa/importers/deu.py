@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from zopa.errors import InputError, Problem
+from zopa.errors import InputError, Problems
 from zopa.forecast.base import ForecastInput
 
 INSTITUTIONS = ("com", "ep")
@@ -88,7 +88,6 @@ CAPABILITIES = ("gdp", "equal")
 
 REQUIRED = ("prnrnmc", "isnrnmc", "out")
 METADATA = ("type", "council", "proc", "counvte", "proccde", "issues", "intro", "finact")
-_MAX_PROBLEMS = 50
 
 
 @dataclass(frozen=True)
@@ -141,22 +140,8 @@ class DeuData:
         return sum(int(p.has_outcome.sum()) for p in self.proposals)
 
 
-class _Problems:
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.items: list[Problem] = []
-
-    def add(self, line: int | None, field: str, message: str) -> None:
-        if len(self.items) < _MAX_PROBLEMS:
-            self.items.append(Problem(self.file, line, field, message))
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise InputError(self.items)
-
-
 def _number(
-    text: str, problems: _Problems, line: int, column: str, low: float, high: float
+    text: str, problems: Problems, line: int, column: str, low: float, high: float
 ) -> float:
     """Parse one numeric cell; empty -> NaN; records a problem and returns NaN if bad."""
     text = text.strip()
@@ -173,7 +158,7 @@ def _number(
     return value
 
 
-def _read_rows(path: Path, problems: _Problems) -> list[tuple[int, list[str]]]:
+def _read_rows(path: Path, problems: Problems) -> list[tuple[int, list[str]]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -212,7 +197,7 @@ def read_deu3(
         raise ValueError(f"capability must be one of {CAPABILITIES}")
     path = Path(path)
     file = str(path)
-    problems = _Problems(file)
+    problems = Problems(file)
     rows = _read_rows(path, problems)
     problems.raise_if_any()
 

@@ -42,7 +42,6 @@ weights must not all be zero.)
 from __future__ import annotations
 
 import csv
-import math
 import re
 import xml.parsers.expat
 from dataclasses import dataclass, field
@@ -51,11 +50,11 @@ from typing import Any
 
 import numpy as np
 
-from zopa.errors import InputError, Problem
+from zopa.errors import InputError, Problems
 from zopa.forecast.base import ForecastInput
+from zopa.importers.common import finite_number as _number
 
 _SALIENCE_TOL = 1e-6
-_MAX_PROBLEMS = 50
 
 PARAMETER_VALUES: dict[str, tuple[str, ...]] = {
     "VictoryProbModel": ("Linear", "Square", "Quartic", "Octic", "Binary"),
@@ -94,31 +93,6 @@ class KtabData:
     accommodation: np.ndarray | None = None
 
 
-class _Problems:
-    """Collects the problems found in one file."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.items: list[Problem] = []
-
-    def add(self, line: int | None, field_name: str, message: str) -> None:
-        if len(self.items) < _MAX_PROBLEMS:
-            self.items.append(Problem(self.file, line, field_name, message))
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise InputError(self.items)
-
-
-def _number(text: str) -> float | None:
-    """A finite float, or None if ``text`` is not a number."""
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
 def _read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
@@ -140,7 +114,7 @@ def read_csv(path: str | Path) -> KtabData:
     path = Path(path)
     file = str(path)
     text = _read_text(path)
-    problems = _Problems(file)
+    problems = Problems(file)
     rows: list[tuple[int, list[str]]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         fields = next(csv.reader([line], skipinitialspace=True), [])
@@ -309,7 +283,7 @@ def read_xml(path: str | Path) -> KtabData:
     path = Path(path)
     file = str(path)
     scen = _parse_xml(_read_text(path), file)
-    problems = _Problems(file)
+    problems = Problems(file)
     if scen.tag != "Scenario":
         raise InputError.at(file, scen.line, scen.tag, "the root element must be <Scenario>")
 
