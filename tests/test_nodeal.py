@@ -161,3 +161,24 @@ def test_reference_package_constraint() -> None:
     assert best.package == {"stockpile": "downgrade", "sanctions": "kept"}
     assert best.shortfall["US"] == pytest.approx(0.0)
     assert best.shortfall["IR"] > 0
+
+
+def test_drifting_parameters_period_by_period() -> None:
+    """Iran's trust in the US as a parameter eroding by 0.2 a period: each period's figures
+    equal a fresh analysis of the file with the parameter written in by hand."""
+    from zopa.model.conflict import deal_over_time
+    from zopa.model.leverage import evaluate
+
+    data, _ = toy()
+    data = copy.deepcopy(data)
+    data["parameters"] = {"us_trust": 0.7}
+    data["credibility"]["trust"]["IR"]["US"] = {"expr": "us_trust"}
+    data["dynamics"] = {"periods": 3, "discount": 0.9, "drift": {"us_trust": -0.2}}
+    rows = deal_over_time(validate(data, Lines(), "<toy>"))
+    assert [r["parameters"]["us_trust"] for r in rows] == pytest.approx([0.7, 0.5, 0.3, 0.1])
+    for row in rows:
+        fixed = copy.deepcopy(data)
+        fixed["parameters"]["us_trust"] = row["parameters"]["us_trust"]
+        want = evaluate(space_of(fixed), "US")
+        assert row["zone"] == want.zone and row["p_deal"] == pytest.approx(want.p_deal)
+    assert rows[0]["p_deal"] > rows[-1]["p_deal"]

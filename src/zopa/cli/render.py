@@ -238,6 +238,21 @@ def show_conflict(m: ModelReport) -> None:
             c.print(f"  shifting power: P({a} prevails) by period {path}: {verdict}")
         if k.skipped:
             c.print(f"  bargaining range skipped: {k.skipped}")
+    if m.periods:
+        t = Table(title="The deal as parameters drift (dynamics)", box=box.SIMPLE)
+        t.add_column("period", justify="right")
+        t.add_column("parameters")
+        t.add_column("zone", justify="right")
+        t.add_column("P(deal)", justify="right")
+        t.add_column("values")
+        for row in m.periods:
+            t.add_row(
+                str(row["period"]),
+                ", ".join(f"{n}={v:.3g}" for n, v in row["parameters"].items()),
+                f"{row['zone']:,}", f"{row['p_deal']:.3f}",
+                ", ".join(f"{n}: {v:.3f}" for n, v in row["value"].items()),
+            )  # fmt: skip
+        c.print(t)
 
 
 def show_montecarlo(r: MonteCarlo) -> None:

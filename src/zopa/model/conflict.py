@@ -92,6 +92,43 @@ class ConflictReport:
         }
 
 
+def drifted(sc: Scenario, t: int) -> Values:
+    """The scenario's values at period ``t``: each drifting parameter moved by t steps."""
+    assert sc.dynamics is not None
+    base = Values(sc)
+    steps = {k: base.scalar(v) for k, v in sc.dynamics.drift.numbers().items() if k != "prevails"}
+    return Values(sc, set_params={k: float(base.params[k]) + t * d for k, d in steps.items()})
+
+
+def deal_over_time(sc: Scenario) -> list[dict[str, Any]]:
+    """Period by period, with the parameters drifted: the zone, the Nash deal, P(deal)."""
+    from zopa.engine.space import compile_space
+    from zopa.model.leverage import evaluate
+
+    assert sc.dynamics is not None
+    if all(k == "prevails" for k in sc.dynamics.drift.numbers()):
+        return []
+    out = []
+    deciders = [a.id for a in sc.deciders]
+    for t in range(sc.dynamics.periods + 1):
+        val = drifted(sc, t)
+        space = compile_space(sc, val)
+        first = evaluate(space, deciders[0])
+        values = {deciders[0]: round(first.value, 10)}
+        for d in deciders[1:]:
+            values[d] = round(evaluate(space, d).value, 10)
+        out.append({
+            "period": t,
+            "parameters": {k: round(float(val.params[k]), 10) for k in sc.dynamics.drift.numbers()
+                           if k != "prevails"},
+            "zone": first.zone,
+            "deal": first.deal,
+            "p_deal": round(first.p_deal, 10),
+            "value": values,
+        })  # fmt: skip
+    return out
+
+
 def conflict_report(
     sc: Scenario, space: Space, nash_index: int | None, values: Values | None = None
 ) -> ConflictReport | None:
@@ -112,6 +149,7 @@ def conflict_report(
         base.power_path = [float(x) for x in path]
         base.preventive_war = [int(t) for t in shift.periods]
         base.attacker = {int(t): (a if shift.attacker[t] == "a" else b) for t in shift.periods}
+
     if space.size > MAX_PACKAGES:
         base.skipped = f"the space has more than {MAX_PACKAGES:,} packages"
         return base

@@ -16,7 +16,7 @@ import numpy as np
 
 from zopa.engine.analyze import Analysis
 from zopa.engine.space import Space
-from zopa.model.conflict import ConflictReport, conflict_report
+from zopa.model.conflict import ConflictReport, conflict_report, deal_over_time
 from zopa.model.values import Values
 from zopa.scenario.schema import Scenario
 
@@ -53,6 +53,7 @@ class ModelReport:
     strike: dict[str, float] = field(default_factory=dict)  # spoiler -> P(strike) at the deal
     floors: dict[str, float] = field(default_factory=dict)  # decider -> constraint floor
     conflict: ConflictReport | None = None
+    periods: list[dict[str, Any]] = field(default_factory=list)  # dynamics: period by period
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -87,6 +88,7 @@ class ModelReport:
                 },
             },
             "conflict": None if self.conflict is None else self.conflict.to_json(),
+            "over_time": self.periods or None,
         }
 
 
@@ -122,6 +124,8 @@ def model_report(sc: Scenario, space: Space, analysis: Analysis) -> ModelReport:
         report.deal = nash.package
         report.breakdown, report.strike = _breakdown(sc, space, nash.index)
     report.conflict = conflict_report(sc, space, nash.index if nash else None, Values(sc))
+    if sc.dynamics is not None:
+        report.periods = deal_over_time(sc)
     return report
 
 
