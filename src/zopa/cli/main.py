@@ -53,6 +53,9 @@ def analyze(
         int, typer.Option("--max-packages", min=1, help="Refuse larger outcome spaces.")
     ] = DEFAULT_MAX_PACKAGES,
     threads: Annotated[int, typer.Option("--threads", min=1, help="Worker threads.")] = 2,
+    over_time: Annotated[
+        bool, typer.Option("--over-time", help="Re-analyse each period of dynamics: drifts.")
+    ] = False,
 ) -> None:
     """Agreement zone, who binds, Pareto frontier and bargaining solutions."""
     sc, name = _load(file)
@@ -63,7 +66,7 @@ def analyze(
 
     space = compile_space(sc)
     result = run(space, top=top, threads=threads)
-    extra = model_report(sc, space, result)
+    extra = model_report(sc, space, result, over_time)
     if json_out:
         _emit_json({**result.to_json(), "model": extra.to_json()})
     else:

@@ -15,9 +15,9 @@ from typing import Any, cast
 
 import numpy as np
 
-from zopa.engine.pareto import coalition_frontier, pareto_mask, quantize_sum, zone_frontier
-from zopa.engine.scan import CHUNK, SOLUTIONS, run_chunks, scan
-from zopa.engine.space import Space, quantize
+from zopa.engine.pareto import RunningFront, coalition_frontier, zone_frontier
+from zopa.engine.scan import CHUNK, SOLUTIONS, run_chunks, scan, zone_front
+from zopa.engine.space import Space
 
 SOLUTION_VALUE = {
     "nash": "product of gains",
@@ -160,32 +160,17 @@ def frontier(
         built = zone_frontier(space, max_coalitions)
         if built is not None:
             return built
-    # Stream the zone chunk by chunk, keeping a running frontier. Linear spaces compare
-    # per-issue quantized sums (as the issue-by-issue construction does); others their
-    # quantized deal values.
-    who = space.deciders
-    veto = space.veto[who]
-
-    def grid(ch: Any, keep: np.ndarray) -> np.ndarray:
-        idx = ch.index[keep]
-        return quantize_sum(space, idx, who) if space.linear else quantize(ch.u[:, keep].T)
+    # Stream the zone chunk by chunk, keeping a running frontier.
+    veto = space.veto[space.deciders]
 
     def work(ch: Any) -> tuple[np.ndarray, np.ndarray]:
         acc = ch.accept
-        zone = (acc.sum(0) >= space.quota) & acc[veto].all(0)
-        idx, q = ch.index[zone], grid(ch, zone)
-        m = pareto_mask(q)
-        return idx[m], q[m]
+        return zone_front(space, ch, (acc.sum(0) >= space.quota) & acc[veto].all(0))
 
-    front = np.zeros(0, dtype=np.int64)
-    fq = np.zeros((0, len(who)), dtype=np.int64)
+    running = RunningFront(len(space.deciders))
     for out in run_chunks(space, work, threads, chunk):
-        got_idx, got_q = cast(tuple[np.ndarray, np.ndarray], out)
-        cand: np.ndarray = np.concatenate((front, got_idx))
-        cq: np.ndarray = np.concatenate((fq, got_q))
-        m = pareto_mask(cq)
-        front, fq = cand[m], cq[m]
-    return np.sort(front)
+        running.add(*cast(tuple[np.ndarray, np.ndarray], out))
+    return running.result()
 
 
 def analyze(
@@ -202,10 +187,14 @@ def analyze(
     if space.linear:  # the unanimous set's frontier gives each decider's best (for KS)
         una_front = coalition_frontier(space, space.deciders)
         best_u = space.utilities(una_front).max(1) if len(una_front) else None
-    res = scan(space, top=top, closest=closest, threads=threads, chunk=chunk, best_u=best_u)
+    streamed = not space.linear  # no issue-by-issue construction: stream it in the pass
+    res = scan(space, top=top, closest=closest, threads=threads, chunk=chunk, best_u=best_u,
+               front=streamed)  # fmt: skip
     if not res.zone:
         front = np.zeros(0, dtype=np.int64)
-    elif space.unanimity and space.linear:
+    elif streamed:
+        front = res.front
+    elif space.unanimity:
         front = una_front
     else:
         front = frontier(space, threads, chunk)

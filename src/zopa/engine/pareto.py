@@ -176,3 +176,20 @@ def quantize_sum(space: Space, idx: np.ndarray, who: np.ndarray) -> np.ndarray:
     for k, t in enumerate(q):
         out += t[d[:, k]]
     return out
+
+
+class RunningFront:
+    """A frontier kept while chunks stream in (package indices and their grid utilities)."""
+
+    def __init__(self, d: int) -> None:
+        self.idx = np.zeros(0, dtype=np.int64)
+        self.q = np.zeros((0, d), dtype=np.int64)
+
+    def add(self, idx: np.ndarray, q: np.ndarray) -> None:
+        cand = np.concatenate((self.idx, idx))
+        cq = np.concatenate((self.q, q))
+        m = pareto_mask(cq)
+        self.idx, self.q = cand[m], cq[m]
+
+    def result(self) -> np.ndarray:
+        return np.sort(self.idx)

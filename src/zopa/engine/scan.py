@@ -20,7 +20,8 @@ from functools import partial
 
 import numpy as np
 
-from zopa.engine.space import ACCEPT_TOL, Space
+from zopa.engine.pareto import RunningFront, pareto_mask, quantize_sum
+from zopa.engine.space import ACCEPT_TOL, Space, quantize
 
 CHUNK = 1 << 18
 SOLUTIONS = ("nash", "nash_weighted", "kalai_smorodinsky", "utilitarian", "egalitarian")
@@ -157,9 +158,12 @@ def chunks(space: Space, chunk: int = CHUNK) -> Iterator[Callable[[], Chunk]]:
     who = space.deciders
     tables = criteria_tables(space)
     allowed = [a[who] for a in space.allowed]
-    tail_u, tail_bad = _part(
-        tables, allowed, range(lay.split, len(space.shape)), np.arange(lay.tail_size)
-    )
+    cache = space.__dict__.setdefault("_tails", {})  # the tail block, shared by passes
+    if lay.split not in cache:
+        cache[lay.split] = _part(
+            tables, allowed, range(lay.split, len(space.shape)), np.arange(lay.tail_size)
+        )
+    tail_u, tail_bad = cache[lay.split]
     r = space.accept_at[who][:, None] - ACCEPT_TOL
     deal = space.deal
     floor = None if space.floor is None else space.floor[who][:, None] - ACCEPT_TOL
@@ -218,7 +222,18 @@ class ScanResult:
     max_u: np.ndarray = field(default_factory=lambda: np.zeros(0))
     solutions: dict[str, tuple[int, float] | None] = field(default_factory=dict)
     top: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    front: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     closest: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+
+def zone_front(space: Space, ch: Chunk, zone: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The chunk's zone packages that no other zone package of the chunk dominates, with
+    their grid utilities: per-issue quantized sums in linear spaces (as the issue-by-issue
+    construction compares them), quantized deal values otherwise."""
+    idx = ch.index[zone]
+    q = quantize_sum(space, idx, space.deciders) if space.linear else quantize(ch.u[:, zone].T)
+    m = pareto_mask(q)
+    return idx[m], q[m]
 
 
 def _objectives(
@@ -259,13 +274,15 @@ def scan(
     threads: int = 2,
     chunk: int = CHUNK,
     best_u: np.ndarray | None = None,
+    front: bool = False,
 ) -> ScanResult:
     """Count the zone and find the solutions, top packages and closest packages.
 
     ``best_u`` is a guess of each decider's best utility over the unanimous set (read off
     its Pareto frontier); with it Kalai-Smorodinsky is found in the same pass. The guess is
     checked against the exact maxima found by the pass; a second pass runs only if they
-    differ (or no guess was given).
+    differ (or no guess was given). ``front``: also stream the zone's Pareto frontier
+    (``ScanResult.front``).
     """
     who = space.deciders
     n = len(who)
@@ -279,6 +296,7 @@ def scan(
     )
     best = {k: Best() for k in SOLUTIONS}
     tops = TopN(top)
+    running = RunningFront(n)
 
     def work(ch: Chunk) -> dict:
         acc = ch.accept
@@ -303,6 +321,8 @@ def scan(
                 b.update(v, ui)
                 local[k] = (b.val, b.idx)
             out["best"] = local
+        if front and out["zone"]:
+            out["front"] = zone_front(space, ch, zone)
         if out["zone"] and top > 0:
             nash = obj["nash"] if space.unanimity else _objectives(space, ch.u[:, zone])["nash"]
             t = TopN(top)
@@ -323,6 +343,9 @@ def scan(
                 best[k].update(v, i)
         if "top" in out:
             tops.update(*out["top"])
+        if "front" in out:
+            running.add(*out["front"])
+    res.front = running.result()
     res.solutions = {k: b.result() for k, b in best.items()}
     if best_u is None or not np.array_equal(best_u, res.max_u):
         res.solutions["kalai_smorodinsky"] = _kalai_smorodinsky(space, res, threads, chunk)

@@ -103,7 +103,7 @@ def drifted(sc: Scenario, t: int) -> Values:
 def deal_over_time(sc: Scenario) -> list[dict[str, Any]]:
     """Period by period, with the parameters drifted: the zone, the Nash deal, P(deal)."""
     from zopa.engine.space import compile_space
-    from zopa.model.leverage import evaluate
+    from zopa.model.leverage import evaluate_all
 
     assert sc.dynamics is not None
     if all(k == "prevails" for k in sc.dynamics.drift.numbers()):
@@ -113,10 +113,9 @@ def deal_over_time(sc: Scenario) -> list[dict[str, Any]]:
     for t in range(sc.dynamics.periods + 1):
         val = drifted(sc, t)
         space = compile_space(sc, val)
-        first = evaluate(space, deciders[0])
-        values = {deciders[0]: round(first.value, 10)}
-        for d in deciders[1:]:
-            values[d] = round(evaluate(space, d).value, 10)
+        every = evaluate_all(space)
+        first = every[deciders[0]]
+        values = {d: round(every[d].value, 10) for d in deciders}
         out.append({
             "period": t,
             "parameters": {k: round(float(val.params[k]), 10) for k in sc.dynamics.drift.numbers()

@@ -48,9 +48,24 @@ from pydantic import (
     TypeAdapter,
     model_validator,
 )
-from scipy import special, stats
 
 KINDS = ("uniform", "triangular", "normal", "beta", "lognormal")
+
+
+class _Lazy:
+    """scipy.special / scipy.stats, imported on first use (they take ~1 s to import)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(f"scipy.{self._name}"), attr)
+
+
+special = _Lazy("special")
+stats = _Lazy("stats")
 
 _TINY = 2.0**-54  # replaces an exact 0 from rng.random(): ppf(0) may be -inf
 
@@ -274,9 +289,22 @@ class Normal(_Distribution):
     def mean(self) -> float:
         if not self.truncated:
             return self.loc
-        a, b = self._standard_bounds
-        with np.errstate(all="ignore"):
-            return float(stats.truncnorm.mean(a, b, loc=self.loc, scale=self.sd))
+        a, b = self._standard_bounds  # mean of a truncated normal, in closed form
+
+        def pdf(z: float) -> float:
+            return 0.0 if math.isinf(z) else math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
+
+        def upper(z: float) -> float:  # P(Z > z), accurate in the upper tail
+            return 0.5 * math.erfc(z / math.sqrt(2))
+
+        def lower(z: float) -> float:  # P(Z < z), accurate in the lower tail
+            return 0.5 * math.erfc(-z / math.sqrt(2))
+
+        mass = upper(a) - upper(b) if a > 0 else lower(b) - lower(a)
+        if not mass > 1e-300:  # beyond double precision: scipy's careful evaluation
+            with np.errstate(all="ignore"):
+                return float(stats.truncnorm.mean(a, b, loc=self.loc, scale=self.sd))
+        return self.loc + self.sd * (pdf(a) - pdf(b)) / mass
 
     def ppf(self, q: ArrayLike) -> Array:
         q = _quantiles(q)

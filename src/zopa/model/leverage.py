@@ -127,18 +127,24 @@ def levers(sc: Scenario) -> list[Lever]:
 
 def evaluate(space: Space, actor: str, threads: int = 1) -> Outcome:
     """The metrics of ``space`` for ``actor`` (exact: a full pass over the space)."""
+    return evaluate_all(space, threads)[actor]
+
+
+def evaluate_all(space: Space, threads: int = 1) -> dict[str, Outcome]:
+    """The metrics of ``space`` for every actor with preferences, from one pass."""
     res = scan(space, top=0, closest=0, threads=threads)
     nash = res.solutions.get("nash")
-    who = space.actors.index(actor)
     scal = space.scalars
     assert scal is not None
-    no_deal = (
-        scal.expected[who, 0] if np.isfinite(scal.expected[who, 0]) else space.reservation[who]
-    )
+    every = np.arange(len(space.actors))
+    no_deal = np.where(np.isfinite(scal.expected[:, 0]), scal.expected[:, 0], space.reservation)
     if nash is None:
-        return Outcome(float(no_deal), res.zone, 0.0, None)
+        return {
+            a: Outcome(float(no_deal[i]), res.zone, 0.0, None) for i, a in enumerate(space.actors)
+        }
     idx = nash[0]
     survive, keep = 1.0, 1.0
+    value = space.utilities(idx, every)[:, 0]
     if space.deal is not None:
         crit = space.criteria(idx)
         for p in space.deal.strike(crit):
@@ -152,11 +158,10 @@ def evaluate(space: Space, actor: str, threads: int = 1) -> Outcome:
                         np.asarray(space.deal.keep_probability(crit, i, j)).reshape(-1)[0]
                         for i in others
                     ]))  # fmt: skip
-    if who in space.deciders:
-        value = float(space.values(idx)[list(space.deciders).index(who), 0])
-    else:
-        value = float(space.utilities(idx, np.array([who]))[0, 0])
-    return Outcome(value, res.zone, survive * keep, space.package(idx))
+    value[space.deciders] = space.values(idx)[:, 0]
+    deal = space.package(idx)
+    return {a: Outcome(float(value[i]), res.zone, survive * keep, deal)
+            for i, a in enumerate(space.actors)}  # fmt: skip
 
 
 def without_option(space: Space, k: int, j: int) -> Space:

@@ -92,8 +92,12 @@ class ModelReport:
         }
 
 
-def model_report(sc: Scenario, space: Space, analysis: Analysis) -> ModelReport:
-    """Derivations, the likely deal's breakdown and the conflict analyses."""
+def model_report(
+    sc: Scenario, space: Space, analysis: Analysis, over_time: bool = False
+) -> ModelReport:
+    """Derivations, the likely deal's breakdown and the conflict analyses; with
+    ``over_time``, the deal period by period as ``dynamics:`` drifts the parameters (one
+    full analysis per period)."""
     scal = space.scalars
     assert scal is not None
     who = [int(d) for d in space.deciders]
@@ -124,7 +128,7 @@ def model_report(sc: Scenario, space: Space, analysis: Analysis) -> ModelReport:
         report.deal = nash.package
         report.breakdown, report.strike = _breakdown(sc, space, nash.index)
     report.conflict = conflict_report(sc, space, nash.index if nash else None, Values(sc))
-    if sc.dynamics is not None:
+    if over_time and sc.dynamics is not None:
         report.periods = deal_over_time(sc)
     return report
 
