@@ -206,12 +206,12 @@ def backtest(
     """Backtest the forecasting models on real decisions (tuned on odd prnrnmc only)."""
     if dataset != "deu":
         raise typer.BadParameter("the only data set is 'deu'")
-    from zopa.forecast.backtest import _default_data, default_models, print_result, run_deu
+    from zopa.forecast.backtest import default_data, default_models, print_result, run_deu
     from zopa.forecast.eum import ExpectedUtility
     from zopa.forecast.exchange import ExchangeModel
     from zopa.forecast.smp import SpatialModel
 
-    data = path if path is not None else _default_data()
+    data = path if path is not None else default_data()
     if data is None:
         raise InputError.at("deu3.csv", None, "", "not found: pass the path of deu3.csv")
     models = [*default_models(), ExpectedUtility(keep_moves=False), SpatialModel(), ExchangeModel()]

@@ -511,7 +511,7 @@ def backtest(
 # --- command line ------------------------------------------------------------------------
 
 
-def _default_data() -> Path | None:
+def default_data() -> Path | None:
     env = os.environ.get("ZOPA_DEU3")
     if env:
         return Path(env)
@@ -597,7 +597,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--issues", action="store_true", help="resample issues instead of proposals"
     )
     args = parser.parse_args(argv)
-    path = Path(args.data) if args.data else _default_data()
+    path = Path(args.data) if args.data else default_data()
     if path is None:
         print("error: no deu3.csv given (pass a path or set ZOPA_DEU3)", file=sys.stderr)
         return 2

@@ -542,7 +542,7 @@ def montecarlo(
         p_deal_draw=cat("p_deal"),
         p_war_draw=cat("p_war"),
         value=cat("value") if parts else np.zeros((len(base.actors), 0)),
-        uncertain=[p for p, _ in random_numbers(sc)],
+        uncertain=[p for p, _ in random_numbers(sc) if p not in fixed],
         fallback=sum(p.fallback for p in parts),
         candidates=len(prep.cand),
     )
