@@ -47,6 +47,7 @@ def main() -> None:
     print(
         f"  P(zone) {res['p_zone']:.4f}, P(deal) {res['p_deal']:.4f}, P(war) {res['p_war']:.4f};"
         f" frontier candidates {res['exact']['candidates']:,},"
+        f" on the wider set {res['exact']['draws_on_wider_candidates']:,},"
         f" full-scan draws {res['exact']['full_scan_draws']:,}"
     )
     sc = load_scenario()

@@ -182,3 +182,29 @@ def test_drifting_parameters_period_by_period() -> None:
         want = evaluate(space_of(fixed), "US")
         assert row["zone"] == want.zone and row["p_deal"] == pytest.approx(want.p_deal)
     assert rows[0]["p_deal"] > rows[-1]["p_deal"]
+
+
+def test_ultimatum_war_values_ignore_red_lines_and_nothing_to_propose() -> None:
+    """War values come from every package (a winner imposes what it likes), so red lines
+    do not change them; when red lines rule out every package, war is certain."""
+    data = pie(0.5, 0.1, 0.2, c_max=0.4, n=11)
+    plain, _ = report(data)
+    data["preferences"]["A"]["red_lines"] = [{"issue": "x", "not": ["o0", "o1"]}]
+    lined, _ = report(data)
+    assert lined.war_value == pytest.approx(plain.war_value)
+    data["preferences"]["A"]["red_lines"] = [{"issue": "x", "not": [f"o{j}" for j in range(11)]}]
+    none, _ = report(data)
+    assert [p.p_war for p in none.proposals] == [1.0]
+    assert none.range_size == 0
+
+
+def test_expression_weights_and_utilities() -> None:
+    """Weights and utilities written as expressions of parameters resolve at base values."""
+    data, _ = toy()
+    data = copy.deepcopy(data)
+    data["parameters"] = {"w": 0.6, "k": 0.5}
+    data["preferences"]["US"]["weights"]["stockpile"] = {"expr": "w"}
+    data["preferences"]["US"]["utilities"]["stockpile"]["custody"] = {"expr": "k + 0.2"}
+    space = space_of(data)
+    idx = space.package_index({"stockpile": "custody", "sanctions": "kept"})
+    assert space.utilities(idx)[0, 0] == pytest.approx(0.6 * 0.7 + 0.4 * 1.0)

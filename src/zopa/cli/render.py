@@ -284,6 +284,7 @@ def show_montecarlo(r: MonteCarlo) -> None:
     ex = j["exact"]
     c.print(
         f"exact in every draw: {ex['candidates']:,} frontier candidates; "
+        f"{ex['draws_on_wider_candidates']:,} draws on the wider set; "
         f"{ex['full_scan_draws']:,} draws by full scan"
     )
 

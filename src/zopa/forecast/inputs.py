@@ -31,16 +31,19 @@ def make_model(name: str) -> ForecastModel:
 
 
 def from_scenario(sc: Scenario) -> ForecastInput:
-    """The forecasting inputs of a validated scenario."""
+    """The forecasting inputs of a validated scenario (numbers at their base values)."""
+    from zopa.model.values import Values
+
+    num = Values(sc).scalar
     actors = [a for a in sc.actors if a.id in sc.preferences]
     n, k = len(actors), len(sc.issues)
     position = np.full((n, k), np.nan)
     salience = np.zeros((n, k))
-    at = [np.array([float(o.at) for o in i.options]) for i in sc.issues]
+    at = [np.array([num(o.at) for o in i.options]) for i in sc.issues]
     for a, actor in enumerate(actors):
         p = sc.preferences[actor.id]
-        weights = {i: float(w) for i, w in p.weights.numbers().items()}
-        ideal = {i: float(v) for i, v in (p.ideal.numbers() if p.ideal else {}).items()}
+        weights = {i: num(w) for i, w in p.weights.numbers().items()}
+        ideal = {i: num(v) for i, v in (p.ideal.numbers() if p.ideal else {}).items()}
         for j, issue in enumerate(sc.issues):
             w = weights.get(issue.id, 0.0)
             if w <= 0:
@@ -50,14 +53,14 @@ def from_scenario(sc: Scenario) -> ForecastInput:
                 position[a, j] = ideal[issue.id]
             else:
                 given = p.utilities[issue.id].numbers()
-                u = np.array([float(given[o.id]) for o in issue.options])
+                u = np.array([num(given[o.id]) for o in issue.options])
                 position[a, j] = at[j][int(np.argmax(u))]
     return ForecastInput(
         actors=tuple(a.id for a in actors),
         issues=tuple(i.id for i in sc.issues),
         position=position,
         salience=salience,
-        capability=np.array([float(a.capability) for a in actors]),
+        capability=np.array([num(a.capability) for a in actors]),
         options=tuple(tuple(o.id for o in i.options) for i in sc.issues),
         option_at=tuple(at),
         scenario=sc.id,

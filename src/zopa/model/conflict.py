@@ -15,6 +15,7 @@ lines are never accepted):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,15 +165,18 @@ def conflict_report(
     base.nash_in_range = None if nash_index is None else bool(inside[nash_index])
     beliefs = {x: n.distribution for x, n in c.cost_belief.items()}
     if beliefs:
-        ua = np.where(ok, u[0], -10.0)  # a package a red line forbids is never proposed
-        ub = np.where(ok, u[1], -10.0)  # ... nor accepted
         for proposer, responder in ((a, b), (b, a)):
             if responder not in beliefs:
                 continue
             res = fearon.ultimatum(
-                ua, ub, p, costs[a], costs[b],
-                proposer="a" if proposer == a else "b", belief=beliefs[responder],
+                u[0], u[1], p, costs[a], costs[b],
+                proposer="a" if proposer == a else "b", belief=beliefs[responder], allowed=ok,
             )  # fmt: skip
+            if res is None:  # every package crosses a red line: nothing can be proposed
+                base.proposals.append(
+                    Proposal(proposer, {}, -1, 0.0, 1.0, {a: math.nan, b: math.nan})
+                )
+                continue
             base.proposals.append(
                 Proposal(
                     proposer=proposer,

@@ -369,15 +369,22 @@ def ultimatum(
     belief: CostBelief | None = None,
     loser: Loser = "imposed",
     tol: float = TOL,
-) -> Ultimatum:
+    allowed: ArrayLike | None = None,
+) -> Ultimatum | None:
     """The proposer's optimal package over all packages when the responder's cost is private.
 
     ``c_a`` and ``c_b`` are the true costs; ``belief`` is the proposer's belief about the
     responder's cost (default: the true cost, known). The proposer maximises
     P(accept) u + (1 - P(accept)) w over every package; ties go to the lowest index.
+    ``allowed`` (a mask) limits what may be proposed (packages a red line rules out are
+    never accepted); war values still come from every package (a winner imposes what it
+    likes). None when nothing is allowed: the only outcome is war.
     """
     a, b = _utilities(u_a, u_b)
     war = war_values(a, b, p, c_a, c_b, loser=loser, tol=tol)
+    mask = None if allowed is None else np.asarray(allowed, dtype=bool)
+    if mask is not None and not mask.any():
+        return None
     if proposer == "a":
         u_p, u_r, w_p, g_r, c_r = a, b, war.w_a, war.gross_b, war.c_b
     elif proposer == "b":
@@ -385,6 +392,8 @@ def ultimatum(
     else:
         raise ValueError(f"proposer must be 'a' or 'b', got {proposer!r}")
     eu, acc = expected_payoff(u_p, u_r, w_p, g_r, c_r if belief is None else belief, tol)
+    if mask is not None:
+        eu = np.where(mask, eu, -np.inf)
     i = best_index(eu)
     return Ultimatum(
         proposer=proposer,
@@ -413,4 +422,5 @@ def ultimatum_each(
     (A's cost believed ``belief_a``)."""
     by_a = ultimatum(u_a, u_b, p, c_a, c_b, proposer="a", belief=belief_b, loser=loser, tol=tol)
     by_b = ultimatum(u_a, u_b, p, c_a, c_b, proposer="b", belief=belief_a, loser=loser, tol=tol)
+    assert by_a is not None and by_b is not None  # every package may be proposed
     return by_a, by_b

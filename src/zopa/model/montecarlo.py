@@ -23,12 +23,14 @@ outcomes are no worse than earlier ones) and trust changes (either way: kept as 
 The Nash product, the zone test and the reference-package floors are monotone in deal
 values, so the optimum of every draw lies on the joint Pareto frontier of those criteria,
 built issue by issue once when no table is uncertain. A draw that breaks the spoiler
-condition is evaluated over the whole space by the chunked engine (``fallback`` counts
-them), as are all draws when uncertainty reaches the per-option tables.
+condition is evaluated on a wider candidate set, the frontier with the spoilers' utilities
+kept as equals too (exact whatever their outcomes are worth); all draws are evaluated over
+the whole space by the chunked engine when uncertainty reaches the per-option tables.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -149,6 +151,20 @@ class Prepared:
     all_u: np.ndarray  # (actors, candidates) utilities of every actor with preferences
     fixed: dict[int, float] = field(default_factory=dict)  # numbers set for every draw
 
+    def safe(self) -> Prepared:
+        """The same, on the candidates that hold whatever spoilers' outcomes are worth."""
+        hit = self.__dict__.get("_safe")
+        if hit is None:
+            base = self.base
+            cand = candidates(base, safe=True)
+            crit = base.criteria(cand) if base.deal is not None else base.utilities(cand)
+            all_u = base.utilities(cand, np.arange(len(base.actors)))
+            hit = dataclasses.replace(
+                self, cand=cand, crit=crit, plain=base.utilities(cand), all_u=all_u
+            )
+            self.__dict__["_safe"] = hit
+        return hit
+
     @property
     def strike_outcome(self) -> list[int]:
         """Index of each spoiler's no-deal outcome."""
@@ -172,16 +188,20 @@ def prepare(sc: Scenario, nums: list[Number], fixed: dict[int, float] | None = N
     return Prepared(sc, base, nums, False, cand, crit, plain, all_u, fixed)
 
 
-def candidates(space: Space) -> np.ndarray:
-    """Joint Pareto frontier of the criteria deal values are monotone in (see module doc)."""
+def candidates(space: Space, safe: bool = False) -> np.ndarray:
+    """Joint Pareto frontier of the criteria deal values are monotone in (see module doc).
+
+    ``safe``: spoilers' utilities count either way too (kept as equals), which holds
+    whatever the spoilers' outcomes are worth: a larger set, for the draws that need it.
+    """
     who = space.deciders
     ok = [np.all(a[who], axis=0) for a in space.allowed]
     if space.deal is None:
         tabs = [t[who] for t in space.tables]
     else:
         d = space.deal
-        rows = [*d.u_rows.values(), *d.s_rows]
-        both = list(d.t_rows.values())
+        rows = [*d.u_rows.values(), *([] if safe else d.s_rows)]
+        both = [*d.t_rows.values(), *(d.s_rows if safe else [])]
         tabs = [np.concatenate([t[rows], t[both], -t[both]]) for t in d.tables]
     q = [quantize(t).T.copy() for t in tabs]
     idx, _ = tables_frontier(q, ok)
@@ -197,7 +217,8 @@ class Block:
     p_deal: np.ndarray  # (D,)
     p_war: np.ndarray  # (D,)
     value: np.ndarray  # (actors, D)
-    fallback: int = 0
+    fallback: int = 0  # draws evaluated by a full scan
+    wider: int = 0  # draws evaluated on the wider (safe) candidate set
 
 
 def _values_for(prep: Prepared, x: np.ndarray) -> Values:
@@ -242,8 +263,24 @@ def run_block(prep: Prepared, x: np.ndarray) -> Block:
     sc_ = scalars(sc, val, ids, dec, n_draws)
     if prep.uncertain_tables:
         return _slow(prep, x, sc_, np.arange(n_draws))
+    block, bad = _on_candidates(prep, sc_)
+    if bad.any():  # spoiler values break monotonicity: those draws on the safe candidates
+        which = np.flatnonzero(bad)
+        safe, _ = _on_candidates(prep.safe(), sc_slice(sc_, which), check=False)
+        for name in ("zone", "deal", "p_deal", "p_war"):
+            getattr(block, name)[which] = getattr(safe, name)
+        block.value[:, which] = safe.value
+        block.wider = len(which)
+    return block
+
+
+def _on_candidates(prep: Prepared, sc_: Scalars, check: bool = True) -> tuple[Block, np.ndarray]:
+    """Every draw of ``sc_`` on ``prep``'s candidates; and which draws need the safe set."""
+    base = prep.base
+    dec = [int(d) for d in base.deciders]
+    n_draws = sc_.reservation.shape[1]
     if len(prep.cand) == 0:  # red lines leave no package: never a zone
-        return _no_deal_block(sc_, n_draws)
+        return _no_deal_block(sc_, n_draws), np.zeros(n_draws, dtype=bool)
     r = sc_.reservation[dec]  # (n, D)
     floor = constraint_floor(sc_, base.tables, base.references, base.shape)[dec]
     deal = base.deal
@@ -266,14 +303,8 @@ def run_block(prep: Prepared, x: np.ndarray) -> Block:
     block = _summarise(
         prep, sc_, zone, pick, v[:, rows, pick], [s[rows, pick] for s in strikes], rows
     )
-    bad = ~_monotone(sc_, r) & zone if strikes else np.zeros(n_draws, dtype=bool)
-    if bad.any():  # spoiler values break monotonicity: evaluate those draws exactly
-        slow = _slow(prep, x, sc_, np.flatnonzero(bad))
-        for name in ("zone", "deal", "p_deal", "p_war"):
-            getattr(block, name)[bad] = getattr(slow, name)[bad]
-        block.value[:, bad] = slow.value[:, bad]
-        block.fallback = slow.fallback
-    return block
+    bad = ~_monotone(sc_, r) if strikes and check else np.zeros(n_draws, dtype=bool)
+    return block, bad
 
 
 def _monotone(sc_: Scalars, r: np.ndarray) -> np.ndarray:
@@ -380,9 +411,9 @@ def _slow(prep: Prepared, x: np.ndarray, sc_: Scalars, which: np.ndarray) -> Blo
     return out
 
 
-def sc_slice(sc_: Scalars, d: int) -> Scalars:
-    """The scalars of draw ``d`` alone (a draws axis of length 1)."""
-    keep = slice(d, d + 1)
+def sc_slice(sc_: Scalars, d: int | np.ndarray) -> Scalars:
+    """The scalars of draw(s) ``d`` alone (an index array, or one draw: an axis of 1)."""
+    keep = np.atleast_1d(np.asarray(d, dtype=np.int64))
     return Scalars(
         outcomes=sc_.outcomes,
         names=sc_.names,
@@ -417,6 +448,7 @@ class MonteCarlo:
     value: np.ndarray  # (actors, draws)
     uncertain: list[str] = field(default_factory=list)
     fallback: int = 0
+    wider: int = 0
     candidates: int = 0
 
     @staticmethod
@@ -461,7 +493,11 @@ class MonteCarlo:
             "value": values,
             "likely_deal": shares,
             "uncertain_numbers": self.uncertain,
-            "exact": {"candidates": self.candidates, "full_scan_draws": self.fallback},
+            "exact": {
+                "candidates": self.candidates,
+                "draws_on_wider_candidates": self.wider,
+                "full_scan_draws": self.fallback,
+            },
         }
 
 
@@ -544,5 +580,6 @@ def montecarlo(
         value=cat("value") if parts else np.zeros((len(base.actors), 0)),
         uncertain=[p for p, _ in random_numbers(sc) if p not in fixed],
         fallback=sum(p.fallback for p in parts),
+        wider=sum(p.wider for p in parts),
         candidates=len(prep.cand),
     )

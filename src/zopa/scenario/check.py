@@ -52,7 +52,11 @@ def cross_check(sc: Scenario, raw: dict[str, Any]) -> list[Found]:
         for issue in weights:
             if issue not in issues:
                 out.append(((*base, "weights", issue), _unknown("issue", issue, issues)))
-        if weights and sum(float(w) for w in weights.values()) <= 0:
+        if (
+            weights
+            and all(w.kind != "expr" for w in weights.values())
+            and sum(float(w) for w in weights.values()) <= 0
+        ):
             out.append(((*base, "weights"), "weights must not all be zero"))
         if not weights:
             out.append(((*base, "weights"), "no weights: give a salience for at least one issue"))
@@ -90,7 +94,7 @@ def cross_check(sc: Scenario, raw: dict[str, Any]) -> list[Found]:
         for issue, w in weights.items():
             if (
                 issue in issues
-                and float(w) > 0
+                and (w.kind == "expr" or float(w) > 0)
                 and issue not in pref.utilities
                 and issue not in ideal
             ):
