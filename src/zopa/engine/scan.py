@@ -23,7 +23,7 @@ import numpy as np
 from zopa.engine.pareto import RunningFront, pareto_mask, quantize_sum
 from zopa.engine.space import ACCEPT_TOL, Space, quantize
 
-CHUNK = 1 << 18
+CHUNK = 1 << 17  # packages per chunk (measured best on 2 cores: bench/bench_analyze.py)
 SOLUTIONS = ("nash", "nash_weighted", "kalai_smorodinsky", "utilitarian", "egalitarian")
 
 
@@ -131,7 +131,7 @@ class Chunk:
 
     index: np.ndarray
     u: np.ndarray
-    crossed: np.ndarray  # how many of each decider's red lines the package crosses
+    crossed: np.ndarray  # red lines of each decider crossed (deciders, n) or (deciders, 1)
     res_ok: np.ndarray
     crit: np.ndarray | None = None
 
@@ -169,10 +169,16 @@ def chunks(space: Space, chunk: int = CHUNK) -> Iterator[Callable[[], Chunk]]:
     floor = None if space.floor is None else space.floor[who][:, None] - ACCEPT_TOL
     plain_rows = [] if deal is None else [deal.u_rows[(p, ())] for p in range(len(who))]
 
+    no_red_lines = all(a.all() for a in allowed)  # then nothing is ever crossed
+    none_crossed = np.zeros((len(who), 1), dtype=np.int16)
+
     def make(h0: int, h1: int) -> Chunk:
         hu, hbad = _part(tables, allowed, range(lay.split), np.arange(h0, h1))
         crit = (hu[:, :, None] + tail_u[:, None, :]).reshape(tables[0].shape[0], -1)
-        bad = (hbad[:, :, None] + tail_bad[:, None, :]).reshape(len(who), -1)
+        if no_red_lines:
+            bad = none_crossed  # broadcasts against (deciders, packages)
+        else:
+            bad = (hbad[:, :, None] + tail_bad[:, None, :]).reshape(len(who), -1)
         index = np.arange(h0 * lay.tail_size, h1 * lay.tail_size, dtype=np.int64)
         if deal is None:
             return Chunk(index, crit, bad, crit >= r)
@@ -247,11 +253,15 @@ def _objectives(
     who = space.deciders
     g = np.maximum(u - space.reservation[who][:, None], 0.0)
     c = space.capability[who] / space.capability[who].sum()
-    with np.errstate(divide="ignore"):
-        logw = (c[:, None] * np.log(g)).sum(0)
+    nash = g.prod(0)
+    if np.all(c == c[0]):  # equal capabilities: the weighted product is a power of the plain
+        weighted = nash ** c[0]
+    else:
+        with np.errstate(divide="ignore"):
+            weighted = np.exp((c[:, None] * np.log(g)).sum(0))
     out = {
-        "nash": g.prod(0),
-        "nash_weighted": np.exp(logw),
+        "nash": nash,
+        "nash_weighted": weighted,
         "utilitarian": u.sum(0),
         "egalitarian": g.min(0),
     }
