@@ -119,3 +119,25 @@ def test_cli_leverage_and_sweep() -> None:
     assert len(json.loads(r.stdout)["cells"]) == 2
     r = zopa("sweep", str(TOY), "--grid", "bogus=0:1:2")
     assert r.returncode == 2 and "no number at this path" in r.stderr
+
+
+def test_cli_package_scores_one_package() -> None:
+    """`zopa package` equals the engine's deal values of the same package (the custody
+    example of tests/test_nodeal.py, computed by hand there)."""
+    r = subprocess.run(
+        [sys.executable, "-m", "zopa.cli.main", "package", str(TOY), "--set",
+         "stockpile=custody", "--set", "sanctions=kept", "--json"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    j = json.loads(r.stdout)
+    space = compile_space(load_scenario(TOY))
+    idx = space.package_index({"stockpile": "custody", "sanctions": "kept"})
+    assert j["index"] == idx
+    assert j["deciders"]["IR"]["deal_value"] == pytest.approx(space.values(idx)[1, 0])
+    assert j["deciders"]["IR"]["kept_value"] == pytest.approx(0.32)
+    bad = subprocess.run(
+        [sys.executable, "-m", "zopa.cli.main", "package", str(TOY), "--set", "stockpile=gold"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "unknown option 'gold'" in bad.stderr

@@ -235,6 +235,47 @@ def import_ktab(
     typer.echo(f"wrote {output}")
 
 
+@app.command("package")
+def package_cmd(
+    file: FileArg = None,
+    options: Annotated[
+        list[str], typer.Option("--set", help="issue=option (repeat); the rest: the Nash deal.")
+    ] = [],  # noqa: B006
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Score one package: each decider's utility, trust, kept value, strike risk, deal value."""
+    sc, name = _load(file)
+    _check_size(sc, name, DEFAULT_MAX_PACKAGES)
+    from zopa.engine.analyze import analyze as run
+    from zopa.engine.space import compile_space
+    from zopa.errors import Problem
+    from zopa.model.report import score_package
+
+    space = compile_space(sc)
+    nash = run(space, top=0, closest=0).solutions.get("nash")
+    first = {i: o[0] for i, o in zip(space.issues, space.options, strict=True)}
+    chosen = dict(nash.package) if nash is not None else first
+    for spec in options:
+        issue, _, option = spec.partition("=")
+        if issue not in space.issues:
+            raise InputError(
+                Problem("--set", None, issue, f"unknown issue (known: {', '.join(space.issues)})")
+            )
+        if option not in space.options[space.issues.index(issue)]:
+            known = ", ".join(space.options[space.issues.index(issue)])
+            raise InputError(
+                Problem("--set", None, issue, f"unknown option '{option}' (known: {known})")
+            )
+        chosen[issue] = option
+    scored = score_package(sc, space, chosen)
+    if json_out:
+        _emit_json(scored)
+    else:
+        from zopa.cli.render import show_package
+
+        show_package(scored)
+
+
 @app.command()
 def montecarlo(
     file: FileArg = None,

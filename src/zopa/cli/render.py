@@ -330,3 +330,21 @@ def show_sweep(out: dict) -> None:
             f"{cell['p_zone']:.3f}", f"{cell['p_deal']:.3f}", f"{cell['p_war']:.3f}",
         )  # fmt: skip
     console.print(t)
+
+
+def show_package(r: dict) -> None:
+    """Print ``zopa package``: one package taken apart."""
+    c = console
+    c.print(", ".join(f"{k}=[bold]{v}[/]" for k, v in r["package"].items()))
+    t = Table(box=box.SIMPLE)
+    for col in ("decider", "utility", "trust", "kept value", "deal value", "reservation",
+                "accepts"):  # fmt: skip
+        t.add_column(col, justify="left" if col == "decider" else "right")
+    for d, v in r["deciders"].items():
+        trust = ", ".join(f"{k}: {x:.2f}" for k, x in v["trust"].items()) or "-"
+        verdict = "yes" if v["accepts"] else ("red line" if v["red_line_crossed"] else "no")
+        t.add_row(d, f"{v['utility']:.4f}", trust, f"{v['kept_value']:.4f}",
+                  f"{v['deal_value']:.4f}", f"{v['reservation']:.4f}", verdict)  # fmt: skip
+    c.print(t)
+    for who, p in r["strike_probability"].items():
+        c.print(f"P({who} strikes) = {p:.4f}")

@@ -155,3 +155,32 @@ def _breakdown(sc: Scenario, space: Space, index: int) -> tuple[list[Breakdown],
         out.append(Breakdown(d, float(plain[p]), trust, kept, float(value[p])))
     strike = {sp.actor: float(s[0]) for sp, s in zip(sc.spoilers, strikes, strict=True)}
     return out, strike
+
+
+def score_package(sc: Scenario, space: Space, package: dict[str, str]) -> dict[str, Any]:
+    """One package taken apart: each decider's utility, trust, kept value and deal value,
+    the spoilers' strike probabilities, and whether each decider accepts it."""
+    idx = space.package_index(package)
+    rows, strike = _breakdown(sc, space, idx)
+    value = space.values(idx)
+    crit = space.criteria(idx) if space.deal is not None else None
+    short = space.shortfall(value, crit)[:, 0]
+    red = space.red_line_ok(idx)[:, 0]
+    return {
+        "package": package,
+        "index": idx,
+        "strike_probability": {k: round(v, 10) for k, v in strike.items()},
+        "deciders": {
+            b.decider: {
+                "utility": round(b.utility, 10),
+                "trust": {k: round(v, 10) for k, v in b.trust.items()},
+                "kept_value": round(b.kept, 10),
+                "deal_value": round(b.deal_value, 10),
+                "reservation": round(float(space.reservation[space.deciders[p]]), 10),
+                "accepts": bool(red[p] and short[p] <= 0),
+                "red_line_crossed": not bool(red[p]),
+                "shortfall": round(float(short[p]), 10),
+            }
+            for p, b in enumerate(rows)
+        },
+    }
