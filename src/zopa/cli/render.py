@@ -299,7 +299,7 @@ def show_leverage(r: Leverage, top: int) -> None:
     )
     t = Table(box=box.SIMPLE)
     t.add_column("#", justify="right")
-    t.add_column("lever")
+    t.add_column("lever", overflow="fold", min_width=24)
     t.add_column("range")
     for col in ("value low / high", "zone low / high", "P(deal) low / high", "spread"):
         t.add_column(col, justify="right")
