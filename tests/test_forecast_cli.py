@@ -123,3 +123,19 @@ def test_backtest_deu_cli() -> None:
     text = r.stdout
     for model in ("compromise", "eum", "smp", "exchange", "ensemble"):
         assert f'"{model}"' in text, model
+
+
+def test_forecast_montecarlo_draws_the_scenarios_distributions() -> None:
+    """B's ideal price ~ U[0, 40], no jitter: the compromise forecast is linear in it, so its
+    mean is the closed form at the mean ideal 20: (0.42 * 100 + 0.2 * 20) / 0.62 = 74.19."""
+    from zopa.forecast.report import run_forecasts
+    from zopa.scenario.load import validate
+    from zopa.scenario.yamlfile import read_yaml
+
+    data, lines = read_yaml(DATA / "toy.yaml")
+    data["preferences"]["B"]["ideal"]["price"] = {"uniform": [0, 40]}
+    sc = validate(data, lines, "toy")
+    rep = run_forecasts(sc, ["compromise"], draws=4000, seed=2, position_sd=0, salience_sd=0)
+    price = rep.spreads["compromise"].positions[:, 0]
+    assert price.mean() == pytest.approx((42 + 4) / 0.62, abs=0.2)
+    assert price.min() >= 42 / 0.62 - 1e-9 and price.max() <= (42 + 8) / 0.62 + 1e-9

@@ -12,6 +12,7 @@ from importlib import import_module
 import numpy as np
 
 from zopa.forecast.base import ForecastInput, ForecastModel
+from zopa.model.values import Values
 from zopa.scenario.schema import Scenario
 
 MODELS = {
@@ -30,11 +31,10 @@ def make_model(name: str) -> ForecastModel:
     return model
 
 
-def from_scenario(sc: Scenario) -> ForecastInput:
-    """The forecasting inputs of a validated scenario (numbers at their base values)."""
-    from zopa.model.values import Values
-
-    num = Values(sc).scalar
+def from_scenario(sc: Scenario, values: Values | None = None) -> ForecastInput:
+    """The forecasting inputs of a validated scenario (numbers at their base values, or as
+    ``values`` resolves them)."""
+    num = (values if values is not None else Values(sc)).scalar
     actors = [a for a in sc.actors if a.id in sc.preferences]
     n, k = len(actors), len(sc.issues)
     position = np.full((n, k), np.nan)

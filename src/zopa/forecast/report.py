@@ -70,6 +70,19 @@ class ForecastReport:
         }
 
 
+def _moves_inputs(sc: Scenario, n: Any, inputs: Any) -> bool:
+    """Whether an uncertain number changes the forecasting inputs (at its 5% or 95%)."""
+    from zopa.model.values import Values
+
+    for q in (0.05, 0.95):
+        other = from_scenario(sc, Values(sc, {id(n): float(n.distribution.ppf(q))}))
+        for a, b in ((other.position, inputs.position), (other.salience, inputs.salience),
+                     (other.capability, inputs.capability)):  # fmt: skip
+            if not np.array_equal(a, b, equal_nan=True):
+                return True
+    return False
+
+
 def run_forecasts(
     sc: Scenario,
     names: list[str],
@@ -85,12 +98,23 @@ def run_forecasts(
     inputs = from_scenario(sc)
     forecasts = {n: make_model(n).predict(inputs) for n in names}
     spreads = {}
+    variants = None
     if draws > 0:
+        from zopa.model.montecarlo import draw_table
+        from zopa.model.values import Values
+
+        nums, x = draw_table(sc, draws, seed)
+        moving = [j for j, n in enumerate(nums) if _moves_inputs(sc, n, inputs)]
+        if moving:  # the scenario's own distributions of forecasting inputs, draw by draw
+            variants = [
+                from_scenario(sc, Values(sc, {id(nums[j]): float(x[d, j]) for j in moving}))
+                for d in range(draws)
+            ]
         for n in names:
             model = make_model(n)
             if n == "eum":
                 model.keep_moves = False  # type: ignore[attr-defined]
-            spreads[n] = montecarlo(model, inputs, draws, seed, position_sd, salience_sd)
+            spreads[n] = montecarlo(model, inputs, draws, seed, position_sd, salience_sd, variants)
     deal = analyze(compile_space(sc), top=0, closest=0).solutions.get("nash")
     at = None
     if deal is not None:

@@ -7,6 +7,10 @@ forecast; the result is, per issue, the mean, standard deviation and 5/50/95% qu
 the forecast position and the share of draws landing on each option. Draws come from one
 seeded ``numpy.random.Generator``: the same seed gives the same numbers.
 
+When the scenario writes positions (ideals, utilities), saliences (weights) or
+capabilities as distributions, every draw first takes its own values of those (the jitter
+then comes on top; set the sds to 0 for the scenario's uncertainty alone).
+
 Models that forecast each issue independently (compromise, nash, eum) run all draws in
 one call, by stacking the draws as extra issues; the others run draw by draw.
 """
@@ -73,12 +77,19 @@ def montecarlo(
     seed: int = 0,
     position_sd: float = 5.0,
     salience_sd: float = 0.2,
+    variants: list[ForecastInput] | None = None,
 ) -> Spread:
-    """Run ``model`` on ``draws`` jittered copies of ``inputs`` (see the module docstring)."""
+    """Run ``model`` on ``draws`` jittered copies of ``inputs`` (see the module docstring).
+
+    ``variants`` (one per draw): the inputs of each draw before jitter, when the scenario's
+    own distributions move positions, saliences or capabilities.
+    """
     rng = np.random.default_rng(seed)
     n_k = len(inputs.issues)
-    copies = [jitter(inputs, rng, position_sd, salience_sd) for _ in range(draws)]
-    if model.name in ISSUEWISE:
+    bases = variants if variants is not None else [inputs] * draws
+    copies = [jitter(b, rng, position_sd, salience_sd) for b in bases]
+    same_capability = all(np.array_equal(b.capability, inputs.capability) for b in bases)
+    if model.name in ISSUEWISE and same_capability:
         stacked = ForecastInput(
             actors=inputs.actors,
             issues=tuple(f"{k}#{d}" for d in range(draws) for k in inputs.issues),
@@ -94,7 +105,7 @@ def montecarlo(
         positions = np.empty((draws, n_k))
         for d, (p, s) in enumerate(copies):
             one = ForecastInput(
-                inputs.actors, inputs.issues, p, s, inputs.capability,
+                inputs.actors, inputs.issues, p, s, bases[d].capability,
                 inputs.options, inputs.option_at, inputs.scenario,
             )  # fmt: skip
             positions[d] = model.predict(one).position
