@@ -60,7 +60,7 @@ def show_analysis(a: Analysis) -> None:
         t.add_column("solution")
         t.add_column("package")
         for d in a.deciders:
-            t.add_column(f"{d} utility (gain)", justify="right")
+            t.add_column(f"{d} {a.measure} (gain)", justify="right")
         t.add_column("value", justify="right")
         for name, s in a.solutions.items():
             if s is None:
@@ -77,7 +77,7 @@ def show_analysis(a: Analysis) -> None:
         t.add_column("#", justify="right")
         t.add_column("package")
         for d in a.deciders:
-            t.add_column(f"{d} utility (gain)", justify="right")
+            t.add_column(f"{d} {a.measure} (gain)", justify="right")
         for i, p in enumerate(a.top, 1):
             t.add_row(
                 str(i),

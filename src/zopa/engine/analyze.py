@@ -97,6 +97,7 @@ class Analysis:
     solutions: dict[str, Solution | None]
     top: list[PackageView]
     closest: list[Closest]
+    measure: str = "utility"  # what ``utilities`` hold: "utility" or "deal value"
 
     @property
     def share(self) -> float:
@@ -109,6 +110,7 @@ class Analysis:
             "title": self.title,
             "outcomes": self.outcomes,
             "deciders": self.deciders,
+            "measure": self.measure,
             "decision": {"rule": self.rule, "at_least": self.quota},
             "agreement_zone": {
                 "size": self.zone,
@@ -244,6 +246,7 @@ def analyze(
         solutions=solutions,
         top=[_view(space, int(i)) for i in res.top],
         closest=closest_views,
+        measure="utility" if space.linear else "deal value",
     )
 
 
