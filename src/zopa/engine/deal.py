@@ -71,6 +71,25 @@ class DealModel:
         row = self.t_rows.get((i, j))
         return np.clip(t + crit[row], 0.0, 1.0) if row is not None else np.clip(t, 0.0, 1.0)
 
+    def kept_by_all(self, crit: np.ndarray, sc: dict[str, Any] | None = None) -> Any:
+        """P(every decider keeps the deal): the product over j of the mean trust the other
+        deciders place in j (1 without credibility)."""
+        out: Any = 1.0
+        if not self.credible:
+            return out
+        for j in range(self.n):
+            others = [i for i in range(self.n) if i != j]
+            if others:
+                out = out * np.mean([self.keep_probability(crit, i, j, sc) for i in others], axis=0)
+        return out
+
+    def no_strike(self, crit: np.ndarray, sc: dict[str, Any] | None = None) -> Any:
+        """P(no spoiler strikes the package)."""
+        out: Any = 1.0
+        for p in self.strike(crit, sc):
+            out = out * (1.0 - p)
+        return out
+
     def kept_value(self, crit: np.ndarray, i: int, sc: dict[str, Any] | None = None) -> Any:
         """K_i: decider i's expected value of the package over the counterparts' reneging."""
         if not self.credible:

@@ -137,30 +137,21 @@ def evaluate_all(space: Space, threads: int = 1) -> dict[str, Outcome]:
     scal = space.scalars
     assert scal is not None
     every = np.arange(len(space.actors))
-    no_deal = np.where(np.isfinite(scal.expected[:, 0]), scal.expected[:, 0], space.reservation)
+    no_deal = scal.no_deal_value()[:, 0]
     if nash is None:
         return {
             a: Outcome(float(no_deal[i]), res.zone, 0.0, None) for i, a in enumerate(space.actors)
         }
     idx = nash[0]
-    survive, keep = 1.0, 1.0
+    p_deal = 1.0
     value = space.utilities(idx, every)[:, 0]
     if space.deal is not None:
         crit = space.criteria(idx)
-        for p in space.deal.strike(crit):
-            survive *= 1.0 - float(np.asarray(p).reshape(-1)[0])
-        if space.deal.credible:
-            n = space.deal.n
-            for j in range(n):
-                others = [i for i in range(n) if i != j]
-                if others:
-                    keep *= float(np.mean([
-                        np.asarray(space.deal.keep_probability(crit, i, j)).reshape(-1)[0]
-                        for i in others
-                    ]))  # fmt: skip
+        both = space.deal.no_strike(crit) * space.deal.kept_by_all(crit)
+        p_deal = float(np.asarray(both).reshape(-1)[0])
     value[space.deciders] = space.values(idx)[:, 0]
     deal = space.package(idx)
-    return {a: Outcome(float(value[i]), res.zone, survive * keep, deal)
+    return {a: Outcome(float(value[i]), res.zone, p_deal, deal)
             for i, a in enumerate(space.actors)}  # fmt: skip
 
 

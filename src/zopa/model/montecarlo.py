@@ -225,11 +225,6 @@ def _values_for(prep: Prepared, x: np.ndarray) -> Values:
     return Values(prep.sc, {**prep.fixed, **{id(n): x[:, j] for j, n in enumerate(prep.nums)}})
 
 
-def _no_deal_value(sc_: Scalars) -> np.ndarray:
-    """(actors, D): expected no-deal value where known, else the reservation."""
-    return np.where(np.isfinite(sc_.expected), sc_.expected, sc_.reservation)
-
-
 def _war_without_deal(sc_: Scalars) -> np.ndarray:
     return (
         (sc_.probability * sc_.war[:, None]).sum(0)
@@ -323,14 +318,7 @@ def _keep(prep: Prepared, sc_: Scalars, rows: np.ndarray, pick: np.ndarray) -> n
         return np.ones(len(rows))
     crit = prep.crit[:, pick]  # (rows, D)
     trust = sc_.trust[..., rows] if sc_.trust.shape[-1] > 1 else sc_.trust
-    out = np.ones(len(rows))
-    for j in range(deal.n):
-        others = [i for i in range(deal.n) if i != j]
-        if not others:
-            continue
-        t = np.mean([deal.keep_probability(crit, i, j, {"trust": trust}) for i in others], axis=0)
-        out = out * t
-    return out
+    return np.ones(len(rows)) * deal.kept_by_all(crit, {"trust": trust})
 
 
 def _summarise(
@@ -347,7 +335,7 @@ def _summarise(
     keep = _keep(prep, sc_, rows, pick) if len(prep.cand) else np.ones(len(rows))
     p_deal = np.where(zone, np.asarray(survive) * keep, 0.0)
     p_war = np.where(zone, war_strike, _war_without_deal(sc_))
-    nd = _no_deal_value(sc_)  # (actors, D)
+    nd = sc_.no_deal_value()  # (actors, D)
     value = nd.copy()
     if v_pick is not None:
         u = prep.all_u[:, pick]  # (actors, D)
@@ -370,7 +358,7 @@ def _no_deal_block(sc_: Scalars, n_draws: int) -> Block:
         deal=np.full(n_draws, -1, dtype=np.int64),
         p_deal=np.zeros(n_draws),
         p_war=_war_without_deal(sc_).copy(),
-        value=_no_deal_value(sc_).copy(),
+        value=sc_.no_deal_value().copy(),
     )
 
 

@@ -36,6 +36,10 @@ class Scalars:
     scale: np.ndarray  # (spoilers, D)
     strike_value: np.ndarray  # (deciders, spoilers, D): value of each spoiler's outcome
 
+    def no_deal_value(self) -> np.ndarray:
+        """(actors, D): the expected no-deal value where it is known, else the reservation."""
+        return np.where(np.isfinite(self.expected), self.expected, self.reservation)
+
     def deal_inputs(self) -> dict[str, np.ndarray]:
         """Scalars as :meth:`zopa.engine.deal.DealModel.values` takes them (draws, 1)."""
         out = {
