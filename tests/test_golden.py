@@ -12,6 +12,7 @@ reference scenario ``<reference>``, so the files do not depend on where the clon
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,8 @@ CASES: dict[str, list[str]] = {
 def _normalise(text: str) -> str:
     from zopa.scenario.load import reference_path
 
-    return text.replace(str(reference_path()), "<reference>").replace(str(ROOT), "<repo>")
+    text = text.replace(str(reference_path()), "<reference>").replace(str(ROOT), "<repo>")
+    return re.sub(r" object at 0x[0-9a-f]+>", " object>", text)
 
 
 def _run(name: str, argv: list[str], tmp: Path) -> str:
