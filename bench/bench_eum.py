@@ -13,7 +13,7 @@ another scenario, call :func:`bench` with its ForecastInput.
 Run: ``.venv/bin/python bench/bench_eum.py [--runs 1000] [--variant scholz-2011]``.
 Prints the wall time and runs per second of the Monte Carlo loop with one ``predict`` per
 run (jitter included), then of the same draws stacked as extra issues of a single
-``predict`` call (as ``zopa.forecast.uncertainty`` runs issue-wise models), and checks that
+``predict`` call (as ``zopa.studies.forecast_spread`` runs issue-wise models), and checks that
 both give the same forecasts.
 """
 
@@ -28,7 +28,7 @@ import numpy as np
 
 from zopa.forecast.base import ForecastInput
 from zopa.forecast.eum import VARIANTS, ExpectedUtility
-from zopa.importers.bdm import read_bdm_csv
+from zopa.io.bdm import read_bdm_csv
 
 
 def synthetic_input(rng: np.random.Generator, actors: int = 10, issues: int = 11) -> ForecastInput:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from zopa.forecast.exchange import ExchangeResult, exchange_model
-from zopa.importers.decide import read_decide
+from zopa.io.decide import read_decide
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "decide" / "cop21.csv"
 

@@ -1,6 +1,6 @@
 """Benchmark: Monte Carlo forecasts of the reference scenario (issue: 1,000 EUM runs < 10 s).
 
-Times ``zopa.forecast.uncertainty.montecarlo`` with each model on the bundled US-Iran
+Times ``zopa.studies.forecast_spread.montecarlo`` with each model on the bundled US-Iran
 scenario (positions jittered by sd 5 on 0..100, saliences by a log-normal factor of sd
 0.2, seed 0), and the same through the CLI end to end (``zopa forecast -m eum --draws N``).
 Run: ``python bench/bench_forecast.py [--draws 1000]``.
@@ -14,9 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from zopa.forecast.inputs import from_scenario, make_model
-from zopa.forecast.uncertainty import montecarlo
+from zopa.forecast.registry import from_scenario, make_model
 from zopa.scenario.load import load_scenario
+from zopa.studies.forecast_spread import montecarlo
 
 
 def main() -> None:

@@ -18,9 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-from zopa.model.montecarlo import numbers
-from zopa.model.sweep import sweep
 from zopa.scenario.load import load_scenario, reference_path
+from zopa.scenario.numbers import numbers
+from zopa.studies.sweep import sweep
 
 BIN = Path(sys.executable).parent
 

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from zopa.forecast.smp import run_smp
-from zopa.importers.ktab import read_csv
+from zopa.io.ktab import read_csv
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "ktab" / "dummyData-a160.csv"
 

@@ -16,11 +16,10 @@ from zopa.forecast.backtest import (
     backtest,
     default_models,
     fit_convex_l1,
-    main,
 )
 from zopa.forecast.compromise import CompromiseModel
 from zopa.forecast.nash import NashModel
-from zopa.importers.deu import CAPABILITIES, DeuInput, read_deu3
+from zopa.io.deu import CAPABILITIES, DeuInput, read_deu3
 
 DEU3 = Path(__file__).parent / "data" / "deu3" / "deu3.csv"
 
@@ -293,15 +292,21 @@ def test_backtest_rejects_bad_arguments(data):
         backtest([CompromiseModel()], [])
 
 
-def test_main_prints_the_table(capsys):
-    assert main([str(DEU3), "--boot", "50"]) == 0
+def test_the_table_shows_every_model_and_both_halves(data, capsys):
+    from zopa.cli.render import show_backtest
+
+    show_backtest(backtest(default_models(), data.proposals, n_boot=50))
     out = capsys.readouterr().out
     for word in ("compromise", "nash", "ensemble", "180 issues", "173 issues"):
         assert word in out
 
 
-def test_main_bad_file(tmp_path, capsys):
+def test_cli_bad_file(tmp_path):
+    import subprocess
+    import sys
+
     bad = tmp_path / "bad.csv"
     bad.write_text('"prnrnmc"\n')
-    assert main([str(bad), "--boot", "10"]) == 2
-    assert "bad.csv" in capsys.readouterr().err
+    r = subprocess.run([sys.executable, "-m", "zopa.cli.main", "backtest", "deu", str(bad)],
+                       capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert r.returncode == 2 and "bad.csv" in r.stderr and "Traceback" not in r.stderr

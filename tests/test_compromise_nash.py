@@ -233,7 +233,7 @@ def test_nash_salience_cancels_with_capability_weights():
 
 
 def test_nash_status_quo_from_inputs_attribute_and_missing_status_quo():
-    from zopa.importers.deu import DeuInput
+    from zopa.io.deu import DeuInput
 
     inp = DeuInput(
         actors=("a", "b"),

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 from scipy import stats
 
-from zopa.model.distributions import (
+from zopa.scenario.distributions import (
     KINDS,
     Beta,
     Distribution,

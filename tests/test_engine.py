@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oracle import brute
 
-from zopa.engine.analyze import analyze, frontier
-from zopa.engine.scan import scan
-from zopa.engine.space import compile_space
+from zopa.analysis.analyze import analyze, frontier
+from zopa.analysis.scan import scan
 from zopa.scenario.load import load_scenario, validate
 from zopa.scenario.yamlfile import Lines
+from zopa.space.space import compile_space
 
 DATA = Path(__file__).parent / "data"
 

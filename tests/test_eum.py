@@ -29,7 +29,7 @@ from zopa.forecast.eum import (
     simulate_issue,
     win_probabilities,
 )
-from zopa.importers.bdm import read_bdm_csv
+from zopa.io.bdm import read_bdm_csv
 
 DATA = Path(__file__).parent / "data" / "bdm_scholz"
 COMPAT = "scholz-python-2011"

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from zopa.errors import InputError
 from zopa.forecast.base import ForecastInput
 from zopa.forecast.exchange import ExchangeModel, _Round, exchange_model
-from zopa.importers.decide import DecideData, parse_decide, read_decide, to_forecast_input
+from zopa.io.decide import DecideData, parse_decide, read_decide, to_forecast_input
 
 DATA = Path(__file__).parent / "data" / "decide"
 FILES = ("sample_data.txt", "copenhagen.csv", "cop21.csv")

@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import zopa.model.expr as expr_module
+import zopa.scenario.expr as expr_module
 from zopa.errors import InputError
-from zopa.model.expr import EvaluationError, Expr, compile_expr, dependency_order
+from zopa.scenario.expr import EvaluationError, Expr, compile_expr, dependency_order
 
 NAMES = {"x", "y", "k", "price", "commission"}
 

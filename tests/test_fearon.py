@@ -1,4 +1,4 @@
-"""Tests of Fearon's costs-of-conflict model (zopa.model.fearon).
+"""Tests of Fearon's costs-of-conflict model (zopa.analysis.fearon).
 
 Closed forms are reproduced on a one-issue, finely discretised pie (101 or 100,001 grid
 points x in [0, 1], u_A = x, u_B = 1 - x): the bargaining range [max(0, p - c_A),
@@ -19,9 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from zopa.engine.scan import Best
-from zopa.engine.space import ACCEPT_TOL, Space
-from zopa.model import fearon as F
+from zopa.analysis import fearon as F
+from zopa.analysis.scan import Best
+from zopa.space.space import ACCEPT_TOL, Space
 
 GRID = np.linspace(0.0, 1.0, 100_001)
 STEP = 1e-5
@@ -201,7 +201,7 @@ def oracle(
     belief: float | list[float] | Callable[[float], float],
     loser: str,
 ) -> dict[str, float]:
-    """Plain-Python reading of the model, sharing no code with zopa.model.fearon.
+    """Plain-Python reading of the model, sharing no code with zopa.analysis.fearon.
 
     The winner imposes its best packages (within 1e-9), the loser's favourite among them,
     then the lowest index; war values are the lottery over the two imposed packages (or
@@ -341,7 +341,7 @@ def test_package_space_matches_brute_force(
 
 
 def test_chunked_scan_finds_the_same_offer() -> None:
-    """The chunk-level functions streamed through zopa.engine.scan.Best give the optimum."""
+    """The chunk-level functions streamed through zopa.analysis.scan.Best give the optimum."""
     rng = np.random.default_rng(3)
     u_a, u_b = rng.uniform(0, 1, (2, 5000))
     war = F.war_values(u_a, u_b, 0.55, 0.1, 0.15)

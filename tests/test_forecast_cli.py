@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from zopa.forecast.compromise import CompromiseModel
-from zopa.forecast.inputs import from_scenario
-from zopa.forecast.uncertainty import montecarlo
+from zopa.forecast.registry import from_scenario
 from zopa.scenario.load import load_scenario
+from zopa.studies.forecast_spread import montecarlo
 
 DATA = Path(__file__).parent / "data"
 
@@ -128,9 +128,9 @@ def test_backtest_deu_cli() -> None:
 def test_forecast_montecarlo_draws_the_scenarios_distributions() -> None:
     """B's ideal price ~ U[0, 40], no jitter: the compromise forecast is linear in it, so its
     mean is the closed form at the mean ideal 20: (0.42 * 100 + 0.2 * 20) / 0.62 = 74.19."""
-    from zopa.forecast.report import run_forecasts
     from zopa.scenario.load import validate
     from zopa.scenario.yamlfile import read_yaml
+    from zopa.studies.forecasts import run_forecasts
 
     data, lines = read_yaml(DATA / "toy.yaml")
     data["preferences"]["B"]["ideal"]["price"] = {"uniform": [0, 40]}

@@ -43,9 +43,18 @@ CASES: dict[str, list[str]] = {
     "leverage-reference": ["leverage", "--json", "--for", "IRN"],
     "leverage-toy-nodeal": ["leverage", NODEAL, "--json", "--for", "US", "--metric", "p_deal"],
     "sweep-toy-nodeal": [
-        "sweep", NODEAL, "--json", "--grid", "credibility.trust.IR.US=0.2:0.8:3",
-        "--draws", "100", "--seed", "2", "--workers", "1",
-    ],  # fmt: skip
+        "sweep",
+        NODEAL,
+        "--json",
+        "--grid",
+        "credibility.trust.IR.US=0.2:0.8:3",
+        "--draws",
+        "100",
+        "--seed",
+        "2",
+        "--workers",
+        "1",
+    ],
     "forecast-reference": ["forecast", "--json"],
     "forecast-reference-draws": ["forecast", "--json", "--draws", "30", "--seed", "4"],
     "forecast-toy": ["forecast", TOY, "--json"],
@@ -56,8 +65,13 @@ CASES: dict[str, list[str]] = {
     "schema": ["schema"],
     "import-genius-laptop": ["import", "genius", f"{DATA}/anac/Laptop", "-o", "{out}"],
     "import-genius-party": ["import", "genius", f"{DATA}/anac/party", "-o", "{out}"],
-    "import-deliberation-base": ["import", "deliberation", f"{DATA}/llm_deliberation/base",
-                                 "-o", "{out}"],  # fmt: skip
+    "import-deliberation-base": [
+        "import",
+        "deliberation",
+        f"{DATA}/llm_deliberation/base",
+        "-o",
+        "{out}",
+    ],
     "import-ktab-csv": ["import", "ktab", f"{DATA}/ktab/dummyData_3Dim.csv", "-o", "{out}"],
     "import-ktab-xml": ["import", "ktab", f"{DATA}/ktab/smpExample.xml", "-o", "{out}"],
 }

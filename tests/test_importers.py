@@ -16,14 +16,14 @@ from typing import Any
 
 import pytest
 
-from zopa.engine.analyze import Analysis, analyze
-from zopa.engine.space import compile_space
+from zopa.analysis.analyze import Analysis, analyze
 from zopa.errors import InputError
-from zopa.importers.deliberation import read_deliberation
-from zopa.importers.genius import read_genius
-from zopa.importers.write import dump_scenario, write_scenario
+from zopa.io.deliberation import read_deliberation
+from zopa.io.genius import read_genius
+from zopa.io.writer import dump_scenario, write_scenario
 from zopa.scenario.load import load_scenario, validate
 from zopa.scenario.yamlfile import Lines
+from zopa.space.space import compile_space
 
 DATA = Path(__file__).parent / "data"
 BASE = DATA / "llm_deliberation" / "base"

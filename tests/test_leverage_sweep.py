@@ -16,14 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from zopa.engine.analyze import analyze
-from zopa.engine.space import compile_space
+from zopa.analysis.analyze import analyze
+from zopa.analysis.outlook import evaluate
 from zopa.errors import InputError
-from zopa.model.leverage import evaluate, leverage, levers
-from zopa.model.montecarlo import montecarlo
-from zopa.model.sweep import cells, parse_grid, sweep
 from zopa.scenario.load import load_scenario, validate
 from zopa.scenario.yamlfile import Lines, read_yaml
+from zopa.space.space import compile_space
+from zopa.studies.leverage import leverage, levers
+from zopa.studies.montecarlo import montecarlo
+from zopa.studies.sweep import cells, parse_grid, sweep
 
 DATA = Path(__file__).parent / "data"
 TOY = DATA / "toy_nodeal.yaml"

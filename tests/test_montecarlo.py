@@ -2,7 +2,7 @@
 
 For every draw, the oracle (tests/oracle.py) re-runs plain-Python enumeration on the
 scenario with the drawn numbers written in, and computes the zone, the likely deal (Nash),
-P(deal), P(war) and each actor's value by the definitions in zopa.model.montecarlo's
+P(deal), P(war) and each actor's value by the definitions in zopa.studies.montecarlo's
 docstring. The engine's fast path (frontier candidates) and its full-scan path must agree.
 """
 
@@ -22,9 +22,10 @@ from hypothesis import strategies as st
 from oracle import brute
 from test_engine import model_scenarios
 
-from zopa.model.montecarlo import draw_table, montecarlo, random_numbers
 from zopa.scenario.load import load_scenario, validate
+from zopa.scenario.numbers import draw_table, random_numbers
 from zopa.scenario.yamlfile import Lines
+from zopa.studies.montecarlo import montecarlo
 
 DATA = Path(__file__).parent / "data"
 

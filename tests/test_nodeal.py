@@ -4,7 +4,7 @@
   one-issue scenario discretised into 1,001 options, against the closed forms
   (MODELS.md; x* = p + (c_max - c_A)/2, P(war) = (c_max - c_A) / (2 c_max)).
 - Powell: the engine's preventive-war verdict against brute-force backward induction
-  (zopa.model.powell.backward_induction) of the same two-period game.
+  (zopa.analysis.powell.backward_induction) of the same two-period game.
 - Credibility, spoilers, influence, derived reservations, constraints: figures computed by
   hand in each docstring (tests/data/toy_nodeal.yaml and small variants).
 """
@@ -19,12 +19,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from zopa.engine.analyze import analyze
-from zopa.engine.space import compile_space
-from zopa.model import powell
-from zopa.model.conflict import conflict_report
+from zopa.analysis import powell
+from zopa.analysis.analyze import analyze
+from zopa.analysis.conflict import conflict_report
 from zopa.scenario.load import load_scenario, validate
 from zopa.scenario.yamlfile import Lines, read_yaml
+from zopa.space.space import compile_space
 
 DATA = Path(__file__).parent / "data"
 
@@ -166,8 +166,8 @@ def test_reference_package_constraint() -> None:
 def test_drifting_parameters_period_by_period() -> None:
     """Iran's trust in the US as a parameter eroding by 0.2 a period: each period's figures
     equal a fresh analysis of the file with the parameter written in by hand."""
-    from zopa.model.conflict import deal_over_time
-    from zopa.model.leverage import evaluate
+    from zopa.analysis.conflict import deal_over_time
+    from zopa.analysis.outlook import evaluate
 
     data, _ = toy()
     data = copy.deepcopy(data)

@@ -1,6 +1,6 @@
-"""Tests of Powell's shifting-power model (zopa.model.powell).
+"""Tests of Powell's shifting-power model (zopa.analysis.powell).
 
-The oracle is :func:`zopa.model.powell.backward_induction`: the game played over a grid of
+The oracle is :func:`zopa.analysis.powell.backward_induction`: the game played over a grid of
 4001 offers on a finite horizon long enough for d^k to fall below 1e-10, solved backwards
 from the last period by trying every offer (no algebra beyond the war payoffs). The
 closed-form solution, the explicit condition for a rising proposer and MODELS.md's bound
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zopa.model import powell as P
+from zopa.analysis import powell as P
 
 NEAR = 1e-2
 

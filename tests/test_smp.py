@@ -29,7 +29,7 @@ from zopa.forecast.smp import (
     ktab_saliences,
     run_smp,
 )
-from zopa.importers.ktab import (
+from zopa.io.ktab import (
     read,
     read_csv,
     read_xml,

@@ -60,9 +60,9 @@ def analyze(
     """Agreement zone, who binds, Pareto frontier and bargaining solutions."""
     sc, name = _load(file)
     _check_size(sc, name, max_packages)
-    from zopa.engine.analyze import analyze as run
-    from zopa.engine.space import compile_space
-    from zopa.model.report import model_report
+    from zopa.analysis.analyze import analyze as run
+    from zopa.analysis.nodeal import model_report
+    from zopa.space.space import compile_space
 
     space = compile_space(sc)
     result = run(space, top=top, threads=threads)
@@ -77,7 +77,7 @@ def analyze(
 
 
 def _check_size(sc: Any, name: str, max_packages: int) -> None:
-    from zopa.engine.analyze import estimate_seconds
+    from zopa.analysis.analyze import estimate_seconds
     from zopa.errors import Problem, SpaceTooLarge
 
     n = sc.n_packages()
@@ -174,7 +174,7 @@ def forecast(
     ] = 0.2,
 ) -> None:
     """Where the talks will land: per issue the forecast position and nearest option."""
-    from zopa.forecast.inputs import MODELS
+    from zopa.forecast.registry import MODELS
 
     names = list(MODELS) if model == "all" else [model]
     for n in names:
@@ -182,7 +182,7 @@ def forecast(
             raise typer.BadParameter(f"unknown model {n!r}; choose from {', '.join(MODELS)}, all")
     sc, name = _load(file)
     _check_size(sc, name, DEFAULT_MAX_PACKAGES)
-    from zopa.forecast.report import run_forecasts
+    from zopa.studies.forecasts import run_forecasts
 
     report = run_forecasts(sc, names, draws, seed, position_sd, salience_sd)
     if json_out:
@@ -204,22 +204,15 @@ def backtest(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Backtest the forecasting models on real decisions (tuned on odd prnrnmc only)."""
-    if dataset != "deu":
-        raise typer.BadParameter("the only data set is 'deu'")
-    from zopa.forecast.backtest import default_data, default_models, print_result, run_deu
-    from zopa.forecast.eum import ExpectedUtility
-    from zopa.forecast.exchange import ExchangeModel
-    from zopa.forecast.smp import SpatialModel
+    from zopa.api import backtest as run
 
-    data = path if path is not None else default_data()
-    if data is None:
-        raise InputError.at("deu3.csv", None, "", "not found: pass the path of deu3.csv")
-    models = [*default_models(), ExpectedUtility(keep_moves=False), SpatialModel(), ExchangeModel()]
-    result = run_deu(data, seed=seed, n_boot=boot, models=models)
+    result = run(dataset, path, seed=seed, n_boot=boot)
     if json_out:
         _emit_json(result.to_json())
     else:
-        print_result(result)
+        from zopa.cli.render import show_backtest
+
+        show_backtest(result)
 
 
 @import_app.command("ktab")
@@ -228,8 +221,8 @@ def import_ktab(
     output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")],
 ) -> None:
     """A KTAB Spatial Model of Politics input (CSV or XML) as a scenario."""
-    from zopa.importers.ktab import read, to_scenario_dict
-    from zopa.importers.write import write_scenario
+    from zopa.io.ktab import read, to_scenario_dict
+    from zopa.io.writer import write_scenario
 
     write_scenario(to_scenario_dict(read(file)), output)
     typer.echo(f"wrote {output}")
@@ -246,10 +239,10 @@ def package_cmd(
     """Score one package: each decider's utility, trust, kept value, strike risk, deal value."""
     sc, name = _load(file)
     _check_size(sc, name, DEFAULT_MAX_PACKAGES)
-    from zopa.engine.analyze import analyze as run
-    from zopa.engine.space import compile_space
+    from zopa.analysis.analyze import analyze as run
+    from zopa.analysis.nodeal import score_package
     from zopa.errors import Problem
-    from zopa.model.report import score_package
+    from zopa.space.space import compile_space
 
     space = compile_space(sc)
     nash = run(space, top=0, closest=0).solutions.get("nash")
@@ -289,7 +282,7 @@ def montecarlo(
     _check_size(sc, name, DEFAULT_MAX_PACKAGES)
     from rich.progress import Progress
 
-    from zopa.model.montecarlo import montecarlo as run
+    from zopa.studies.montecarlo import montecarlo as run
 
     text = Path(name).read_text(encoding="utf-8") if workers > 1 else None
     with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
@@ -314,7 +307,7 @@ def leverage_cmd(
     """Swing every lever across its range; rank the effects on an actor (tornado)."""
     sc, name = _load(file)
     _check_size(sc, name, DEFAULT_MAX_PACKAGES)
-    from zopa.model.leverage import METRICS, leverage
+    from zopa.studies.leverage import METRICS, leverage
 
     if metric not in METRICS:
         raise typer.BadParameter(f"--metric must be one of {', '.join(METRICS)}")
@@ -354,8 +347,8 @@ def sweep(
         raise typer.BadParameter("give at least one --grid LEVER=lo:hi:n")
     from rich.progress import Progress
 
-    from zopa.model.sweep import cells, parse_grid
-    from zopa.model.sweep import sweep as run
+    from zopa.studies.sweep import cells, parse_grid
+    from zopa.studies.sweep import sweep as run
 
     axes = parse_grid(grid, sc)
     todo = cells(axes)
@@ -380,8 +373,8 @@ def import_deliberation(
     output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")],
 ) -> None:
     """An LLM-Deliberation game (config.txt, scores_files/) as a scenario."""
-    from zopa.importers.deliberation import read_deliberation
-    from zopa.importers.write import write_scenario
+    from zopa.io.deliberation import read_deliberation
+    from zopa.io.writer import write_scenario
 
     write_scenario(read_deliberation(folder), output)
     typer.echo(f"wrote {output}")
@@ -393,8 +386,8 @@ def import_genius(
     output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")],
 ) -> None:
     """A GENIUS XML domain and its profiles as a scenario."""
-    from zopa.importers.genius import read_genius
-    from zopa.importers.write import write_scenario
+    from zopa.io.genius import read_genius
+    from zopa.io.writer import write_scenario
 
     write_scenario(read_genius(folder), output)
     typer.echo(f"wrote {output}")

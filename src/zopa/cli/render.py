@@ -9,12 +9,13 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from zopa.engine.analyze import Analysis, PackageView
-from zopa.forecast.report import ForecastReport
-from zopa.model.leverage import Leverage
-from zopa.model.montecarlo import MonteCarlo
-from zopa.model.report import ModelReport
+from zopa.analysis.analyze import Analysis, PackageView
+from zopa.analysis.nodeal import ModelReport
+from zopa.forecast.backtest import BacktestResult
 from zopa.scenario.sources import Evidence, QuoteCheck
+from zopa.studies.forecasts import ForecastReport
+from zopa.studies.leverage import Leverage
+from zopa.studies.montecarlo import MonteCarlo
 
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
 
@@ -348,3 +349,33 @@ def show_package(r: dict) -> None:
     c.print(t)
     for who, p in r["strike_probability"].items():
         c.print(f"P({who} strikes) = {p:.4f}")
+
+
+def show_backtest(result: BacktestResult, title: str = "") -> None:
+    """Print the backtest table and its summary."""
+    from rich.console import Console
+    from rich.table import Table
+
+    pct = round(result.level * 100)
+    table = Table(title=title or None)
+    table.add_column("model")
+    table.add_column(f"all: MAE [{pct}% CI]", justify="right")
+    table.add_column("n", justify="right")
+    table.add_column("odd (calib)", justify="right")
+    table.add_column(f"even (test): MAE [{pct}% CI]", justify="right")
+    table.add_column("n", justify="right")
+    table.add_column(f"even: minus {result.reference} [CI]", justify="right")
+    for r in result.rows:
+        table.add_row(
+            r.name + ("*" if r.kind in ("tuned", "ensemble") else ""),
+            str(r.all),
+            str(r.all.n),
+            f"{r.calibration.mae:.2f}",
+            str(r.test),
+            str(r.test.n),
+            "" if r.diff_test is None else str(r.diff_test),
+        )
+    console = Console(width=max(Console().width, 140))
+    console.print(table)
+    console.print("* calibrated on the odd half.", highlight=False)
+    console.print(result.summary(), highlight=False, soft_wrap=True)

@@ -23,21 +23,17 @@ whole proposals (a cluster bootstrap: the issues of one proposal are decided tog
 compromise model) is a paired bootstrap of the difference in MAE on the issues both
 forecast: a model beats the reference only if the whole interval is below 0.
 
-Baselines (Thomson et al. 2006; MODELS.md gives their MAE on all 353 DEU III issues with an
-outcome): compromise (capability x salience) 23.2, salience-only weighting 23.7, the member
-states' median 29.0, the Commission's position 37.7; plus the midpoint of the scale.
+Baselines (Thomson et al. 2006, their MAE on all 353 DEU III issues with an outcome):
+compromise (capability x salience) 23.2, salience-only weighting 23.7, the member states'
+median 29.0, the Commission's position 37.7; plus the midpoint of the scale.
 
-Run ``python -m zopa.forecast.backtest [deu3.csv]`` for the table.
+``zopa backtest deu PATH`` (or :func:`zopa.backtest`) reads DEU III and prints the table.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -506,117 +502,3 @@ def backtest(
         calibration=calib,
         predictions=preds,
     )
-
-
-# --- command line ------------------------------------------------------------------------
-
-
-def default_data() -> Path | None:
-    env = os.environ.get("ZOPA_DEU3")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "tests" / "data" / "deu3" / "deu3.csv"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def run_deu(
-    path: str | Path,
-    *,
-    capability: str = "gdp",
-    seed: int = 0,
-    n_boot: int = 2000,
-    models: Sequence[ForecastModel] | None = None,
-    tune: Mapping[str, Sequence[ForecastModel]] | None = None,
-    cluster: bool = True,
-) -> BacktestResult:
-    """The DEU III backtest: the default models and tuning unless others are given."""
-    from zopa.importers.deu import read_deu3
-
-    data = read_deu3(path, capability=capability)
-    return backtest(
-        default_models() if models is None else models,
-        data.proposals,
-        tune=default_tuning() if tune is None else tune,
-        seed=seed,
-        n_boot=n_boot,
-        cluster=cluster,
-    )
-
-
-def print_result(result: BacktestResult, title: str = "") -> None:
-    """Print the table (with Rich when available) and the summary."""
-    try:
-        from rich.console import Console
-        from rich.table import Table
-    except ImportError:  # pragma: no cover - rich is a dependency
-        if title:
-            print(title)
-        print(result.table())
-        print(result.summary())
-        return
-    pct = round(result.level * 100)
-    table = Table(title=title or None)
-    table.add_column("model")
-    table.add_column(f"all: MAE [{pct}% CI]", justify="right")
-    table.add_column("n", justify="right")
-    table.add_column("odd (calib)", justify="right")
-    table.add_column(f"even (test): MAE [{pct}% CI]", justify="right")
-    table.add_column("n", justify="right")
-    table.add_column(f"even: minus {result.reference} [CI]", justify="right")
-    for r in result.rows:
-        table.add_row(
-            r.name + ("*" if r.kind in ("tuned", "ensemble") else ""),
-            str(r.all),
-            str(r.all.n),
-            f"{r.calibration.mae:.2f}",
-            str(r.test),
-            str(r.test.n),
-            "" if r.diff_test is None else str(r.diff_test),
-        )
-    console = Console(width=max(Console().width, 140))
-    console.print(table)
-    console.print("* calibrated on the odd half.", highlight=False)
-    console.print(result.summary(), highlight=False, soft_wrap=True)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m zopa.forecast.backtest [deu3.csv]``: print the DEU III backtest table."""
-    parser = argparse.ArgumentParser(
-        prog="python -m zopa.forecast.backtest",
-        description="Backtest the forecasting models on the DEU III data set.",
-    )
-    parser.add_argument("data", nargs="?", help="deu3.csv (default: $ZOPA_DEU3 or tests/data)")
-    parser.add_argument("--capability", default="gdp", choices=("gdp", "equal"))
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--boot", type=int, default=2000, help="bootstrap draws")
-    parser.add_argument(
-        "--issues", action="store_true", help="resample issues instead of proposals"
-    )
-    args = parser.parse_args(argv)
-    path = Path(args.data) if args.data else default_data()
-    if path is None:
-        print("error: no deu3.csv given (pass a path or set ZOPA_DEU3)", file=sys.stderr)
-        return 2
-    from zopa.errors import InputError
-
-    try:
-        result = run_deu(
-            path,
-            capability=args.capability,
-            seed=args.seed,
-            n_boot=args.boot,
-            cluster=not args.issues,
-        )
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print_result(result, title=f"DEU III backtest ({path.name}, capability {args.capability})")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -20,7 +20,7 @@ Kalai 1977; applied to EU legislative bargaining by Achen 2006, ch. 4). Choices:
   point of the 0..100 range, the end farther from x_i, so that every actor gains from any
   agreement strictly inside the range. ``disagreement="status_quo"`` uses the issue's
   status quo (reversion point) where one is given (from the ``status_quo`` argument, or an
-  inputs object carrying a ``status_quo`` array, as :mod:`zopa.importers.deu` produces),
+  inputs object carrying a ``status_quo`` array, as :mod:`zopa.io.deu` produces),
   and the worst point elsewhere. With the status quo as d, the solution must leave every
   participant strictly better off than the status quo; when no point does (actors on both
   sides of it, or one sitting on it), no agreement beats disagreement and the forecast is

@@ -317,7 +317,7 @@ def _check_model(
 def _expressions(raw: Any, names: set[str]) -> list[Found]:
     """Compile every ``expr:`` in the file against the parameter names; cycles too."""
     from zopa.errors import InputError
-    from zopa.model.expr import compile_expr, dependency_order
+    from zopa.scenario.expr import compile_expr, dependency_order
 
     out: list[Found] = []
     params: dict[str, Any] = {}

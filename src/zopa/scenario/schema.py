@@ -66,7 +66,7 @@ class Number(Evidence):
 
     Instead of ``value`` a number may be an expression of named parameters
     (``{expr: "1 - discount"}``) or a distribution (``{uniform: [0.2, 0.4]}``, see
-    :mod:`zopa.model.distributions`); its *base* value (used by deterministic analyses) is
+    :mod:`zopa.scenario.distributions`); its *base* value (used by deterministic analyses) is
     then the expression at the parameters' base values, or the distribution's mean.
     ``range: [lo, hi]`` states how far a leverage analysis may swing it.
     """
@@ -84,7 +84,7 @@ class Number(Evidence):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Number:
-        from zopa.model.distributions import KINDS, parse_distribution
+        from zopa.scenario.distributions import KINDS, parse_distribution
 
         given = [k for k in ("value", "expr", *KINDS) if getattr(self, k) is not None]
         if len(given) != 1:

@@ -23,13 +23,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from zopa.engine.scan import scan
-from zopa.engine.space import Space, compile_space
-from zopa.model.montecarlo import numbers
-from zopa.model.values import Values
+from zopa.analysis.outlook import Outlook, evaluate
+from zopa.scenario.numbers import numbers
 from zopa.scenario.schema import Number, Scenario
+from zopa.scenario.values import Values
+from zopa.space.space import Space, compile_space
 
 METRICS = ("value", "zone", "p_deal")
 
@@ -48,25 +46,12 @@ class Lever:
 
 
 @dataclass
-class Outcome:
-    """The metrics at one setting."""
-
-    value: float
-    zone: int
-    p_deal: float
-    deal: dict[str, str] | None
-
-    def metric(self, name: str) -> float:
-        return float(getattr(self, name))
-
-
-@dataclass
 class Swing:
     """One lever's effect: the metrics at each end of its range."""
 
     lever: Lever
-    lo: Outcome
-    hi: Outcome
+    lo: Outlook
+    hi: Outlook
 
     def spread(self, metric: str) -> float:
         return round(abs(self.hi.metric(metric) - self.lo.metric(metric)), 12)
@@ -78,11 +63,11 @@ class Leverage:
 
     actor: str
     metric: str
-    base: Outcome
+    base: Outlook
     swings: list[Swing]
 
     def to_json(self) -> dict[str, Any]:
-        def out(o: Outcome) -> dict[str, Any]:
+        def out(o: Outlook) -> dict[str, Any]:
             return {"value": round(o.value, 10), "zone": o.zone, "p_deal": round(o.p_deal, 10),
                     "deal": o.deal}  # fmt: skip
 
@@ -125,36 +110,6 @@ def levers(sc: Scenario) -> list[Lever]:
     return out
 
 
-def evaluate(space: Space, actor: str, threads: int = 1) -> Outcome:
-    """The metrics of ``space`` for ``actor`` (exact: a full pass over the space)."""
-    return evaluate_all(space, threads)[actor]
-
-
-def evaluate_all(space: Space, threads: int = 1) -> dict[str, Outcome]:
-    """The metrics of ``space`` for every actor with preferences, from one pass."""
-    res = scan(space, top=0, closest=0, threads=threads)
-    nash = res.solutions.get("nash")
-    scal = space.scalars
-    assert scal is not None
-    every = np.arange(len(space.actors))
-    no_deal = scal.no_deal_value()[:, 0]
-    if nash is None:
-        return {
-            a: Outcome(float(no_deal[i]), res.zone, 0.0, None) for i, a in enumerate(space.actors)
-        }
-    idx = nash[0]
-    p_deal = 1.0
-    value = space.utilities(idx, every)[:, 0]
-    if space.deal is not None:
-        crit = space.criteria(idx)
-        both = space.deal.no_strike(crit) * space.deal.kept_by_all(crit)
-        p_deal = float(np.asarray(both).reshape(-1)[0])
-    value[space.deciders] = space.values(idx)[:, 0]
-    deal = space.package(idx)
-    return {a: Outcome(float(value[i]), res.zone, p_deal, deal)
-            for i, a in enumerate(space.actors)}  # fmt: skip
-
-
 def without_option(space: Space, k: int, j: int) -> Space:
     """The space with option j of issue k taken off the table (no decider accepts it)."""
     allowed = list(space.allowed)
@@ -180,7 +135,7 @@ def leverage(
     base = evaluate(base_space, actor)
     all_levers = levers(sc)
 
-    def setting(lever: Lever, end: float) -> Outcome:
+    def setting(lever: Lever, end: float) -> Outlook:
         if lever.kind == "option":
             assert lever.option is not None
             return evaluate(without_option(base_space, *lever.option), actor)

@@ -5,12 +5,12 @@ every package (the two deciders' effective utilities; packages crossing either s
 lines are never accepted):
 
 - each side's war value: the lottery between the winner's imposed package and the loser's,
-  minus its cost (:func:`zopa.model.fearon.war_values`);
+  minus its cost (:func:`zopa.analysis.fearon.war_values`);
 - the bargaining range: the packages both sides prefer to war;
 - with ``cost_belief``, the ultimatum with private costs: the proposer's optimal package,
   its acceptance probability and P(war), with each side as proposer;
 - with ``dynamics``, the path of the first side's chance of prevailing and the periods at
-  which a preventive-war incentive appears (:func:`zopa.model.powell.preventive_war_periods`).
+  which a preventive-war incentive appears (:func:`zopa.analysis.powell.preventive_war_periods`).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from zopa.engine.space import Space
-from zopa.model import fearon, powell
-from zopa.model.values import Values
+from zopa.analysis import fearon, powell
 from zopa.scenario.schema import Scenario
+from zopa.scenario.values import Values
+from zopa.space.space import Space
 
 MAX_PACKAGES = 20_000_000  # every package's utilities are held in memory
 
@@ -103,8 +103,8 @@ def drifted(sc: Scenario, t: int) -> Values:
 
 def deal_over_time(sc: Scenario) -> list[dict[str, Any]]:
     """Period by period, with the parameters drifted: the zone, the Nash deal, P(deal)."""
-    from zopa.engine.space import compile_space
-    from zopa.model.leverage import evaluate_all
+    from zopa.analysis.outlook import evaluate_all
+    from zopa.space.space import compile_space
 
     assert sc.dynamics is not None
     if all(k == "prevails" for k in sc.dynamics.drift.numbers()):

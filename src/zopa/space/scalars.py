@@ -4,7 +4,7 @@ Everything in a scenario that is not a per-option table is a scalar here: the no
 outcomes' probabilities (normalised to sum 1) and values, the reservations (given, or the
 expected no-deal value), the margins of reference-package constraints, base trust, and the
 spoilers' parameters. :func:`scalars` evaluates them for ``D`` draws at once (``Values``
-may hold arrays of draws), so :func:`zopa.engine.space.compile_space` (``D = 1``) and the
+may hold arrays of draws), so :func:`zopa.space.space.compile_space` (``D = 1``) and the
 Monte Carlo engine share one definition.
 """
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zopa.model.values import Values
 from zopa.scenario.schema import Number, Scenario
+from zopa.scenario.values import Values
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Scalars:
         return np.where(np.isfinite(self.expected), self.expected, self.reservation)
 
     def deal_inputs(self) -> dict[str, np.ndarray]:
-        """Scalars as :meth:`zopa.engine.deal.DealModel.values` takes them (draws, 1)."""
+        """Scalars as :meth:`zopa.space.deal.DealModel.values` takes them (draws, 1)."""
         out = {
             "pmax": self.pmax[..., None],
             "threshold": self.threshold[..., None],

@@ -1,6 +1,6 @@
 """Pareto frontiers: a vectorised dominance filter and the issue-by-issue construction.
 
-Utilities are compared as integers on the grid of :data:`zopa.engine.space.QUANTUM`
+Utilities are compared as integers on the grid of :data:`zopa.space.space.QUANTUM`
 (each issue's weighted utility rounded to 1e-9, then summed exactly). That makes
 dominance an exact, transitive order (SCENARIO.md's 1e-9 tolerance), so the algorithms
 below are exact: *q dominates p* when q >= p for every decider and q > p for one;
@@ -17,7 +17,7 @@ import itertools
 
 import numpy as np
 
-from zopa.engine.space import ACCEPT_TOL, Space, quantize
+from zopa.space.space import ACCEPT_TOL, Space, quantize
 
 _BLOCK_BYTES = 32 * 2**20  # memory for one block of pairwise comparisons
 

@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from zopa.errors import InputError, Problem
-from zopa.importers.common import finite_number as _number
+from zopa.io.text import finite_number as _number
 
 REPO_URL = "https://github.com/S-Abdelnabi/LLM-Deliberation"
 VETO_ROLES = frozenset({"p1", "p2", "veto", "voting_moderator"})

@@ -71,7 +71,7 @@ from typing import Literal, TypeAlias
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-TOL = 1e-9  # differences in value within TOL are indifference (see zopa.engine.space)
+TOL = 1e-9  # differences in value within TOL are indifference (see zopa.space.space)
 
 Array: TypeAlias = NDArray[np.float64]
 Side: TypeAlias = Literal["a", "b"]

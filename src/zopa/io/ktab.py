@@ -52,7 +52,7 @@ import numpy as np
 
 from zopa.errors import InputError, Problems
 from zopa.forecast.base import ForecastInput
-from zopa.importers.common import finite_number as _number
+from zopa.io.text import finite_number as _number
 
 _SALIENCE_TOL = 1e-6
 

@@ -12,8 +12,8 @@ from importlib import import_module
 import numpy as np
 
 from zopa.forecast.base import ForecastInput, ForecastModel
-from zopa.model.values import Values
 from zopa.scenario.schema import Scenario
+from zopa.scenario.values import Values
 
 MODELS = {
     "compromise": "zopa.forecast.compromise:CompromiseModel",

@@ -1,6 +1,6 @@
 """Agreement analysis of a compiled space: the result object and its JSON form.
 
-:func:`analyze` is a pure function of a :class:`~zopa.engine.space.Space`: the agreement
+:func:`analyze` is a pure function of a :class:`~zopa.space.space.Space`: the agreement
 zone (under the decision rule) and the unanimous set, which deciders bind, the Pareto
 frontier of the zone, the bargaining solutions (SCENARIO.md semantics), the top packages
 of the zone and, when the zone is empty, the closest packages with each decider's
@@ -15,9 +15,9 @@ from typing import Any, cast
 
 import numpy as np
 
-from zopa.engine.pareto import RunningFront, coalition_frontier, zone_frontier
-from zopa.engine.scan import CHUNK, SOLUTIONS, run_chunks, scan, zone_front
-from zopa.engine.space import Space
+from zopa.analysis.pareto import RunningFront, coalition_frontier, zone_frontier
+from zopa.analysis.scan import CHUNK, SOLUTIONS, run_chunks, scan, zone_front
+from zopa.space.space import Space
 
 SOLUTION_VALUE = {
     "nash": "product of gains",

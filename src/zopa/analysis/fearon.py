@@ -44,7 +44,7 @@ war lottery before its cost; A does not know c_B, only its distribution. So
     EU_A(d) = P(accept | d) u_A(d) + (1 - P(accept | d)) w_A,
 
 and A proposes the package of greatest EU_A (ties: the lowest index whose value is within
-1e-12, relative, of the best, as in :mod:`zopa.engine.scan`); P(war) = 1 - P(accept).
+1e-12, relative, of the best, as in :mod:`zopa.analysis.scan`); P(war) = 1 - P(accept).
 The same with the roles swapped gives B's proposal (:func:`ultimatum`,
 :func:`ultimatum_each`). A cost belief is a number (known cost), a CDF (any callable, or
 an object with a ``.cdf`` method such as a frozen ``scipy.stats`` distribution; then
@@ -73,7 +73,7 @@ is x* = max(0, p - max(0, c_max - c_B)/2), P(war) = (p - x*)/c_max.
 values need each side's best package over the whole space (:func:`imposed_package`, or a
 :class:`WarValues` built from streamed maxima); :func:`in_range` and
 :func:`expected_payoff` then work chunk by chunk (e.g. on the chunks of
-:func:`zopa.engine.scan.chunks`, keeping the best with :class:`zopa.engine.scan.Best`).
+:func:`zopa.analysis.scan.chunks`, keeping the best with :class:`zopa.analysis.scan.Best`).
 """
 
 from __future__ import annotations
@@ -86,8 +86,8 @@ from typing import Literal, Protocol, TypeAlias
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-TOL = 1e-9  # weak preference tolerance: equal to zopa.engine.space.ACCEPT_TOL
-TIE = 1e-12  # relative tie tolerance of the proposer's optimum (zopa.engine.scan)
+TOL = 1e-9  # weak preference tolerance: equal to zopa.space.space.ACCEPT_TOL
+TIE = 1e-12  # relative tie tolerance of the proposer's optimum (zopa.analysis.scan)
 
 Array: TypeAlias = NDArray[np.float64]
 Side: TypeAlias = Literal["a", "b"]

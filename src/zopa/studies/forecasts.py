@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from zopa.forecast.base import Forecast
-from zopa.forecast.inputs import from_scenario, make_model
-from zopa.forecast.uncertainty import Spread, montecarlo
+from zopa.forecast.registry import from_scenario, make_model
 from zopa.scenario.schema import Scenario
+from zopa.studies.forecast_spread import Spread, montecarlo
 
 
 @dataclass
@@ -72,7 +72,7 @@ class ForecastReport:
 
 def _moves_inputs(sc: Scenario, n: Any, inputs: Any) -> bool:
     """Whether an uncertain number changes the forecasting inputs (at its 5% or 95%)."""
-    from zopa.model.values import Values
+    from zopa.scenario.values import Values
 
     for q in (0.05, 0.95):
         other = from_scenario(sc, Values(sc, {id(n): float(n.distribution.ppf(q))}))
@@ -92,16 +92,16 @@ def run_forecasts(
     salience_sd: float = 0.2,
 ) -> ForecastReport:
     """Forecast ``sc`` with each model in ``names`` (see the module docstring)."""
-    from zopa.engine.analyze import analyze
-    from zopa.engine.space import compile_space
+    from zopa.analysis.analyze import analyze
+    from zopa.space.space import compile_space
 
     inputs = from_scenario(sc)
     forecasts = {n: make_model(n).predict(inputs) for n in names}
     spreads = {}
     variants = None
     if draws > 0:
-        from zopa.model.montecarlo import draw_table
-        from zopa.model.values import Values
+        from zopa.scenario.numbers import draw_table
+        from zopa.scenario.values import Values
 
         nums, x = draw_table(sc, draws, seed)
         moving = [j for j, n in enumerate(nums) if _moves_inputs(sc, n, inputs)]

@@ -20,8 +20,8 @@ from functools import partial
 
 import numpy as np
 
-from zopa.engine.pareto import RunningFront, pareto_mask, quantize_sum
-from zopa.engine.space import ACCEPT_TOL, Space, quantize
+from zopa.analysis.pareto import RunningFront, pareto_mask, quantize_sum
+from zopa.space.space import ACCEPT_TOL, Space, quantize
 
 CHUNK = 1 << 17  # packages per chunk (measured best on 2 cores: bench/bench_analyze.py)
 SOLUTIONS = ("nash", "nash_weighted", "kalai_smorodinsky", "utilitarian", "egalitarian")
@@ -126,7 +126,7 @@ class Chunk:
     """Deal values, red-line and acceptance masks of one block of packages (deciders only).
 
     ``u`` holds the deciders' deal values: their (effective) utilities when the space is
-    linear, else :meth:`zopa.engine.deal.DealModel.values` of the criteria ``crit``.
+    linear, else :meth:`zopa.space.deal.DealModel.values` of the criteria ``crit``.
     """
 
     index: np.ndarray

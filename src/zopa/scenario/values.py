@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from zopa.model.expr import Expr, compile_expr, dependency_order
+from zopa.scenario.expr import Expr, compile_expr, dependency_order
 from zopa.scenario.schema import Number, Scenario
 
 Value = float | np.ndarray

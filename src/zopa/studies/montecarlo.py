@@ -16,7 +16,7 @@ draw zopa finds:
   lottery), or without a zone its expected no-deal value (else its reservation).
 
 **Exact without enumerating every package every draw.** Deal values are monotone in a few
-linear-additive criteria (:mod:`zopa.engine.deal`): each decider's utility of the package
+linear-additive criteria (:mod:`zopa.space.deal`): each decider's utility of the package
 and of its reverted forms (increasing), the spoilers' utilities (increasing, when no
 spoiler's outcome is better for a decider than what it accepts and later spoilers'
 outcomes are no worse than earlier ones) and trust changes (either way: kept as equals).
@@ -38,78 +38,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel
 
-from zopa.engine.pareto import tables_frontier
-from zopa.engine.scan import scan
-from zopa.engine.space import Space, compile_space, constraint_floor, quantize
-from zopa.model.scalars import Scalars, scalars
-from zopa.model.values import Values
+from zopa.analysis.pareto import tables_frontier
+from zopa.analysis.scan import scan
+from zopa.scenario.numbers import draw_table, fixed_numbers, random_numbers
 from zopa.scenario.schema import Number, Scenario
+from zopa.scenario.values import Values
+from zopa.space.scalars import Scalars, scalars
+from zopa.space.space import Space, compile_space, constraint_floor, quantize
 
 TOL = 1e-9
 BLOCK = 250  # draws evaluated together
-
-
-def numbers(sc: Scenario) -> list[tuple[str, Number]]:
-    """Every number of ``sc`` with its field path (file order), e.g. ``conflict.cost.IRN``."""
-    out: list[tuple[str, Number]] = []
-
-    def walk(x: Any, path: str) -> None:
-        if isinstance(x, Number):
-            out.append((path, x))
-            return
-        if isinstance(x, BaseModel):
-            for name in type(x).model_fields:
-                walk(getattr(x, name), f"{path}.{name}" if path else name)
-            for name, v in (x.__pydantic_extra__ or {}).items():
-                walk(v, f"{path}.{name}")
-        elif isinstance(x, list):
-            for i, v in enumerate(x):
-                walk(v, f"{path}[{i}]")
-        elif isinstance(x, dict):
-            for k, v in x.items():
-                walk(v, f"{path}.{k}")
-
-    walk(sc, "")
-    return out
-
-
-def random_numbers(sc: Scenario) -> list[tuple[str, Number]]:
-    """Every number of ``sc`` written as a distribution, with its field path (file order)."""
-    return [(p, n) for p, n in numbers(sc) if n.uncertain]
-
-
-def draw_table(
-    sc: Scenario, draws: int, seed: int, fixed: dict[str, float] | None = None
-) -> tuple[list[Number], np.ndarray]:
-    """The uncertain numbers and their draws (draws x numbers), from one seeded table.
-
-    Numbers ``fixed`` by path are left out (their column of uniforms is still drawn, so
-    the other numbers get the same draws whatever is fixed: common random numbers).
-    """
-    found = random_numbers(sc)
-    u = np.random.default_rng(seed).random((draws, len(found)))
-    u[u == 0.0] = 2.0**-54
-    keep = [j for j, (p, _) in enumerate(found) if p not in (fixed or {})]
-    nums = [found[j][1] for j in keep]
-    x = np.empty((draws, len(keep)))
-    for col, j in enumerate(keep):
-        x[:, col] = found[j][1].distribution.ppf(u[:, j])
-    return nums, x
-
-
-def fixed_numbers(sc: Scenario, fixed: dict[str, float] | None) -> dict[int, float]:
-    """Numbers set by path (``parameters.NAME`` or a field path) -> {id(number): value}."""
-    if not fixed:
-        return {}
-    by_path = dict(numbers(sc))
-    out = {}
-    for path, v in fixed.items():
-        if path not in by_path:
-            raise KeyError(path)
-        out[id(by_path[path])] = float(v)
-    return out
 
 
 def _tables_key(space: Space) -> list[np.ndarray]:

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from zopa.engine.deal import DealModel, build
-from zopa.model.scalars import Scalars, scalars
-from zopa.model.values import Values
 from zopa.scenario.schema import Scenario
+from zopa.scenario.values import Values
+from zopa.space.deal import DealModel, build
+from zopa.space.scalars import Scalars, scalars
 
 QUANTUM = 1e-9  # utilities are compared for dominance on this grid (SCENARIO.md tolerance)
 ACCEPT_TOL = 1e-9  # U >= reservation - ACCEPT_TOL counts as acceptable
@@ -112,7 +112,7 @@ class Space:
         """Deciders' deal values of package(s) ``index``: (deciders, n).
 
         Their (effective) utilities when the space is linear; else the deal model's values
-        (credibility and spoiler risk included, see :mod:`zopa.engine.deal`).
+        (credibility and spoiler risk included, see :mod:`zopa.space.deal`).
         """
         if self.deal is None:
             return self.utilities(index)

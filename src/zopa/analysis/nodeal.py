@@ -4,7 +4,7 @@
 - for the likely deal (the Nash solution), each decider's deal value taken apart: its
   effective utility of the package, its trust that each counterpart keeps it, its kept
   value, each spoiler's strike probability, and the resulting deal value;
-- Fearon's and Powell's analyses (:mod:`zopa.model.conflict`).
+- Fearon's and Powell's analyses (:mod:`zopa.analysis.conflict`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from zopa.engine.analyze import Analysis
-from zopa.engine.space import Space
-from zopa.model.conflict import ConflictReport, conflict_report, deal_over_time
-from zopa.model.values import Values
+from zopa.analysis.analyze import Analysis
+from zopa.analysis.conflict import ConflictReport, conflict_report, deal_over_time
 from zopa.scenario.schema import Scenario
+from zopa.scenario.values import Values
+from zopa.space.space import Space
 
 
 @dataclass

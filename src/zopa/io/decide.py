@@ -32,7 +32,7 @@ import numpy as np
 
 from zopa.errors import InputError, Problem
 from zopa.forecast.base import ForecastInput
-from zopa.importers.common import finite_number as _number
+from zopa.io.text import finite_number as _number
 
 __all__ = ["DecideData", "parse_decide", "read_decide", "to_forecast_input"]
 

@@ -1,0 +1,1 @@
+"""Pure functions of a compiled space: zone, who binds, frontier, solutions, no-deal, conflict."""

@@ -1,1 +1,0 @@
-"""The outcome-space engine: compiled spaces, frontiers, zone scans and solutions."""

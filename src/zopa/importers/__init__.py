@@ -1,1 +1,0 @@
-"""Importers: read other tools' data formats into zopa scenarios or model inputs."""

@@ -1,0 +1,1 @@
+"""Readers of other tools' formats, the scenario writer, and the output contract."""

@@ -1,1 +1,0 @@
-"""The no-deal model: parameters, value expressions, distributions, conflict, credibility, spoilers, influence."""  # noqa: E501
