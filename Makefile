@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_exchange.py
 	$(BIN)/python bench/bench_smp.py
 	$(BIN)/python bench/bench_montecarlo.py
+	$(BIN)/python bench/bench_startup.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

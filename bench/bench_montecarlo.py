@@ -20,7 +20,7 @@ from pathlib import Path
 
 from zopa.scenario.load import load_scenario, reference_path
 from zopa.scenario.numbers import numbers
-from zopa.studies.sweep import sweep
+from zopa.studies.sweep import run_cells
 
 BIN = Path(sys.executable).parent
 
@@ -66,7 +66,7 @@ def main() -> None:
         with LocalCluster(n_workers=n, threads_per_worker=1, host="127.0.0.1",
                           dashboard_address=None) as cluster:  # fmt: skip
             t0 = time.perf_counter()
-            results[n] = sweep(text, "ref", grid, args.cell_draws, 1,
+            results[n] = run_cells(text, "ref", grid, args.cell_draws, 1,
                                scheduler=cluster.scheduler_address)  # fmt: skip
             times[n] = time.perf_counter() - t0
     same = json.dumps(results[1]) == json.dumps(results[2])

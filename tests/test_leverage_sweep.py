@@ -24,7 +24,7 @@ from zopa.scenario.yamlfile import Lines, read_yaml
 from zopa.space.space import compile_space
 from zopa.studies.leverage import leverage, levers
 from zopa.studies.montecarlo import montecarlo
-from zopa.studies.sweep import cells, parse_grid, sweep
+from zopa.studies.sweep import cells, parse_grid, run_cells
 
 DATA = Path(__file__).parent / "data"
 TOY = DATA / "toy_nodeal.yaml"
@@ -83,7 +83,7 @@ def test_sweep_cell_equals_montecarlo_with_the_number_fixed() -> None:
     text = TOY.read_text()
     sc = load_scenario(TOY)
     grid = cells(parse_grid(["credibility.trust.IR.US=0.2:0.8:2"], sc))
-    rows = sweep(text, str(TOY), grid, draws=300, seed=5, workers=1)
+    rows = run_cells(text, str(TOY), grid, draws=300, seed=5, workers=1)
     for cell, row in zip(grid, rows, strict=True):
         mc = montecarlo(sc, 300, 5, fixed=cell).to_json()
         assert row["p_deal"] == mc["p_deal"] and row["p_war"] == mc["p_war"]
@@ -95,12 +95,12 @@ def test_sweep_on_dask_local_cluster_equals_local_processes() -> None:
     text = TOY.read_text()
     sc = load_scenario(TOY)
     grid = cells(parse_grid(["spoilers[0].threshold=0.3:0.8:3"], sc))
-    local = sweep(text, str(TOY), grid, draws=200, seed=1, workers=2)
+    local = run_cells(text, str(TOY), grid, draws=200, seed=1, workers=2)
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, host="127.0.0.1", processes=True,
         dashboard_address=None,
     ) as cluster:  # fmt: skip
-        remote = sweep(text, str(TOY), grid, draws=200, seed=1, scheduler=cluster.scheduler_address)
+        remote = run_cells(text, str(TOY), grid, draws=200, seed=1, scheduler=cluster.scheduler_address)
     assert json.dumps(local) == json.dumps(remote)
 
 

@@ -54,8 +54,10 @@ def rounded_map(d: Mapping[str, float], digits: int = DIGITS) -> dict[str, float
     return {k: rounded(v, digits) for k, v in d.items()}
 
 
-def frame(rows: list[dict[str, Any]], columns: list[str] | None = None) -> pd.DataFrame:
-    """A DataFrame from rows of plain values (pandas imported here, on demand)."""
+def frame(
+    rows: list[dict[str, Any]] | Mapping[str, Any], columns: list[str] | None = None
+) -> pd.DataFrame:
+    """A DataFrame from rows of plain values, or from columns (pandas imported here only)."""
     import pandas as pd
 
     return pd.DataFrame(rows, columns=columns)

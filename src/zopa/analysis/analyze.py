@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+from typing_extensions import TypedDict
 
 from zopa.analysis.pareto import RunningFront, coalition_frontier, zone_frontier
 from zopa.analysis.scan import CHUNK, SOLUTIONS, run_chunks, scan, zone_front
+from zopa.results import frame, package_rows, rounded, rounded_map
 from zopa.space.space import Space
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SOLUTION_VALUE = {
     "nash": "product of gains",
@@ -26,6 +31,69 @@ SOLUTION_VALUE = {
     "utilitarian": "sum of utilities",
     "egalitarian": "smallest gain",
 }
+
+
+class PackageJson(TypedDict):
+    """A package: its index, the option on every issue, each decider's utility and gain."""
+
+    index: int
+    package: dict[str, str]
+    utilities: dict[str, float]
+    gains: dict[str, float]
+
+
+class SolutionJson(PackageJson):
+    """A bargaining solution: the package and the quantity the solution maximises."""
+
+    value: float
+
+
+class ClosestJson(PackageJson):
+    """A package near an empty zone: how far each decider falls short, whose red lines."""
+
+    largest_shortfall: float
+    shortfall: dict[str, float]
+    red_lines_crossed: list[str]
+
+
+class DecisionJson(TypedDict):
+    rule: str
+    at_least: int
+
+
+class ZoneJson(TypedDict):
+    size: int
+    unanimous: int
+    share: float
+
+
+class BindingJson(TypedDict):
+    reservation: float
+    red_lines_remove: int
+    reservation_removes: int
+    sole_objector: int
+
+
+class ParetoJson(TypedDict):
+    size: int
+    packages: list[PackageJson]
+
+
+class AnalysisJson(TypedDict):
+    """The agreement analysis of ``zopa analyze --json`` (without its ``model`` part)."""
+
+    scenario: str
+    title: str
+    outcomes: int
+    deciders: list[str]
+    measure: str
+    decision: DecisionJson
+    agreement_zone: ZoneJson
+    binding: dict[str, BindingJson]
+    pareto: ParetoJson
+    solutions: dict[str, SolutionJson | None]
+    top: list[PackageJson]
+    closest: list[ClosestJson]
 
 
 @dataclass
@@ -37,12 +105,12 @@ class PackageView:
     utilities: dict[str, float]
     gains: dict[str, float]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> PackageJson:
         return {
             "index": self.index,
             "package": self.package,
-            "utilities": _r(self.utilities),
-            "gains": _r(self.gains),
+            "utilities": rounded_map(self.utilities),
+            "gains": rounded_map(self.gains),
         }
 
 
@@ -50,8 +118,8 @@ class PackageView:
 class Solution(PackageView):
     value: float = 0.0
 
-    def to_json(self) -> dict[str, Any]:
-        return {**super().to_json(), "value": round(self.value, 10)}
+    def to_json(self) -> SolutionJson:
+        return {**super().to_json(), "value": rounded(self.value)}
 
 
 @dataclass
@@ -59,11 +127,11 @@ class Closest(PackageView):
     shortfall: dict[str, float] = field(default_factory=dict)
     red_lines_crossed: list[str] = field(default_factory=list)  # whose red lines it crosses
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> ClosestJson:
         return {
             **super().to_json(),
-            "largest_shortfall": round(max(self.shortfall.values(), default=0.0), 10),
-            "shortfall": _r(self.shortfall),
+            "largest_shortfall": rounded(max(self.shortfall.values(), default=0.0)),
+            "shortfall": rounded_map(self.shortfall),
             "red_lines_crossed": self.red_lines_crossed,
         }
 
@@ -103,8 +171,8 @@ class Analysis:
     def share(self) -> float:
         return self.zone / self.outcomes if self.outcomes else 0.0
 
-    def to_json(self) -> dict[str, Any]:
-        """The JSON contract of SCENARIO.md (plus binding, top, closest)."""
+    def to_json(self) -> AnalysisJson:
+        """The agreement analysis as ``zopa analyze --json`` prints it (without ``model``)."""
         return {
             "scenario": self.scenario,
             "title": self.title,
@@ -135,9 +203,33 @@ class Analysis:
             "closest": [c.to_json() for c in self.closest] if self.zone == 0 else [],
         }
 
-
-def _r(d: dict[str, float]) -> dict[str, float]:
-    return {k: round(v, 10) for k, v in d.items()}
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """``solutions``, ``frontier`` (one row per frontier package shown), ``binds``,
+        ``top`` and ``closest``: one row per package or decider."""
+        sol = [s for s in self.solutions.values() if s is not None]
+        names = [n for n, s in self.solutions.items() if s is not None]
+        solutions = package_rows(sol)
+        for row, name, s in zip(solutions, names, sol, strict=True):
+            row.update({"solution": name, "value": s.value})
+        cols = ["solution", "value"]
+        solutions = [{c: r.pop(c) for c in cols} | r for r in solutions]
+        binds = [
+            {"decider": b.decider, "reservation": b.reservation,
+             "red_lines_remove": b.red_lines_remove,
+             "reservation_removes": b.reservation_removes, "sole_objector": b.sole_objector}
+            for b in self.binding
+        ]  # fmt: skip
+        closest = package_rows(self.closest if self.zone == 0 else [])
+        for row, c in zip(closest, self.closest, strict=False):
+            row.update({f"shortfall.{d}": v for d, v in c.shortfall.items()})
+            row["red_lines_crossed"] = ", ".join(c.red_lines_crossed)
+        return {
+            "solutions": frame(solutions),
+            "frontier": frame(package_rows(self.pareto)),
+            "binds": frame(binds),
+            "top": frame(package_rows(self.top)),
+            "closest": frame(closest),
+        }
 
 
 def _view(space: Space, idx: int, cls: type[PackageView] = PackageView, **kw: Any) -> Any:

@@ -17,16 +17,63 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+from typing_extensions import TypedDict
 
 from zopa.analysis import fearon, powell
+from zopa.results import rounded, rounded_map
 from zopa.scenario.schema import Scenario
 from zopa.scenario.values import Values
 from zopa.space.space import Space
 
 MAX_PACKAGES = 20_000_000  # every package's utilities are held in memory
+
+
+class RangeJson(TypedDict):
+    size: int
+    share: float
+    nash_deal_inside: bool | None
+
+
+class UltimatumJson(TypedDict):
+    proposer: str
+    package: dict[str, str]
+    p_accept: float
+    p_war: float
+    utilities: dict[str, float]
+
+
+class DynamicsJson(TypedDict):
+    prevails_by_period: list[float]
+    preventive_war_periods: list[int]
+    first: int | None
+    attacker: dict[str, str]
+
+
+class ConflictJson(TypedDict):
+    """Fearon's bargaining range and ultimatum, Powell's preventive-war verdict."""
+
+    between: list[str]
+    prevails: float
+    cost: dict[str, float]
+    war_value: dict[str, float]
+    imposed_if_wins: dict[str, dict[str, str]]
+    bargaining_range: RangeJson
+    ultimatum: list[UltimatumJson]
+    dynamics: DynamicsJson | None
+    skipped: str | None
+
+
+class PeriodJson(TypedDict):
+    """One period of the re-analysis as ``dynamics:`` drifts the parameters."""
+
+    period: int
+    parameters: dict[str, float]
+    zone: int
+    deal: dict[str, str] | None
+    p_deal: float
+    value: dict[str, float]
 
 
 @dataclass
@@ -59,12 +106,12 @@ class ConflictReport:
     attacker: dict[int, str]
     skipped: str = ""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> ConflictJson:
         return {
             "between": list(self.between),
             "prevails": self.prevails,
             "cost": self.cost,
-            "war_value": {k: round(v, 10) for k, v in self.war_value.items()},
+            "war_value": rounded_map(self.war_value),
             "imposed_if_wins": self.imposed,
             "bargaining_range": {
                 "size": self.range_size,
@@ -75,14 +122,14 @@ class ConflictReport:
                 {
                     "proposer": p.proposer,
                     "package": p.package,
-                    "p_accept": round(p.p_accept, 10),
-                    "p_war": round(p.p_war, 10),
-                    "utilities": {k: round(v, 10) for k, v in p.utilities.items()},
+                    "p_accept": rounded(p.p_accept),
+                    "p_war": rounded(p.p_war),
+                    "utilities": rounded_map(p.utilities),
                 }
                 for p in self.proposals
             ],
             "dynamics": {
-                "prevails_by_period": [round(x, 10) for x in self.power_path],
+                "prevails_by_period": [rounded(x) for x in self.power_path],
                 "preventive_war_periods": self.preventive_war,
                 "first": self.preventive_war[0] if self.preventive_war else None,
                 "attacker": {str(k): v for k, v in self.attacker.items()},
@@ -101,7 +148,7 @@ def drifted(sc: Scenario, t: int) -> Values:
     return Values(sc, set_params={k: float(base.params[k]) + t * d for k, d in steps.items()})
 
 
-def deal_over_time(sc: Scenario) -> list[dict[str, Any]]:
+def deal_over_time(sc: Scenario) -> list[PeriodJson]:
     """Period by period, with the parameters drifted: the zone, the Nash deal, P(deal)."""
     from zopa.analysis.outlook import evaluate_all
     from zopa.space.space import compile_space
@@ -109,21 +156,21 @@ def deal_over_time(sc: Scenario) -> list[dict[str, Any]]:
     assert sc.dynamics is not None
     if all(k == "prevails" for k in sc.dynamics.drift.numbers()):
         return []
-    out = []
     deciders = [a.id for a in sc.deciders]
+    out: list[PeriodJson] = []
     for t in range(sc.dynamics.periods + 1):
         val = drifted(sc, t)
         space = compile_space(sc, val)
         every = evaluate_all(space)
         first = every[deciders[0]]
-        values = {d: round(every[d].value, 10) for d in deciders}
+        values = {d: rounded(every[d].value) for d in deciders}
         out.append({
             "period": t,
-            "parameters": {k: round(float(val.params[k]), 10) for k in sc.dynamics.drift.numbers()
+            "parameters": {k: rounded(float(val.params[k])) for k in sc.dynamics.drift.numbers()
                            if k != "prevails"},
             "zone": first.zone,
             "deal": first.deal,
-            "p_deal": round(first.p_deal, 10),
+            "p_deal": rounded(first.p_deal),
             "value": values,
         })  # fmt: skip
     return out

@@ -1,24 +1,96 @@
-"""What the no-deal model adds to ``zopa analyze``: derivations and breakdowns.
+"""What the no-deal model adds to ``zopa analyze``, and ``zopa package``'s breakdown.
 
 - the no-deal outcomes and how each decider's reservation is derived from them;
 - for the likely deal (the Nash solution), each decider's deal value taken apart: its
   effective utility of the package, its trust that each counterpart keeps it, its kept
   value, each spoiler's strike probability, and the resulting deal value;
-- Fearon's and Powell's analyses (:mod:`zopa.analysis.conflict`).
+- Fearon's and Powell's analyses (:mod:`zopa.analysis.conflict`);
+- :func:`score_package`: the same breakdown for any package (by default the Nash deal
+  with some options changed), with whether each decider accepts it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+from typing_extensions import TypedDict
 
 from zopa.analysis.analyze import Analysis
-from zopa.analysis.conflict import ConflictReport, conflict_report, deal_over_time
+from zopa.analysis.conflict import (
+    ConflictJson,
+    ConflictReport,
+    PeriodJson,
+    conflict_report,
+    deal_over_time,
+)
+from zopa.analysis.scan import scan
+from zopa.errors import InputError, Problem
+from zopa.results import frame, rounded, rounded_map
 from zopa.scenario.schema import Scenario
 from zopa.scenario.values import Values
 from zopa.space.space import Space
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class OutcomeJson(TypedDict):
+    id: str
+    name: str
+    probability: float
+    war: bool
+
+
+class ReservationJson(TypedDict):
+    value: float
+    derived: bool
+    outcome_values: dict[str, float]
+
+
+class NoDealJson(TypedDict):
+    outcomes: list[OutcomeJson]
+    reservations: dict[str, ReservationJson]
+
+
+class DeciderValueJson(TypedDict):
+    utility: float
+    trust: dict[str, float]
+    kept_value: float
+    deal_value: float
+
+
+class LikelyDealJson(TypedDict):
+    package: dict[str, str]
+    strike_probability: dict[str, float]
+    deciders: dict[str, DeciderValueJson]
+
+
+class ModelJson(TypedDict):
+    """The no-deal model's part of ``zopa analyze --json`` (its ``model`` key)."""
+
+    no_deal: NoDealJson
+    constraint_floors: dict[str, float]
+    likely_deal: LikelyDealJson | None
+    conflict: ConflictJson | None
+    over_time: list[PeriodJson] | None
+
+
+class ScoredDeciderJson(DeciderValueJson):
+    reservation: float
+    accepts: bool
+    red_line_crossed: bool
+    shortfall: float
+
+
+class PackageScoreJson(TypedDict):
+    """``zopa package --json``: one package taken apart."""
+
+    package: dict[str, str]
+    index: int
+    strike_probability: dict[str, float]
+    deciders: dict[str, ScoredDeciderJson]
 
 
 @dataclass
@@ -41,6 +113,14 @@ class Breakdown:
     kept: float  # expected utility over the counterparts' reneging
     deal_value: float
 
+    def to_json(self) -> DeciderValueJson:
+        return {
+            "utility": rounded(self.utility),
+            "trust": rounded_map(self.trust),
+            "kept_value": rounded(self.kept),
+            "deal_value": rounded(self.deal_value),
+        }
+
 
 @dataclass
 class ModelReport:
@@ -53,43 +133,50 @@ class ModelReport:
     strike: dict[str, float] = field(default_factory=dict)  # spoiler -> P(strike) at the deal
     floors: dict[str, float] = field(default_factory=dict)  # decider -> constraint floor
     conflict: ConflictReport | None = None
-    periods: list[dict[str, Any]] = field(default_factory=list)  # dynamics: period by period
+    periods: list[PeriodJson] = field(default_factory=list)  # dynamics: period by period
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> ModelJson:
         return {
             "no_deal": {
                 "outcomes": [
-                    {"id": o, "name": n, "probability": round(p, 10), "war": w}
+                    {"id": o, "name": n, "probability": rounded(p), "war": w}
                     for o, n, p, w in self.outcomes
                 ],
                 "reservations": {
                     d.decider: {
-                        "value": round(d.reservation, 10),
+                        "value": rounded(d.reservation),
                         "derived": d.derived,
-                        "outcome_values": {k: round(v, 10) for k, v in d.values.items()},
+                        "outcome_values": rounded_map(d.values),
                     }
                     for d in self.derivations
                 },
             },
-            "constraint_floors": {k: round(v, 10) for k, v in self.floors.items()},
+            "constraint_floors": rounded_map(self.floors),
             "likely_deal": None
             if self.deal is None
             else {
                 "package": self.deal,
-                "strike_probability": {k: round(v, 10) for k, v in self.strike.items()},
-                "deciders": {
-                    b.decider: {
-                        "utility": round(b.utility, 10),
-                        "trust": {k: round(v, 10) for k, v in b.trust.items()},
-                        "kept_value": round(b.kept, 10),
-                        "deal_value": round(b.deal_value, 10),
-                    }
-                    for b in self.breakdown
-                },
+                "strike_probability": rounded_map(self.strike),
+                "deciders": {b.decider: b.to_json() for b in self.breakdown},
             },
             "conflict": None if self.conflict is None else self.conflict.to_json(),
             "over_time": self.periods or None,
         }
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """``no_deal`` (one row per outcome: probability, war, each decider's value) and
+        ``likely_deal`` (one row per decider: utility, kept value, deal value)."""
+        rows = []
+        for o, n, prob, war in self.outcomes:
+            row: dict[str, object] = {"outcome": o, "name": n, "probability": prob, "war": war}
+            row.update({f"value.{d.decider}": d.values.get(o) for d in self.derivations})
+            rows.append(row)
+        deal = [
+            {"decider": b.decider, "utility": b.utility, "kept_value": b.kept,
+             "deal_value": b.deal_value, **{f"trust.{k}": v for k, v in b.trust.items()}}
+            for b in self.breakdown
+        ]  # fmt: skip
+        return {"no_deal": frame(rows), "likely_deal": frame(deal)}
 
 
 def model_report(
@@ -157,7 +244,75 @@ def _breakdown(sc: Scenario, space: Space, index: int) -> tuple[list[Breakdown],
     return out, strike
 
 
-def score_package(sc: Scenario, space: Space, package: dict[str, str]) -> dict[str, Any]:
+@dataclass
+class PackageScore:
+    """One package taken apart (``zopa package``): each decider's breakdown, reservation,
+    shortfall and whether it accepts; the spoilers' strike probabilities."""
+
+    package: dict[str, str]
+    index: int
+    breakdown: list[Breakdown]
+    strike: dict[str, float]
+    reservation: dict[str, float]
+    accepts: dict[str, bool]
+    red_line_crossed: dict[str, bool]
+    shortfall: dict[str, float]
+
+    def to_json(self) -> PackageScoreJson:
+        return {
+            "package": self.package,
+            "index": self.index,
+            "strike_probability": rounded_map(self.strike),
+            "deciders": {
+                b.decider: {
+                    **b.to_json(),
+                    "reservation": rounded(self.reservation[b.decider]),
+                    "accepts": self.accepts[b.decider],
+                    "red_line_crossed": self.red_line_crossed[b.decider],
+                    "shortfall": rounded(self.shortfall[b.decider]),
+                }
+                for b in self.breakdown
+            },
+        }
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """``deciders``: one row per decider; ``spoilers``: one row per spoiler."""
+        rows = [
+            {"decider": b.decider, "utility": b.utility, "kept_value": b.kept,
+             "deal_value": b.deal_value, "reservation": self.reservation[b.decider],
+             "accepts": self.accepts[b.decider],
+             "red_line_crossed": self.red_line_crossed[b.decider],
+             "shortfall": self.shortfall[b.decider]}
+            for b in self.breakdown
+        ]  # fmt: skip
+        strike = [{"spoiler": k, "strike_probability": v} for k, v in self.strike.items()]
+        return {"deciders": frame(rows), "spoilers": frame(strike)}
+
+
+def package_from(space: Space, changes: dict[str, str] | None = None) -> dict[str, str]:
+    """The Nash deal (or, with an empty zone, every issue's first option) with the options
+    in ``changes`` (issue -> option) put in; unknown issues or options are bad input."""
+    nash = scan(space, top=0, closest=0).solutions.get("nash")
+    chosen = (
+        space.package(nash[0])
+        if nash is not None
+        else {i: o[0] for i, o in zip(space.issues, space.options, strict=True)}
+    )
+    for issue, option in (changes or {}).items():
+        if issue not in space.issues:
+            known = ", ".join(space.issues)
+            raise InputError(Problem("--set", None, issue, f"unknown issue (known: {known})"))
+        options = space.options[space.issues.index(issue)]
+        if option not in options:
+            known = ", ".join(options)
+            raise InputError(
+                Problem("--set", None, issue, f"unknown option '{option}' (known: {known})")
+            )
+        chosen[issue] = option
+    return chosen
+
+
+def score_package(sc: Scenario, space: Space, package: dict[str, str]) -> PackageScore:
     """One package taken apart: each decider's utility, trust, kept value and deal value,
     the spoilers' strike probabilities, and whether each decider accepts it."""
     idx = space.package_index(package)
@@ -166,21 +321,14 @@ def score_package(sc: Scenario, space: Space, package: dict[str, str]) -> dict[s
     crit = space.criteria(idx) if space.deal is not None else None
     short = space.shortfall(value, crit)[:, 0]
     red = space.red_line_ok(idx)[:, 0]
-    return {
-        "package": package,
-        "index": idx,
-        "strike_probability": {k: round(v, 10) for k, v in strike.items()},
-        "deciders": {
-            b.decider: {
-                "utility": round(b.utility, 10),
-                "trust": {k: round(v, 10) for k, v in b.trust.items()},
-                "kept_value": round(b.kept, 10),
-                "deal_value": round(b.deal_value, 10),
-                "reservation": round(float(space.reservation[space.deciders[p]]), 10),
-                "accepts": bool(red[p] and short[p] <= 0),
-                "red_line_crossed": not bool(red[p]),
-                "shortfall": round(float(short[p]), 10),
-            }
-            for p, b in enumerate(rows)
-        },
-    }
+    ids = space.decider_ids
+    return PackageScore(
+        package=package,
+        index=idx,
+        breakdown=rows,
+        strike=strike,
+        reservation={d: float(space.reservation[space.deciders[p]]) for p, d in enumerate(ids)},
+        accepts={d: bool(red[p] and short[p] <= 0) for p, d in enumerate(ids)},
+        red_line_crossed={d: not bool(red[p]) for p, d in enumerate(ids)},
+        shortfall={d: float(short[p]) for p, d in enumerate(ids)},
+    )

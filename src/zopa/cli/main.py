@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,13 +33,13 @@ FileArg = Annotated[
     Path | None,
     typer.Argument(help="Scenario file (YAML). Default: the bundled US-Iran 2026 scenario."),
 ]
-DEFAULT_MAX_PACKAGES = 100_000_000
+DEFAULT_MAX_PACKAGES = 100_000_000  # zopa.api.MAX_PACKAGES (not imported: start-up time)
 
 
-def _load(file: Path | None) -> tuple[Any, str]:
-    from zopa.scenario.load import load_scenario, reference_path
+def _load(file: Path | None) -> Any:
+    import zopa
 
-    return load_scenario(file), str(file if file is not None else reference_path())
+    return zopa.reference() if file is None else zopa.load(file)
 
 
 def _emit_json(obj: Any) -> None:
@@ -58,54 +60,35 @@ def analyze(
     ] = False,
 ) -> None:
     """Agreement zone, who binds, Pareto frontier and bargaining solutions."""
-    sc, name = _load(file)
-    _check_size(sc, name, max_packages)
-    from zopa.analysis.analyze import analyze as run
-    from zopa.analysis.nodeal import model_report
-    from zopa.space.space import compile_space
+    import zopa
 
-    space = compile_space(sc)
-    result = run(space, top=top, threads=threads)
-    extra = model_report(sc, space, result, over_time)
+    report = zopa.analyze(
+        _load(file), top=top, threads=threads, over_time=over_time, max_packages=max_packages
+    )
     if json_out:
-        _emit_json({**result.to_json(), "model": extra.to_json()})
+        _emit_json(report.to_json())
     else:
         from zopa.cli.render import show_analysis, show_model
 
-        show_analysis(result)
-        show_model(extra)
+        show_analysis(report.analysis)
+        show_model(report.model)
 
 
-def _check_size(sc: Any, name: str, max_packages: int) -> None:
-    from zopa.analysis.analyze import estimate_seconds
-    from zopa.errors import Problem, SpaceTooLarge
+@contextmanager
+def _progress(what: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A Rich progress bar on a terminal's stderr (none otherwise); yields ``advance(n)``."""
+    from rich.progress import Progress
 
-    n = sc.n_packages()
-    if n > max_packages:
-        secs = estimate_seconds(n, len(sc.deciders))
-        raise SpaceTooLarge(
-            Problem(
-                name,
-                None,
-                "issues",
-                f"the outcome space has {n:,} packages, more than --max-packages "
-                f"{max_packages:,} (estimated time about {_duration(secs)}); "
-                "raise --max-packages to run it anyway, or merge options",
-            )
-        )
-
-
-def _duration(secs: float) -> str:
-    for unit, size in (("years", 3.15e7), ("days", 86400), ("hours", 3600), ("minutes", 60)):
-        if secs >= size:
-            return f"{secs / size:,.1f} {unit}"
-    return f"{secs:.1f} s"
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task(what, total=total)
+        yield lambda n: bar.advance(task, n)
 
 
 @app.command()
 def validate(file: Annotated[Path, typer.Argument(help="Scenario file (YAML).")]) -> None:
     """Check a scenario file; print what it holds, or every problem (exit status 2)."""
-    sc, name = _load(file)
+    sc = _load(file)
+    name = str(file)
     typer.echo(
         f"{name}: valid: {len(sc.actors)} actors ({len(sc.deciders)} deciders), "
         f"{len(sc.issues)} issues, {sc.n_packages():,} packages"
@@ -113,11 +96,29 @@ def validate(file: Annotated[Path, typer.Argument(help="Scenario file (YAML).")]
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of the scenario language (for editors)."""
-    from zopa.scenario.schema import json_schema
+def schema(
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            help="A command (analyze, package, montecarlo, leverage, sweep, forecast, "
+            "backtest, sources): the schema of its --json output instead.",
+        ),
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the scenario language (for editors), or of a command's output."""
+    if output is None:
+        from zopa.scenario.schema import json_schema
 
-    _emit_json(json_schema())
+        _emit_json(json_schema())
+        return
+    from zopa.io.schemas import OUTPUTS, output_schema
+
+    if output not in OUTPUTS:
+        raise InputError.at(
+            "--output", None, "", f"unknown command {output!r}; known: {', '.join(OUTPUTS)}"
+        )
+    _emit_json(output_schema(output))
 
 
 @app.command()
@@ -174,17 +175,10 @@ def forecast(
     ] = 0.2,
 ) -> None:
     """Where the talks will land: per issue the forecast position and nearest option."""
-    from zopa.forecast.registry import MODELS
+    from zopa.api import forecast as run
 
-    names = list(MODELS) if model == "all" else [model]
-    for n in names:
-        if n not in MODELS:
-            raise typer.BadParameter(f"unknown model {n!r}; choose from {', '.join(MODELS)}, all")
-    sc, name = _load(file)
-    _check_size(sc, name, DEFAULT_MAX_PACKAGES)
-    from zopa.studies.forecasts import run_forecasts
-
-    report = run_forecasts(sc, names, draws, seed, position_sd, salience_sd)
+    report = run(_load(file), model, draws=draws, seed=seed,
+                 position_sd=position_sd, salience_sd=salience_sd)  # fmt: skip
     if json_out:
         _emit_json(report.to_json())
     else:
@@ -204,9 +198,9 @@ def backtest(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Backtest the forecasting models on real decisions (tuned on odd prnrnmc only)."""
-    from zopa.api import backtest as run
+    import zopa
 
-    result = run(dataset, path, seed=seed, n_boot=boot)
+    result = zopa.backtest(dataset, path, seed=seed, n_boot=boot)
     if json_out:
         _emit_json(result.to_json())
     else:
@@ -237,32 +231,15 @@ def package_cmd(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Score one package: each decider's utility, trust, kept value, strike risk, deal value."""
-    sc, name = _load(file)
-    _check_size(sc, name, DEFAULT_MAX_PACKAGES)
-    from zopa.analysis.analyze import analyze as run
-    from zopa.analysis.nodeal import score_package
-    from zopa.errors import Problem
-    from zopa.space.space import compile_space
+    import zopa
 
-    space = compile_space(sc)
-    nash = run(space, top=0, closest=0).solutions.get("nash")
-    first = {i: o[0] for i, o in zip(space.issues, space.options, strict=True)}
-    chosen = dict(nash.package) if nash is not None else first
+    changes = {}
     for spec in options:
         issue, _, option = spec.partition("=")
-        if issue not in space.issues:
-            raise InputError(
-                Problem("--set", None, issue, f"unknown issue (known: {', '.join(space.issues)})")
-            )
-        if option not in space.options[space.issues.index(issue)]:
-            known = ", ".join(space.options[space.issues.index(issue)])
-            raise InputError(
-                Problem("--set", None, issue, f"unknown option '{option}' (known: {known})")
-            )
-        chosen[issue] = option
-    scored = score_package(sc, space, chosen)
+        changes[issue] = option
+    scored = zopa.score(_load(file), changes)
     if json_out:
-        _emit_json(scored)
+        _emit_json(scored.to_json())
     else:
         from zopa.cli.render import show_package
 
@@ -278,16 +255,11 @@ def montecarlo(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON (SCENARIO.md).")] = False,
 ) -> None:
     """P(zone), P(deal reached, survives spoilers, kept), P(war), values: over uncertainty."""
-    sc, name = _load(file)
-    _check_size(sc, name, DEFAULT_MAX_PACKAGES)
-    from rich.progress import Progress
+    import zopa
 
-    from zopa.studies.montecarlo import montecarlo as run
-
-    text = Path(name).read_text(encoding="utf-8") if workers > 1 else None
-    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task("drawing", total=draws)
-        result = run(sc, draws, seed, workers, text, name, lambda n: bar.advance(task, n))
+    sc = _load(file)
+    with _progress("drawing", draws) as advance:
+        result = zopa.montecarlo(sc, draws, seed, workers=workers, progress=advance)
     if json_out:
         _emit_json(result.to_json())
     else:
@@ -305,19 +277,11 @@ def leverage_cmd(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Swing every lever across its range; rank the effects on an actor (tornado)."""
-    sc, name = _load(file)
-    _check_size(sc, name, DEFAULT_MAX_PACKAGES)
-    from zopa.studies.leverage import METRICS, leverage
+    import zopa
 
-    if metric not in METRICS:
-        raise typer.BadParameter(f"--metric must be one of {', '.join(METRICS)}")
-    if actor not in sc.preferences:
-        raise typer.BadParameter(f"--for: '{actor}' is not an actor with preferences")
-    from rich.progress import Progress
-
-    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task("swinging levers", total=None)
-        result = leverage(sc, actor, metric, progress=lambda n: bar.advance(task, n))
+    sc = _load(file)
+    with _progress("swinging levers", None) as advance:
+        result = zopa.leverage(sc, actor, metric, progress=advance)
     if json_out:
         _emit_json(result.to_json())
     else:
@@ -341,30 +305,18 @@ def sweep(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Monte Carlo on every cell of a grid of lever settings."""
-    sc, name = _load(file)
-    _check_size(sc, name, DEFAULT_MAX_PACKAGES)
-    if not grid:
-        raise typer.BadParameter("give at least one --grid LEVER=lo:hi:n")
-    from rich.progress import Progress
+    import zopa
 
-    from zopa.studies.sweep import cells, parse_grid
-    from zopa.studies.sweep import sweep as run
-
-    axes = parse_grid(grid, sc)
-    todo = cells(axes)
-    text = Path(name).read_text(encoding="utf-8")
-    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task("grid cells", total=len(todo))
-        rows = run(text, name, todo, draws, seed, workers, scheduler,
-                   lambda n: bar.advance(task, n))  # fmt: skip
-    out = {"scenario": sc.id, "draws": draws, "seed": seed,
-           "grid": {a.path: list(a.values) for a in axes}, "cells": rows}  # fmt: skip
+    sc = _load(file)
+    with _progress("grid cells", None) as advance:
+        result = zopa.sweep(sc, grid, draws, seed, workers=workers, scheduler=scheduler,
+                            progress=advance)  # fmt: skip
     if json_out:
-        _emit_json(out)
+        _emit_json(result.to_json())
     else:
         from zopa.cli.render import show_sweep
 
-        show_sweep(out)
+        show_sweep(result)
 
 
 @import_app.command("deliberation")

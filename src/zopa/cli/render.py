@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from zopa.analysis.analyze import Analysis, PackageView
-from zopa.analysis.nodeal import ModelReport
+from zopa.analysis.nodeal import ModelReport, PackageScore
 from zopa.forecast.backtest import BacktestResult
 from zopa.scenario.sources import Evidence, QuoteCheck
 from zopa.studies.forecasts import ForecastReport
 from zopa.studies.leverage import Leverage
 from zopa.studies.montecarlo import MonteCarlo
+from zopa.studies.sweep import Sweep
 
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
 
@@ -258,9 +260,9 @@ def show_conflict(m: ModelReport) -> None:
 
 def show_montecarlo(r: MonteCarlo) -> None:
     """Print ``zopa montecarlo``."""
-    j = r.to_json()
+    j: dict[str, Any] = dict(r.to_json())
     c = console
-    se = j["stderr"]
+    se: dict[str, Any] = dict(j["stderr"])
     c.print(f"[bold]{r.scenario}[/]: {r.draws:,} draws, seed {r.seed}")
     for key, label in (
         ("p_zone", "an agreement zone exists"),
@@ -317,8 +319,9 @@ def show_leverage(r: Leverage, top: int) -> None:
     c.print(t)
 
 
-def show_sweep(out: dict) -> None:
+def show_sweep(result: Sweep) -> None:
     """Print ``zopa sweep``: one row per grid cell."""
+    out = result.to_json()
     t = Table(title=f"Sweep of {out['scenario']} ({out['draws']:,} draws per cell, seed "
               f"{out['seed']})", box=box.SIMPLE)  # fmt: skip
     for path in out["grid"]:
@@ -333,8 +336,9 @@ def show_sweep(out: dict) -> None:
     console.print(t)
 
 
-def show_package(r: dict) -> None:
+def show_package(scored: PackageScore) -> None:
     """Print ``zopa package``: one package taken apart."""
+    r = scored.to_json()
     c = console
     c.print(", ".join(f"{k}=[bold]{v}[/]" for k, v in r["package"].items()))
     t = Table(box=box.SIMPLE)

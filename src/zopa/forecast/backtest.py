@@ -32,15 +32,19 @@ median 29.0, the Commission's position 37.7; plus the midpoint of the scale.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypedDict
 
 import numpy as np
 
-from zopa.forecast.base import Forecast, ForecastInput, ForecastModel, finish
-from zopa.forecast.compromise import CompromiseModel
-from zopa.forecast.nash import NashModel
+from zopa.forecast.base import Forecast, ForecastInput, ForecastModel, ModelBase, describe, finish
+from zopa.forecast.registry import MODELS, make_model
+from zopa.results import frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MEMBER_STATE_EXCLUDE = ("com", "ep")
 
@@ -48,15 +52,14 @@ MEMBER_STATE_EXCLUDE = ("com", "ep")
 # --- baselines ---------------------------------------------------------------------------
 
 
-class MedianModel:
+class MedianModel(ModelBase):
     """The median of the present actors' positions (by default the member states only)."""
 
-    def __init__(self, exclude: Sequence[str] = MEMBER_STATE_EXCLUDE, name: str = "median"):
-        self.exclude = tuple(exclude)
-        self.name = name
+    name: ClassVar[str] = "median"
+    stacks_issues: ClassVar[bool] = True
 
-    def __repr__(self) -> str:
-        return f"MedianModel(exclude={self.exclude!r})"
+    def __init__(self, exclude: Sequence[str] = MEMBER_STATE_EXCLUDE) -> None:
+        self.exclude = tuple(exclude)
 
     def predict(self, inputs: ForecastInput) -> Forecast:
         """The median position per issue (NaN where no counted actor is present)."""
@@ -69,15 +72,14 @@ class MedianModel:
         return finish(self.name, inputs, out)
 
 
-class ActorModel:
+class ActorModel(ModelBase):
     """One actor's position as the forecast (e.g. the Commission's proposal)."""
 
-    def __init__(self, actor: str = "com", name: str = "commission"):
-        self.actor = actor
-        self.name = name
+    name: ClassVar[str] = "actor"
+    stacks_issues: ClassVar[bool] = True
 
-    def __repr__(self) -> str:
-        return f"ActorModel(actor={self.actor!r})"
+    def __init__(self, actor: str = "com") -> None:
+        self.actor = actor
 
     def predict(self, inputs: ForecastInput) -> Forecast:
         """The actor's position per issue (NaN where it takes no part)."""
@@ -88,33 +90,41 @@ class ActorModel:
         return finish(self.name, inputs, out)
 
 
-class ConstantModel:
+class ConstantModel(ModelBase):
     """The same position on every issue (the scale's midpoint by default)."""
 
-    def __init__(self, value: float = 50.0, name: str = "midpoint"):
-        self.value = float(value)
-        self.name = name
+    name: ClassVar[str] = "constant"
+    stacks_issues: ClassVar[bool] = True
 
-    def __repr__(self) -> str:
-        return f"ConstantModel(value={self.value:g})"
+    def __init__(self, value: float = 50.0) -> None:
+        self.value = float(value)
 
     def predict(self, inputs: ForecastInput) -> Forecast:
         """``value`` on every issue."""
         return finish(self.name, inputs, np.full(len(inputs.issues), self.value))
 
 
-def default_models() -> list[ForecastModel]:
-    """The closed-form models and the baselines, compromise first."""
-    return [
-        CompromiseModel(),
-        CompromiseModel(capability_power=0.0, name="salience"),
-        MedianModel(),
-        ActorModel("com", name="commission"),
-        ConstantModel(50.0),
-        NashModel(),
-        NashModel(bargaining_power="capability_salience", name="nash_cs"),
-        NashModel(disagreement="status_quo", name="nash_sq"),
-    ]
+def default_models(every: bool = False) -> dict[str, ForecastModel]:
+    """Row name -> model: the closed-form registered models and variants, and the
+    baselines, compromise first.
+
+    ``every``: also every other registered model (EUM, SMP and exchange: they iterate, and
+    take seconds on DEU III), with its ``lean_params``.
+    """
+    models: dict[str, ForecastModel] = {
+        "compromise": make_model("compromise"),
+        "salience": make_model("compromise", capability_power=0.0),
+        "median": MedianModel(),
+        "commission": ActorModel("com"),
+        "midpoint": ConstantModel(50.0),
+        "nash": make_model("nash"),
+        "nash_cs": make_model("nash", bargaining_power="capability_salience"),
+        "nash_sq": make_model("nash", disagreement="status_quo"),
+    }
+    if every:
+        for name in MODELS:
+            models.setdefault(name, make_model(name, lean=True))
+    return models
 
 
 def default_tuning() -> dict[str, list[ForecastModel]]:
@@ -123,14 +133,12 @@ def default_tuning() -> dict[str, list[ForecastModel]]:
     ``compromise_tuned``: weights ``c**a * s**b`` over a, b in 0, 0.25, ..., 2.
     ``nash_tuned``: loss exponent p in {1, 1.5, 2, 3, 4} x bargaining weights x disagreement.
     """
-    grid = np.round(np.arange(0.0, 2.0001, 0.25), 2)
-    compromise: list[ForecastModel] = [
-        CompromiseModel(capability_power=a, salience_power=b, name="compromise_tuned")
-        for a in grid
-        for b in grid
+    grid = [0.25 * i for i in range(9)]
+    compromise = [
+        make_model("compromise", capability_power=a, salience_power=b) for a in grid for b in grid
     ]
-    nash: list[ForecastModel] = [
-        NashModel(p=p, disagreement=d, bargaining_power=bp, name="nash_tuned")
+    nash = [
+        make_model("nash", p=p, disagreement=d, bargaining_power=bp)
         for p in (1.0, 1.5, 2.0, 3.0, 4.0)
         for bp in ("capability", "capability_salience")
         for d in ("worst", "status_quo")
@@ -188,6 +196,55 @@ class Row:
     diff_all: Score | None
 
 
+class ScoreJson(TypedDict):
+    """An MAE (or MAE difference), its bootstrap interval and how many issues it covers."""
+
+    mae: float | None
+    low: float | None
+    high: float | None
+    n: int
+
+
+class RowJson(TypedDict):
+    name: str
+    kind: str
+    params: str
+    all: ScoreJson
+    calibration: ScoreJson
+    test: ScoreJson
+    diff_test: ScoreJson | None
+    diff_all: ScoreJson | None
+
+
+class BacktestJson(TypedDict):
+    """``zopa backtest --json``: the splits, the bootstrap, the ensemble weights, the
+    models that beat the reference, and one row of scores per model."""
+
+    reference: str
+    n_issues: dict[str, int]
+    n_proposals: dict[str, int]
+    seed: int
+    n_boot: int
+    level: float
+    cluster: bool
+    ensemble_weights: dict[str, float]
+    beats_reference: list[str]
+    rows: list[RowJson]
+
+
+def _number(x: float) -> float | None:
+    """``x`` as it is, or None when it is not finite (JSON has no NaN)."""
+    return float(x) if math.isfinite(x) else None
+
+
+def _score_json(s: Score) -> ScoreJson:
+    return {"mae": _number(s.mae), "low": _number(s.low), "high": _number(s.high), "n": s.n}
+
+
+SCORES = ("all", "calibration", "test", "diff_test", "diff_all")
+"""The scores of a :class:`Row`, in column order."""
+
+
 @dataclass
 class BacktestResult:
     """The backtest: one :class:`Row` per model, plus what the figures rest on."""
@@ -221,13 +278,11 @@ class BacktestResult:
             if r.diff_test is not None and r.diff_test.n > 0 and r.diff_test.high < 0
         ]
 
-    def to_json(self) -> dict[str, Any]:
-        """The figures as plain data (for a ``--json`` command line)."""
+    def to_json(self) -> BacktestJson:
+        """Exactly what ``zopa backtest --json`` prints."""
 
-        def score(s: Score | None) -> dict[str, Any] | None:
-            if s is None:
-                return None
-            return {"mae": s.mae, "low": s.low, "high": s.high, "n": s.n}
+        def score(s: Score | None) -> ScoreJson | None:
+            return None if s is None else _score_json(s)
 
         return {
             "reference": self.reference,
@@ -244,9 +299,9 @@ class BacktestResult:
                     "name": r.name,
                     "kind": r.kind,
                     "params": r.params,
-                    "all": score(r.all),
-                    "calibration": score(r.calibration),
-                    "test": score(r.test),
+                    "all": _score_json(r.all),
+                    "calibration": _score_json(r.calibration),
+                    "test": _score_json(r.test),
                     "diff_test": score(r.diff_test),
                     "diff_all": score(r.diff_all),
                 }
@@ -254,22 +309,32 @@ class BacktestResult:
             ],
         }
 
-    def table(self) -> str:
-        """The results as plain text."""
-        pct = round(self.level * 100)
-        head = (
-            f"{'model':<18} {'all issues: MAE [' + str(pct) + '% CI]':<27} {'n':>4}  "
-            f"{'odd (calib)':>11}  {'even (test): MAE [CI]':<24} {'n':>4}  "
-            f"{'even: minus ' + self.reference + ' [CI]':<28}"
-        )
-        lines = [head, "-" * len(head)]
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """``rows``: one row per model (name, kind, params, then ``<score>.mae``,
+        ``<score>.low``, ``<score>.high`` and ``<score>.n`` for the scores all, calibration,
+        test, diff_test and diff_all; empty where a row has no such score).
+        ``predictions``: one row per issue (its ``prnrnmc:issue`` id, the outcome, whether
+        it is in the calibration half, then one column per model's forecast)."""
+        stats = ("mae", "low", "high", "n")
+        columns = ["name", "kind", "params", *(f"{k}.{x}" for k in SCORES for x in stats)]
+        rows = []
         for r in self.rows:
-            diff = "" if r.diff_test is None else str(r.diff_test)
-            lines.append(
-                f"{r.name:<18} {r.all!s:<27} {r.all.n:>4}  {r.calibration.mae:>11.2f}  "
-                f"{r.test!s:<24} {r.test.n:>4}  {diff:<28}"
-            )
-        return "\n".join(lines)
+            row: dict[str, Any] = {"name": r.name, "kind": r.kind, "params": r.params}
+            for k in SCORES:
+                sc: Score | None = getattr(r, k)
+                for x in stats:
+                    row[f"{k}.{x}"] = None if sc is None else getattr(sc, x)
+            rows.append(row)
+        preds = {
+            "issue": list(self.issues),
+            "outcome": self.outcome,
+            "calibration": self.calibration,
+            **self.predictions,
+        }
+        return {
+            "rows": frame(rows, columns),
+            "predictions": frame([]) if not self.issues else _columns(preds),
+        }
 
     def summary(self) -> str:
         """What was calibrated where, the ensemble weights and the verdict."""
@@ -290,7 +355,7 @@ class BacktestResult:
             f"(odd prnrnmc): {ni['calibration']} issues in {npr['calibration']} proposals; "
             f"test half (even prnrnmc): {ni['test']} issues in {npr['test']} proposals.",
             f"bootstrap: {self.n_boot} draws resampling {unit}, seed {self.seed}, "
-            f"{round(self.level * 100)}% percentile intervals; differences are paired.",
+            f"{self.level * 100:.0f}% percentile intervals; differences are paired.",
             *(f"tuned on the calibration half: {t}" for t in tuned),
             f"ensemble weights (fitted on the calibration half): {weights}",
             "rows tuned on the calibration half include it in their all-issue figures; "
@@ -298,6 +363,12 @@ class BacktestResult:
             verdict + ".",
         ]
         return "\n".join(lines)
+
+
+def _columns(data: dict[str, Any]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(data)
 
 
 # --- the backtest ------------------------------------------------------------------------
@@ -374,7 +445,7 @@ class _Bootstrap:
 
 
 def backtest(
-    models: Sequence[ForecastModel],
+    models: Mapping[str, ForecastModel] | Sequence[ForecastModel],
     cases: Iterable[Case],
     *,
     tune: Mapping[str, Sequence[ForecastModel]] | None = None,
@@ -388,7 +459,9 @@ def backtest(
 ) -> BacktestResult:
     """Score ``models`` (and tuned families and an ensemble) on ``cases``.
 
-    ``models`` are scored as given. ``tune`` maps a family name to candidate models: the
+    ``models`` (row name -> model, or a sequence of models named by their ``name``) are
+    scored as given; a row's ``params`` is :func:`~zopa.forecast.base.describe` of its
+    model (its class and ``get_params()``). ``tune`` maps a family name to candidate models: the
     candidate with the lowest MAE on the calibration cases (``calibrate(case)`` true; by
     default odd ``prnrnmc``) becomes a row named after the family. ``ensemble`` (True: every
     model in ``models``; or a list of row names) adds a row ``ensemble``: the convex
@@ -399,9 +472,13 @@ def backtest(
     cases = list(cases)
     if not cases:
         raise ValueError("no cases")
-    names = [m.name for m in models]
-    if len(set(names)) != len(names):
-        raise ValueError(f"model names must be unique: {names}")
+    if isinstance(models, Mapping):
+        named = dict(models)
+    else:
+        names = [m.name for m in models]
+        if len(set(names)) != len(names):
+            raise ValueError(f"model names must be unique: {names}")
+        named = dict(zip(names, models, strict=True))
     y = np.concatenate([np.asarray(c.outcome, dtype=float) for c in cases])
     sizes = [len(c.inputs.issues) for c in cases]
     proposal = np.repeat(np.arange(len(cases)), sizes)
@@ -413,10 +490,10 @@ def backtest(
     preds: dict[str, np.ndarray] = {}
     kinds: dict[str, str] = {}
     params: dict[str, str] = {}
-    for m in models:
-        preds[m.name] = _forecast(m, cases)
-        kinds[m.name] = "model"
-        params[m.name] = repr(m)
+    for name, m in named.items():
+        preds[name] = _forecast(m, cases)
+        kinds[name] = "model"
+        params[name] = describe(m)
     for family, candidates in (tune or {}).items():
         if family in preds:
             raise ValueError(f"tuned family name {family!r} clashes with a model name")
@@ -430,11 +507,11 @@ def backtest(
             raise ValueError(f"tuned family {family!r} has no usable candidate")
         preds[family] = best
         kinds[family] = "tuned"
-        params[family] = repr(best_model)
+        params[family] = describe(best_model)
 
     weights: dict[str, float] = {}
     if ensemble:
-        members = list(names) if ensemble is True else list(ensemble)
+        members = list(named) if ensemble is True else list(ensemble)
         stack = np.column_stack([preds[n] for n in members])
         fill = preds.get(reference)
         if fill is not None:

@@ -8,10 +8,15 @@ iterative models the round-by-round trajectory of every actor's position.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from types import MappingProxyType
+from typing import Any, ClassVar, Protocol, TypedDict
 
 import numpy as np
+
+from zopa.results import POSITION, rounded
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,18 @@ class ForecastInput:
         return self.options[k][int(np.argmin(np.abs(at - position)))]
 
 
+class IssueForecastJson(TypedDict):
+    position: float
+    option: str
+
+
+class ModelForecastJson(TypedDict):
+    """One model's forecast: per issue the position and nearest option, the rounds run."""
+
+    issues: dict[str, IssueForecastJson]
+    rounds: int
+
+
 @dataclass
 class Forecast:
     """A model's forecast: per issue the predicted position and the nearest option.
@@ -69,26 +86,88 @@ class Forecast:
     trajectory: np.ndarray | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
-        """The forecast as the JSON contract of SCENARIO.md (``issues`` and ``rounds``)."""
-        out: dict[str, Any] = {
+    def to_json(self) -> ModelForecastJson:
+        """Per issue the predicted position (0..100) and nearest option, and the rounds run."""
+        return {
             "issues": {
-                k: {"position": round(float(p), 4), "option": o}
+                k: {"position": rounded(p, POSITION), "option": o}
                 for k, p, o in zip(self.issues, self.position, self.option, strict=True)
             },
             "rounds": int(self.rounds),
         }
-        return out
 
 
 class ForecastModel(Protocol):
-    """One small interface shared by every model (in the manner of scikit-learn)."""
+    """The interface every forecasting model shares (in the manner of scikit-learn).
 
-    name: str
+    Capabilities are class attributes, read by the Monte Carlo and the backtest instead of
+    the model's name:
+
+    - ``name``: the model's name in :data:`zopa.forecast.registry.MODELS` (and of its
+      :class:`Forecast`);
+    - ``stacks_issues``: the model forecasts each issue from that issue's inputs alone, with
+      one capability per actor, so that Monte Carlo draws can be stacked as extra issues
+      of one ``predict`` call;
+    - ``has_trajectory``: the model runs rounds, and its forecast carries the actors'
+      positions round by round (``Forecast.trajectory``);
+    - ``lean_params``: constructor parameters that skip work the forecast positions do not
+      need (e.g. move logs); the Monte Carlo and the backtest build models with them.
+
+    ``get_params()`` returns the constructor's parameters as a dict (scikit-learn style):
+    ``type(model)(**model.get_params())`` builds the same model.
+    """
+
+    name: ClassVar[str]
+    stacks_issues: ClassVar[bool]
+    has_trajectory: ClassVar[bool]
+    lean_params: ClassVar[Mapping[str, Any]]
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor's parameters, by name."""
+        ...
 
     def predict(self, inputs: ForecastInput) -> Forecast:
         """Forecast the outcome of every issue."""
         ...
+
+
+class ModelBase:
+    """Defaults of the :class:`ForecastModel` capabilities, ``get_params`` and ``repr``.
+
+    ``get_params`` reads every parameter of the class's ``__init__`` from the attribute of
+    the same name, so a model keeps each parameter under its own name.
+    """
+
+    name: ClassVar[str] = "model"
+    stacks_issues: ClassVar[bool] = False
+    has_trajectory: ClassVar[bool] = False
+    lean_params: ClassVar[Mapping[str, Any]] = MappingProxyType({})
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor's parameters, by name (scikit-learn style)."""
+        sig = inspect.signature(type(self).__init__)
+        return {
+            p.name: getattr(self, p.name)
+            for p in sig.parameters.values()
+            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        }
+
+    def __repr__(self) -> str:
+        return describe(self)
+
+
+def describe(model: ForecastModel) -> str:
+    """``Class(param=value, ...)`` from ``model.get_params()`` (floats written short when
+    that loses nothing, e.g. ``1`` for 1.0), e.g. ``CompromiseModel(capability_power=1,
+    salience_power=1)``."""
+
+    def value(v: Any) -> str:
+        if isinstance(v, float) and float(f"{v:g}") == v:
+            return f"{v:g}"
+        return repr(v)
+
+    params = ", ".join(f"{k}={value(v)}" for k, v in model.get_params().items())
+    return f"{type(model).__name__}({params})"
 
 
 def finish(model: str, inputs: ForecastInput, position: np.ndarray, **kw: Any) -> Forecast:

@@ -28,9 +28,11 @@ References:
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
-from zopa.forecast.base import Forecast, ForecastInput, finish
+from zopa.forecast.base import Forecast, ForecastInput, ModelBase, finish
 
 
 def compromise_weights(
@@ -76,28 +78,20 @@ def compromise(
     return np.where(total > 0, weighted, np.where(count > 0, plain, np.nan))
 
 
-class CompromiseModel:
+class CompromiseModel(ModelBase):
     """The compromise model (Achen 2006): ``x_hat = sum c s x / sum c s`` per issue.
 
     ``capability_power`` and ``salience_power`` generalise the weights to ``c**a * s**b``;
-    the defaults (1, 1) are the published model.
+    the defaults (1, 1) are the published model. Each issue is forecast on its own
+    (``stacks_issues``), in closed form (no trajectory).
     """
 
-    def __init__(
-        self,
-        capability_power: float = 1.0,
-        salience_power: float = 1.0,
-        name: str = "compromise",
-    ) -> None:
+    name: ClassVar[str] = "compromise"
+    stacks_issues: ClassVar[bool] = True
+
+    def __init__(self, capability_power: float = 1.0, salience_power: float = 1.0) -> None:
         self.capability_power = float(capability_power)
         self.salience_power = float(salience_power)
-        self.name = name
-
-    def __repr__(self) -> str:
-        return (
-            f"CompromiseModel(capability_power={self.capability_power:g}, "
-            f"salience_power={self.salience_power:g}, name={self.name!r})"
-        )
 
     def predict(self, inputs: ForecastInput) -> Forecast:
         """Forecast every issue: the weighted mean of the present actors' positions."""

@@ -11,7 +11,7 @@ References
 
 The model, one issue at a time
 ------------------------------
-(The equations as summarised in the project's ``MODELS.md`` from Scholz et al. 2011.)
+(The equations as Scholz, Calbert and Smith 2011 state them.)
 Actors i = 1..n hold positions x_i on one issue, with capability c_i >= 0 and salience
 s_i in [0, 1] (s_j is also read as the probability that j resists a challenge). D is the
 position range (by default max - min of the starting positions), m the forecast centre at
@@ -127,12 +127,13 @@ Further differences, the same in both variants (they do not affect the log):
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Literal, NamedTuple
+from typing import Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 
-from zopa.forecast.base import Forecast, ForecastInput, finish
+from zopa.forecast.base import Forecast, ForecastInput, ModelBase, finish
 
 NO_MOVE, CONFLICT, COMPROMISE, CAPITULATION = 0, 1, 2, 3
 KINDS = ("none", "conflict", "compromise", "capitulation")
@@ -183,16 +184,6 @@ class Move(NamedTuple):
     to_position: float
     eu_own: float
     eu_other: float
-
-    def describe(self, names: tuple[str, ...] | list[str]) -> str:
-        """A one-line description, e.g. ``Belgium compromises with France: 7 -> 8.416``."""
-        a, b = names[self.actor], names[self.partner]
-        verb = {
-            "conflict": "loses confrontation to",
-            "compromise": "compromises with",
-            "capitulation": "capitulates to",
-        }[self.kind]
-        return f"{a} {verb} {b}: {self.from_position:.6g} -> {self.to_position:.6g}"
 
 
 @dataclass(frozen=True)
@@ -250,10 +241,6 @@ class EUMRun:
                 )
             )
         return out
-
-    def all_moves(self) -> list[list[Move]]:
-        """The moves of every round: element t - 1 holds round t."""
-        return [self.moves(t) for t in range(1, self.rounds + 1)]
 
 
 # --------------------------------------------------------------------------------------
@@ -648,7 +635,7 @@ _MAX_BATCH_CELLS = 500_000  # B * n^3 cells of the vote tensor per batch (cache-
 _SALIENCE_AUTO_LIMIT = 5.0  # largest salience still read on a 0..1 scale
 
 
-class ExpectedUtility:
+class ExpectedUtility(ModelBase):
     """Bueno de Mesquita's expected-utility model over every issue of a ForecastInput.
 
     Each issue runs independently with the actors present on it (position not NaN and
@@ -662,10 +649,15 @@ class ExpectedUtility:
     1 when every salience is <= 5 (saliences written 0..1, possibly jittered above 1), else
     100 (written 0..100, the DEU and KTAB convention). ``variant``,
     ``q`` and ``t``: see :func:`simulate_issue`. ``keep_moves`` puts the per-issue move logs
-    into ``details["moves"]`` (a list per round of dicts).
+    into ``details["moves"]`` (a list per round of dicts); the Monte Carlo and the backtest
+    turn it off (``lean_params``). Issues are simulated independently, in one batch
+    (``stacks_issues``); the forecast carries every round's positions (``has_trajectory``).
     """
 
-    name = "eum"
+    name: ClassVar[str] = "eum"
+    stacks_issues: ClassVar[bool] = True
+    has_trajectory: ClassVar[bool] = True
+    lean_params: ClassVar[Mapping[str, Any]] = {"keep_moves": False}
 
     def __init__(
         self,

@@ -100,10 +100,11 @@ Differences from decide:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from zopa.forecast.base import Forecast, ForecastInput, finish
+from zopa.forecast.base import Forecast, ForecastInput, ModelBase, finish
 
 __all__ = ["ExchangeModel", "ExchangeResult", "ExchangeRound", "exchange_model", "outcome"]
 
@@ -613,7 +614,7 @@ class _Round:
         )
 
 
-class ExchangeModel:
+class ExchangeModel(ModelBase):
     """Stokman's equal-gain exchange model (logrolling) as a forecasting model.
 
     ``predict`` runs :func:`exchange_model` on the inputs' 0..100 positions (an actor absent
@@ -622,10 +623,12 @@ class ExchangeModel:
     round (decide's ``model.nbs`` after its last round). Saliences are divided by
     ``salience_scale``; by default 1 when they all lie in 0..1, else 100 when they lie in
     0..100, else their maximum (the exchanges do not depend on the scale; the position
-    update's ``1 - s`` does).
+    update's ``1 - s`` does). Exchanges link the issues (no ``stacks_issues``); the
+    forecast carries every round's positions (``has_trajectory``).
     """
 
-    name = "exchange"
+    name: ClassVar[str] = "exchange"
+    has_trajectory: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -638,12 +641,6 @@ class ExchangeModel:
         self.salience_weight = float(salience_weight)
         self.fixed_weight = float(fixed_weight)
         self.salience_scale = salience_scale
-
-    def __repr__(self) -> str:
-        return (
-            f"ExchangeModel(rounds={self.rounds}, salience_weight={self.salience_weight:g}, "
-            f"fixed_weight={self.fixed_weight:g}, salience_scale={self.salience_scale!r})"
-        )
 
     def _scale(self, salience: np.ndarray) -> float:
         if self.salience_scale is not None:

@@ -43,11 +43,11 @@ References:
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 
-from zopa.forecast.base import Forecast, ForecastInput, finish
+from zopa.forecast.base import Forecast, ForecastInput, ModelBase, finish
 
 LOW, HIGH = 0.0, 100.0
 _ITERATIONS = 64
@@ -97,13 +97,17 @@ def nash_solve(
     return np.where(feasible, 0.5 * (lo + hi), np.nan), feasible
 
 
-class NashModel:
+class NashModel(ModelBase):
     """The weighted Nash bargaining solution over positions, per issue (Nash 1950; Achen 2006).
 
     ``p`` is the loss exponent (2: quadratic); ``disagreement`` is ``"worst"`` (each actor's
     worst point of 0..100) or ``"status_quo"``; ``bargaining_power`` is ``"capability"``
     (w_i = c_i) or ``"capability_salience"`` (w_i = c_i s_i). See the module docstring.
+    Each issue is solved on its own (``stacks_issues``), in closed form (no trajectory).
     """
+
+    name: ClassVar[str] = "nash"
+    stacks_issues: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -111,7 +115,6 @@ class NashModel:
         disagreement: Literal["worst", "status_quo"] = "worst",
         bargaining_power: Literal["capability", "capability_salience"] = "capability",
         status_quo: np.ndarray | None = None,
-        name: str = "nash",
     ) -> None:
         if not p >= 1.0:
             raise ValueError("p must be >= 1 (concave gains)")
@@ -123,13 +126,6 @@ class NashModel:
         self.disagreement = disagreement
         self.bargaining_power = bargaining_power
         self.status_quo = None if status_quo is None else np.asarray(status_quo, dtype=float)
-        self.name = name
-
-    def __repr__(self) -> str:
-        return (
-            f"NashModel(p={self.p:g}, disagreement={self.disagreement!r}, "
-            f"bargaining_power={self.bargaining_power!r}, name={self.name!r})"
-        )
 
     def _status_quo(self, inputs: ForecastInput) -> np.ndarray:
         k = len(inputs.issues)

@@ -1,66 +1,83 @@
-"""Scenario -> forecasting inputs, and the registry of forecasting models.
+"""The registry of forecasting models, and a scenario's forecasting inputs.
 
-SCENARIO.md: an actor's position on an issue is its ``ideal``, or else the ``at`` of its
-best option there (the first best in file order); its salience is its weight as written;
-actors without preferences on an issue (no weight, or weight 0) take no part in it.
+:data:`MODELS` lists every model the command line, the forecast Monte Carlo and the
+backtest offer, by name; a model's capabilities are attributes of its class (see
+:class:`~zopa.forecast.base.ForecastModel`), read through :func:`model_class` without
+building the model. Modules are imported on first use.
+
+:func:`from_scenario` reads a scenario's preferences (:mod:`zopa.scenario.preferences`)
+into :class:`~zopa.forecast.base.ForecastInput`: an actor's position on an issue is its
+ideal, or else the place (``at``) of its best option there (the first best in file
+order); its salience is its weight as written; an actor that does not weigh an issue
+(no weight, or weight 0) takes no part in it.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
+from typing import Any
 
 import numpy as np
 
 from zopa.forecast.base import ForecastInput, ForecastModel
+from zopa.scenario.preferences import option_places, read_preferences
 from zopa.scenario.schema import Scenario
 from zopa.scenario.values import Values
 
-MODELS = {
+MODELS: dict[str, str] = {
     "compromise": "zopa.forecast.compromise:CompromiseModel",
     "nash": "zopa.forecast.nash:NashModel",
     "eum": "zopa.forecast.eum:ExpectedUtility",
     "smp": "zopa.forecast.smp:SpatialModel",
     "exchange": "zopa.forecast.exchange:ExchangeModel",
 }
+"""Model name -> ``module:class`` of every registered forecasting model."""
 
 
-def make_model(name: str) -> ForecastModel:
-    """A forecasting model with its default parameters, by name (see :data:`MODELS`)."""
+def model_class(name: str) -> type[ForecastModel]:
+    """The class of the registered model ``name`` (KeyError when there is none)."""
     module, cls = MODELS[name].split(":")
-    model: ForecastModel = getattr(import_module(module), cls)()
-    return model
+    found: type[ForecastModel] = getattr(import_module(module), cls)
+    return found
+
+
+def make_model(name: str, *, lean: bool = False, **params: Any) -> ForecastModel:
+    """The registered model ``name`` with ``params`` (the others at their defaults).
+
+    ``lean``: also pass the class's ``lean_params`` (skip work that the forecast positions
+    do not need, e.g. EUM's move logs), as the Monte Carlo and the backtest do.
+    """
+    cls = model_class(name)
+    kw = {**(cls.lean_params if lean else {}), **params}
+    return cls(**kw)
 
 
 def from_scenario(sc: Scenario, values: Values | None = None) -> ForecastInput:
     """The forecasting inputs of a validated scenario (numbers at their base values, or as
-    ``values`` resolves them)."""
-    num = (values if values is not None else Values(sc)).scalar
-    actors = [a for a in sc.actors if a.id in sc.preferences]
+    ``values`` resolves them); see the module docstring."""
+    val = values if values is not None else Values(sc)
+    prefs = read_preferences(sc, val)
+    actors = [a for a in sc.actors if a.id in prefs]
     n, k = len(actors), len(sc.issues)
     position = np.full((n, k), np.nan)
     salience = np.zeros((n, k))
-    at = [np.array([num(o.at) for o in i.options]) for i in sc.issues]
+    at = option_places(sc, val)
     for a, actor in enumerate(actors):
-        p = sc.preferences[actor.id]
-        weights = {i: num(w) for i, w in p.weights.numbers().items()}
-        ideal = {i: num(v) for i, v in (p.ideal.numbers() if p.ideal else {}).items()}
         for j, issue in enumerate(sc.issues):
-            w = weights.get(issue.id, 0.0)
-            if w <= 0:
+            pref = prefs[actor.id].get(issue.id)
+            if pref is None or pref.salience <= 0:
                 continue
-            salience[a, j] = w
-            if issue.id in ideal:
-                position[a, j] = ideal[issue.id]
+            salience[a, j] = pref.salience
+            if pref.ideal is not None:
+                position[a, j] = pref.ideal
             else:
-                given = p.utilities[issue.id].numbers()
-                u = np.array([num(given[o.id]) for o in issue.options])
-                position[a, j] = at[j][int(np.argmax(u))]
+                position[a, j] = at[j][int(np.argmax(pref.utility))]
     return ForecastInput(
         actors=tuple(a.id for a in actors),
         issues=tuple(i.id for i in sc.issues),
         position=position,
         salience=salience,
-        capability=np.array([num(a.capability) for a in actors]),
+        capability=np.array([val.scalar(a.capability) for a in actors]),
         options=tuple(tuple(o.id for o in i.options) for i in sc.issues),
         option_at=tuple(at),
         scenario=sc.id,

@@ -111,11 +111,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from zopa.forecast.base import Forecast, ForecastInput, finish
+from zopa.forecast.base import Forecast, ForecastInput, ModelBase, finish
 
 VICTORY_PROB_MODELS = ("Linear", "Square", "Quartic", "Octic", "Binary")
 PCE_MODELS = ("Conditional", "MarkovIncentive", "MarkovUniform")
@@ -876,14 +876,18 @@ def ktab_saliences(salience: np.ndarray, scale: str = "auto") -> tuple[np.ndarra
     raise ValueError(f"salience_scale must be 'auto', 'percent' or 'normalise', not {scale!r}")
 
 
-class SpatialModel:
+class SpatialModel(ModelBase):
     """KTAB's Spatial Model of Politics, all issues jointly as the dimensions of one space.
 
     ``params`` are KTAB's model parameters (KTAB's defaults); ``salience_scale`` is
     ``"auto"``, ``"percent"`` or ``"normalise"`` (see :func:`ktab_saliences`);
     ``accommodation``, ``seed`` and the stopping rule's ``max_turns``, ``min_turns`` and
-    ``min_delta_ratio`` are passed to :func:`run_smp`.
+    ``min_delta_ratio`` are passed to :func:`run_smp`. The issues interact (no
+    ``stacks_issues``); the forecast carries every turn's positions (``has_trajectory``).
     """
+
+    name: ClassVar[str] = "smp"
+    has_trajectory: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -894,7 +898,6 @@ class SpatialModel:
         max_turns: int = 100,
         min_turns: int = 2,
         min_delta_ratio: float = 0.02,
-        name: str = "smp",
     ) -> None:
         self.params = params or SmpParams()
         self.salience_scale = salience_scale
@@ -903,10 +906,6 @@ class SpatialModel:
         self.max_turns = int(max_turns)
         self.min_turns = int(min_turns)
         self.min_delta_ratio = float(min_delta_ratio)
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"SpatialModel(params={self.params!r}, salience_scale={self.salience_scale!r})"
 
     def predict(self, inputs: ForecastInput) -> Forecast:
         """Run the SMP to its stopping rule and forecast every issue (see the module doc)."""

@@ -33,6 +33,7 @@ import numpy as np
 
 from zopa.errors import InputError, Problem
 from zopa.forecast.base import ForecastInput
+from zopa.io.text import read_text
 
 COLUMNS = ("Actor", "Capability", "Position", "Salience")
 ISSUE = "issue"
@@ -45,13 +46,7 @@ def read_bdm_csv(path: str | Path, *, scale: tuple[float, float] | None = None) 
         math.isfinite(scale[0]) and math.isfinite(scale[1]) and scale[1] > scale[0]
     ):
         raise ValueError("scale must be (lo, hi) with finite lo < hi")
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise InputError.at(name, None, "", f"not UTF-8 text ({e.reason})") from None
-    except OSError as e:
-        raise InputError.at(name, None, "", f"cannot read the file: {e.strerror}") from None
-
+    text = read_text(path)
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[tuple[int, list[str]]] = []  # (1-based line where the record ends, fields)
     try:

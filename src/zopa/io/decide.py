@@ -33,6 +33,7 @@ import numpy as np
 from zopa.errors import InputError, Problem
 from zopa.forecast.base import ForecastInput
 from zopa.io.text import finite_number as _number
+from zopa.io.text import read_text
 
 __all__ = ["DecideData", "parse_decide", "read_decide", "to_forecast_input"]
 
@@ -85,17 +86,7 @@ class DecideData:
 
 def read_decide(path: str | Path) -> DecideData:
     """Read a decide input file; raise :class:`InputError` listing every problem in it."""
-    name = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError.at(name, None, "", f"cannot read the file: {exc.strerror or exc}") from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError.at(name, line, "", "not UTF-8 text") from exc
-    return parse_decide(text, name)
+    return parse_decide(read_text(path), str(path))
 
 
 def _delimiter(lines: list[str]) -> str:

@@ -18,8 +18,8 @@ A game folder of `S-Abdelnabi/LLM-Deliberation <https://github.com/S-Abdelnabi/L
 
 The game: a deal (one option per issue) passes when at least N-1 of the N parties accept
 it, ``p1`` and ``p2`` among them; a party accepts a deal whose total score is at least its
-threshold. :func:`read_deliberation` turns this into a scenario (a plain dict following
-SCENARIO.md): every party is an actor (``p1``/``p2`` -> role ``veto``, the others ->
+threshold. :func:`read_deliberation` turns this into a zopa scenario (a plain dict, format
+version 1): every party is an actor (``p1``/``p2`` -> role ``veto``, the others ->
 ``party``) and the decision rule is ``{rule: quota, at_least: N-1}``.
 
 Scaling (exact, so that "score >= threshold" and "utility >= reservation" select the same
@@ -55,12 +55,12 @@ from pathlib import Path
 from typing import Any
 
 from zopa.errors import InputError, Problem
+from zopa.io.text import clean_round, read_text, scenario_slug, spread_at
 from zopa.io.text import finite_number as _number
 
 REPO_URL = "https://github.com/S-Abdelnabi/LLM-Deliberation"
 VETO_ROLES = frozenset({"p1", "p2", "veto", "voting_moderator"})
 ISSUE_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-DIGITS = 12  # decimals kept in utilities and reservations
 _ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
@@ -84,7 +84,25 @@ class _Scores:
 
 
 def read_deliberation(dir: str | Path) -> dict[str, Any]:
-    """Read an LLM-Deliberation game folder; return a scenario as a plain dict (SCENARIO.md)."""
+    """Read an LLM-Deliberation game folder as a zopa scenario document.
+
+    Parameters
+    ----------
+    dir
+        The game folder (``config.txt``, ``scores_files/``, optionally
+        ``global_instructions.txt``).
+
+    Returns
+    -------
+    dict
+        The scenario as a plain dict (format version 1), as :func:`zopa.io.writer.write_scenario`
+        writes it and :func:`zopa.scenario.load.validate` accepts it.
+
+    Raises
+    ------
+    InputError
+        Every problem found, naming the file, the line and the field.
+    """
     folder = Path(dir)
     config = folder / "config.txt"
     if not folder.is_dir():
@@ -100,20 +118,8 @@ def read_deliberation(dir: str | Path) -> dict[str, Any]:
 # reading
 
 
-def _read_lines(path: Path, missing: Problem | None = None) -> list[str]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(missing or Problem(str(path), None, "", "file not found")) from None
-    except UnicodeDecodeError as e:
-        raise InputError.at(str(path), None, "", f"not UTF-8 text ({e.reason})") from None
-    except OSError as e:
-        raise InputError.at(str(path), None, "", f"cannot read file: {e.strerror or e}") from None
-    return text.splitlines()
-
-
 def _read_config(config: Path) -> list[_Party]:
-    lines = _read_lines(config)
+    lines = read_text(config).splitlines()
     problems: list[Problem] = []
     parties: list[_Party] = []
     seen: dict[str, int] = {}
@@ -167,7 +173,7 @@ def _read_scores(folder: Path, config: Path, party: _Party) -> _Scores:
     rel = f"scores_files/{party.id}.txt"
     path = folder / rel
     missing = Problem(str(config), party.line, "file", f"score file {rel} not found")
-    lines = _read_lines(path, missing)
+    lines = read_text(path, missing=missing).splitlines()
     body = [(n, raw) for n, raw in enumerate(lines, start=1) if raw.strip()]
     if not body:
         raise InputError.at(str(path), 1, "threshold", "the score file is empty")
@@ -253,8 +259,8 @@ _OPTION = re.compile(r"^\s*([A-Z])(\d+)\s*:?\s+(\S.*?)\s*$")
 def _issue_names(path: Path, shape: list[int]) -> dict[str, Any] | None:
     """Issue names and option labels from global_instructions.txt, if it parses cleanly."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        text = read_text(path)
+    except InputError:
         return None
     issues: dict[str, str] = {}
     options: dict[str, dict[int, str]] = {}
@@ -289,22 +295,8 @@ def _label(text: str) -> str:
 # building the scenario
 
 
-def _r(x: float) -> float:
-    v = round(x, DIGITS)
-    return 0.0 if v == 0 else v
-
-
 def _num(x: float) -> int | float:
     return int(x) if float(x).is_integer() else x
-
-
-def _at(j: int, n: int) -> float:
-    return 50.0 if n == 1 else round(100.0 * j / (n - 1), 4)
-
-
-def _slug(text: str) -> str:
-    s = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-")
-    return s[:40] or "game"
 
 
 def _scenario(
@@ -360,7 +352,7 @@ def _scenario(
         issue_name = names["issues"][letter] if names else f"Issue {letter}"
         options = []
         for j in range(count):
-            opt: dict[str, Any] = {"id": f"{letter}{j + 1}", "at": _at(j, count)}
+            opt: dict[str, Any] = {"id": f"{letter}{j + 1}", "at": spread_at(j, count)}
             if names:
                 text = names["options"][letter][j + 1]
                 opt["name"] = _label(text)
@@ -380,7 +372,7 @@ def _scenario(
     title = f"LLM-Deliberation game '{game}' ({n} parties)"
     return {
         "zopa": 1,
-        "id": _slug(f"llm-deliberation-{game}"),
+        "id": scenario_slug(f"llm-deliberation-{game}", "game", 40),
         "title": title,
         "description": (
             f"Imported from the LLM-Deliberation game folder '{game}' ({REPO_URL}, MIT "
@@ -429,7 +421,9 @@ def _preferences(game: str, party: _Party, s: _Scores, shape: list[int]) -> dict
         weights[letter] = _num(spans[k]) if span_total > 0 else 1
         table: dict[str, Any] = {"source": {"ref": ref, "quote": raw}}
         for j, v in enumerate(values):
-            table[f"{letter}{j + 1}"] = _r((v - lows[k]) / spans[k]) if spans[k] > 0 else 0.0
+            table[f"{letter}{j + 1}"] = (
+                clean_round((v - lows[k]) / spans[k]) if spans[k] > 0 else 0.0
+            )
         utilities[letter] = table
     how = f"imported from LLM-Deliberation {game}/scores_files/{party.id}.txt: " + (
         f"utility = {total} / {_num(span_total):g}, the sum of the issue score spans"
@@ -462,7 +456,7 @@ def _preferences(game: str, party: _Party, s: _Scores, shape: list[int]) -> dict
             }
         ]
     else:
-        reservation["value"] = _r((t - low_total) / span_total)
+        reservation["value"] = clean_round((t - low_total) / span_total)
         reservation["assumption"] = (
             f"minimum acceptable score {need} / {_num(span_total):g} "
             "(the sum of the issue score spans)"

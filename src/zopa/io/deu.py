@@ -45,6 +45,7 @@ import numpy as np
 
 from zopa.errors import InputError, Problems
 from zopa.forecast.base import ForecastInput
+from zopa.io.text import read_text
 
 INSTITUTIONS = ("com", "ep")
 """The actor codes that are not member states."""
@@ -159,15 +160,7 @@ def _number(
 
 
 def _read_rows(path: Path, problems: Problems) -> list[tuple[int, list[str]]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError.at(str(path), None, "", "file not found") from None
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise InputError.at(str(path), line, "", "not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError.at(str(path), None, "", f"cannot read: {exc.strerror}") from None
+    text = read_text(path)
     reader = csv.reader(text.splitlines(keepends=True), delimiter="\t", quotechar='"')
     rows: list[tuple[int, list[str]]] = []
     start = 1

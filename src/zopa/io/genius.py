@@ -26,105 +26,30 @@ Every profile becomes an actor with role ``party`` (GENIUS negotiations need eve
 party's agreement: the default unanimity rule). Issues and values keep the domain's order;
 ``at`` spreads values evenly over 0..100 in that order (GENIUS discrete values have no
 scale; recorded as an assumption). Ids are the names with characters outside
-``[A-Za-z0-9_.-]`` replaced by ``_`` (the original text is kept as ``name``). Actor ids
-are the profile file names without the words every profile name shares (so
+``[A-Za-z0-9_.-]`` replaced by ``_`` (the original text is kept as ``name``; a word the
+scenario schema reserves gets a trailing ``_``: :func:`zopa.io.text.unique_id`). Actor
+ids are the profile file names without the words every profile name shares (so
 ``laptop_buyer_utility.xml`` and ``laptop_seller_utility.xml`` give ``buyer`` and
 ``seller``).
 
 Only discrete issues are read; integer and real issues (GENIUS ``evaluator`` functions)
-are reported as unsupported. The XML is parsed with expat with DTDs and entity
-declarations refused. Malformed input raises :class:`zopa.errors.InputError` naming the
-file, the 1-based line (the parser's error position for bad XML) and the field.
+are reported as unsupported. The XML is parsed by :func:`zopa.io.xmltree.parse_xml`
+(DTDs and entity declarations refused). Malformed input raises
+:class:`zopa.errors.InputError` naming the file, the 1-based line (the parser's error
+position for bad XML) and the field.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.parsers import expat
 
 from zopa.errors import InputError, Problem
-
-MAX_BYTES = 20 * 1024 * 1024  # the largest ANAC profile is well under 1 MiB
-RESERVED = frozenset({"source", "assumption", "value"})
-DIGITS = 12  # decimals kept in utilities
-
-
-# ---------------------------------------------------------------------------------------
-# a minimal XML tree that remembers lines
-
-
-@dataclass
-class _Node:
-    tag: str
-    attrib: dict[str, str]
-    line: int
-    text: str  # the source line where the element starts, stripped (for quotes)
-    children: list[_Node] = field(default_factory=list)
-
-    def iter(self, tag: str) -> Iterator[_Node]:
-        """Every descendant (and self) with this tag, in document order."""
-        if self.tag == tag:
-            yield self
-        for c in self.children:
-            yield from c.iter(tag)
-
-    def kids(self, tag: str) -> list[_Node]:
-        return [c for c in self.children if c.tag == tag]
-
-
-def _parse_xml(path: Path) -> _Node:
-    name = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError.at(name, None, "", f"file is {size / 2**20:.1f} MiB, too large")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError.at(name, None, "", "file not found") from None
-    except OSError as e:
-        raise InputError.at(name, None, "", f"cannot read file: {e.strerror or e}") from None
-    parser = expat.ParserCreate()
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    source_lines = data.decode("utf-8", errors="replace").splitlines()
-    root: list[_Node] = []
-    stack: list[_Node] = []
-
-    def start(tag: str, attrib: dict[str, str]) -> None:
-        line = parser.CurrentLineNumber
-        text = source_lines[line - 1].strip() if 0 < line <= len(source_lines) else ""
-        node = _Node(tag, dict(attrib), line, text)
-        if stack:
-            stack[-1].children.append(node)
-        else:
-            root.append(node)
-        stack.append(node)
-
-    def end(tag: str) -> None:
-        stack.pop()
-
-    def refuse_dtd(*_: Any) -> None:
-        raise InputError.at(
-            name, parser.CurrentLineNumber, "", "DOCTYPE declarations are not accepted"
-        )
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.StartDoctypeDeclHandler = refuse_dtd
-    parser.EntityDeclHandler = refuse_dtd
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as e:
-        msg = expat.errors.messages.get(e.code, str(e)) if e.code else str(e)
-        raise InputError.at(
-            name, e.lineno, "", f"malformed XML: {msg} (column {e.offset + 1})"
-        ) from None
-    return root[0]
-
+from zopa.io.text import clean_round, read_bytes, scenario_slug, spread_at, unique_id
+from zopa.io.xmltree import Element, parse_xml
 
 # ---------------------------------------------------------------------------------------
 # domain and profiles
@@ -149,7 +74,7 @@ class _Profile:
     discount: float | None
 
 
-def _is_profile(root: _Node) -> bool:
+def _is_profile(root: Element) -> bool:
     if any(True for _ in root.iter("weight")):
         return True
     return any("evaluation" in it.attrib for it in root.iter("item"))
@@ -171,7 +96,7 @@ def _float(
     return v
 
 
-def _issue_kind(node: _Node) -> str:
+def _issue_kind(node: Element) -> str:
     for key in ("type", "vtype", "etype"):
         v = node.attrib.get(key)
         if v and v != "discrete" and v != "objective":
@@ -179,7 +104,7 @@ def _issue_kind(node: _Node) -> str:
     return "discrete"
 
 
-def _read_domain(path: Path, root: _Node) -> list[_Issue]:
+def _read_domain(path: Path, root: Element) -> list[_Issue]:
     problems: list[Problem] = []
     issues: list[_Issue] = []
     seen: set[str] = set()
@@ -206,7 +131,7 @@ def _read_domain(path: Path, root: _Node) -> list[_Issue]:
         values: list[str] = []
         descriptions: list[str | None] = []
         before = len(problems)
-        for item in node.kids("item"):
+        for item in node.findall("item"):
             v = item.attrib.get("value")
             if v is None or not v.strip():
                 problems.append(
@@ -233,12 +158,12 @@ def _read_domain(path: Path, root: _Node) -> list[_Issue]:
     return issues
 
 
-def _read_profile(path: Path, root: _Node, issues: list[_Issue]) -> _Profile:
+def _read_profile(path: Path, root: Element, issues: list[_Issue]) -> _Profile:
     problems: list[Problem] = []
     by_name = {i.name: i for i in issues}
     known = ", ".join(f"'{i.name}'" for i in issues)
 
-    weight_nodes: dict[str, _Node] = {}
+    weight_nodes: dict[str, Element] = {}
     for w in root.iter("weight"):
         idx = w.attrib.get("index", "").strip()
         if not idx:
@@ -264,7 +189,7 @@ def _read_profile(path: Path, root: _Node, issues: list[_Issue]) -> _Profile:
             continue
         found.add(name)
         kind = _issue_kind(node)
-        if kind != "discrete" or node.kids("evaluator"):
+        if kind != "discrete" or node.findall("evaluator"):
             problems.append(
                 Problem(str(path), node.line, fld, f"{kind} evaluators are not supported")
             )
@@ -283,7 +208,7 @@ def _read_profile(path: Path, root: _Node, issues: list[_Issue]) -> _Profile:
                 weights[name] = wv
         domain = by_name[name]
         evals: dict[str, float] = {}
-        for item in node.kids("item"):
+        for item in node.findall("item"):
             v = item.attrib.get("value")
             ifld = f"{fld}.item"
             if v not in domain.values:
@@ -331,7 +256,7 @@ def _read_profile(path: Path, root: _Node, issues: list[_Issue]) -> _Profile:
                     f"{reservation:g} is out of range: must be in [0, 1]",
                 )
             )
-        quote = res.text
+        quote = res.source_line
     disc = next(root.iter("discount_factor"), None)
     discount = None
     if disc is not None:
@@ -341,17 +266,17 @@ def _read_profile(path: Path, root: _Node, issues: list[_Issue]) -> _Profile:
     return _Profile(path, weights, evaluations, reservation, quote, discount)
 
 
-def _find_files(folder: Path) -> tuple[Path, _Node, list[tuple[Path, _Node]], list[str]]:
+def _find_files(folder: Path) -> tuple[Path, Element, list[tuple[Path, Element]], list[str]]:
     if not folder.is_dir():
         raise InputError.at(str(folder), None, "", "not a folder (expected a GENIUS domain folder)")
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".xml" and p.is_file())
     if not files:
         raise InputError.at(str(folder), None, "", "no .xml file in the folder")
-    domains: list[tuple[Path, _Node]] = []
-    profiles: list[tuple[Path, _Node]] = []
+    domains: list[tuple[Path, Element]] = []
+    profiles: list[tuple[Path, Element]] = []
     skipped: list[str] = []
     for f in files:
-        root = _parse_xml(f)
+        root = parse_xml(read_bytes(f), str(f))
         if next(root.iter("issue"), None) is None:
             skipped.append(f.name)
         elif _is_profile(root):
@@ -385,17 +310,6 @@ def _find_files(folder: Path) -> tuple[Path, _Node, list[tuple[Path, _Node]], li
 # the scenario
 
 
-def _slug(text: str, taken: set[str], fallback: str) -> str:
-    s = re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:60] or fallback
-    if s in RESERVED:
-        s += "_"
-    base, n = s, 2
-    while s in taken:
-        s, n = f"{base}_{n}", n + 1
-    taken.add(s)
-    return s
-
-
 def _actor_ids(stems: list[str]) -> list[str]:
     """Profile file names without the words (split at ``_``) all of them share."""
     words = [re.split(r"[_\s-]+", s) for s in stems]
@@ -408,20 +322,28 @@ def _actor_ids(stems: list[str]) -> list[str]:
             suf += 1
         words = [w[pre : len(w) - suf] for w in words]
     taken: set[str] = set()
-    return [_slug("_".join(w), taken, f"party{i + 1}") for i, w in enumerate(words)]
-
-
-def _at(j: int, n: int) -> float:
-    return 50.0 if n == 1 else round(100.0 * j / (n - 1), 4)
-
-
-def _r(x: float) -> float:
-    v = round(x, DIGITS)
-    return 0.0 if v == 0 else v
+    return [unique_id("_".join(w), taken, f"party{i + 1}") for i, w in enumerate(words)]
 
 
 def read_genius(dir: str | Path) -> dict[str, Any]:
-    """Read a GENIUS XML domain folder; return a scenario as a plain dict (SCENARIO.md)."""
+    """Read a GENIUS XML domain folder as a zopa scenario document.
+
+    Parameters
+    ----------
+    dir
+        The domain folder: one domain XML file and one profile per party.
+
+    Returns
+    -------
+    dict
+        The scenario as a plain dict (format version 1), as :func:`zopa.io.writer.write_scenario`
+        writes it and :func:`zopa.scenario.load.validate` accepts it.
+
+    Raises
+    ------
+    InputError
+        Every problem found, naming the file, the line and the field.
+    """
     folder = Path(dir)
     domain_path, domain_root, profile_roots, skipped = _find_files(folder)
     issues = _read_domain(domain_path, domain_root)
@@ -436,18 +358,18 @@ def read_genius(dir: str | Path) -> dict[str, Any]:
         raise InputError(problems)
 
     name = folder.resolve().name or domain_path.stem
-    sid = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-")[:64] or "genius"
+    sid = scenario_slug(name, "genius")
     issue_taken: set[str] = set()
-    issue_ids = [_slug(i.name, issue_taken, f"issue{k + 1}") for k, i in enumerate(issues)]
+    issue_ids = [unique_id(i.name, issue_taken, f"issue{k + 1}") for k, i in enumerate(issues)]
     option_ids: list[list[str]] = []
     out_issues = []
     for k, issue in enumerate(issues):
         taken: set[str] = set()
-        ids = [_slug(v, taken, f"v{j + 1}") for j, v in enumerate(issue.values)]
+        ids = [unique_id(v, taken, f"v{j + 1}") for j, v in enumerate(issue.values)]
         option_ids.append(ids)
         options = []
         for j, (oid, v) in enumerate(zip(ids, issue.values, strict=True)):
-            opt: dict[str, Any] = {"id": oid, "at": _at(j, len(ids))}
+            opt: dict[str, Any] = {"id": oid, "at": spread_at(j, len(ids))}
             if oid != v:
                 opt["name"] = v
             if issue.descriptions[j]:
@@ -530,7 +452,7 @@ def _preferences(
         top = max(evals)
         table: dict[str, Any] = {}
         for oid, e in zip(option_ids[k], evals, strict=True):
-            table[oid] = _r(e / top) if top > 0 else 0.0
+            table[oid] = clean_round(e / top) if top > 0 else 0.0
         utilities[issue_ids[k]] = table
     disc = (
         f"; discount factor {p.discount} ignored (no time in this analysis)"

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import csv
 import re
-import xml.parsers.expat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +52,8 @@ import numpy as np
 from zopa.errors import InputError, Problems
 from zopa.forecast.base import ForecastInput
 from zopa.io.text import finite_number as _number
+from zopa.io.text import read_text, scenario_slug, unique_id
+from zopa.io.xmltree import Element, parse_xml
 
 _SALIENCE_TOL = 1e-6
 
@@ -93,18 +94,6 @@ class KtabData:
     accommodation: np.ndarray | None = None
 
 
-def _read_text(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError.at(str(path), None, "", f"cannot read the file: {exc}") from exc
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError.at(str(path), line, "", "not UTF-8 text") from exc
-
-
 # ---------------------------------------------------------------------------------------
 # CSV
 
@@ -113,7 +102,7 @@ def read_csv(path: str | Path) -> KtabData:
     """Read a KTAB SMP CSV file (see the module doc)."""
     path = Path(path)
     file = str(path)
-    text = _read_text(path)
+    text = read_text(path)
     problems = Problems(file)
     rows: list[tuple[int, list[str]]] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -229,65 +218,16 @@ def read_csv(path: str | Path) -> KtabData:
 # XML
 
 
-@dataclass
-class _Element:
-    tag: str
-    line: int
-    text: str = ""
-    children: list[_Element] = field(default_factory=list)
-
-    def find(self, tag: str) -> _Element | None:
-        return next((c for c in self.children if c.tag == tag), None)
-
-    def findall(self, tag: str) -> list[_Element]:
-        return [c for c in self.children if c.tag == tag]
-
-
-def _parse_xml(text: str, file: str) -> _Element:
-    """A small element tree with line numbers (expat; no DTD or entity expansion)."""
-    parser = xml.parsers.expat.ParserCreate()
-    root = _Element("", 0)
-    stack = [root]
-
-    def start(tag: str, attrs: dict[str, str]) -> None:
-        element = _Element(tag, parser.CurrentLineNumber)
-        stack[-1].children.append(element)
-        stack.append(element)
-
-    def end(tag: str) -> None:
-        element = stack.pop()
-        element.text = element.text.strip()
-
-    def chars(data: str) -> None:
-        stack[-1].text += data
-
-    def forbid(*args: Any) -> None:
-        raise InputError.at(file, parser.CurrentLineNumber, "", "DTDs and entities not allowed")
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = chars
-    parser.StartDoctypeDeclHandler = forbid
-    parser.EntityDeclHandler = forbid
-    try:
-        parser.Parse(text, True)
-    except xml.parsers.expat.ExpatError as exc:
-        raise InputError.at(file, exc.lineno, "", f"malformed XML: {exc}") from exc
-    if len(root.children) != 1:
-        raise InputError.at(file, 1, "", "no root element")
-    return root.children[0]
-
-
 def read_xml(path: str | Path) -> KtabData:
     """Read a KTAB SMP XML file (smpSchema.xsd; see the module doc)."""
     path = Path(path)
     file = str(path)
-    scen = _parse_xml(_read_text(path), file)
+    scen = parse_xml(read_text(path), file)
     problems = Problems(file)
     if scen.tag != "Scenario":
         raise InputError.at(file, scen.line, scen.tag, "the root element must be <Scenario>")
 
-    def required(parent: _Element, tag: str) -> _Element | None:
+    def required(parent: Element, tag: str) -> Element | None:
         element = parent.find(tag)
         if element is None:
             problems.add(parent.line, tag, f"missing <{tag}> in <{parent.tag}>")
@@ -444,33 +384,20 @@ def read(path: str | Path) -> KtabData:
 # conversions
 
 
-def _slug(text: str, fallback: str) -> str:
-    slug = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-")[:64]
-    return slug or fallback
-
-
 def scenario_id(data: KtabData) -> str:
     """The scenario id: the file name (without extension) lowercased to [a-z0-9_-]."""
-    return _slug(Path(data.source).stem if data.source else data.name, "ktab")
-
-
-_RESERVED = frozenset({"source", "assumption", "value"})
+    return scenario_slug(Path(data.source).stem if data.source else data.name, "ktab")
 
 
 def _ids(names: tuple[str, ...], prefix: str, lower: bool) -> tuple[str, ...]:
-    """Unique ids matching [A-Za-z0-9_.-]{1,64}, avoiding the scenario's reserved words."""
-    ids: list[str] = []
-    for k, name in enumerate(names):
-        text = name.lower() if lower else name
-        base = re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:60] or f"{prefix}{k}"
-        if base in _RESERVED:
-            base = f"{base}_{prefix}"
-        ident, extra = base, 2
-        while ident in ids:
-            ident = f"{base}_{extra}"
-            extra += 1
-        ids.append(ident)
-    return tuple(ids)
+    """Unique ids matching [A-Za-z0-9_.-]{1,64}; a reserved word gets ``_<prefix>``."""
+    taken: set[str] = set()
+    return tuple(
+        unique_id(
+            name.lower() if lower else name, taken, f"{prefix}{k}", reserved_suffix=f"_{prefix}"
+        )
+        for k, name in enumerate(names)
+    )
 
 
 def issue_ids(data: KtabData) -> tuple[str, ...]:

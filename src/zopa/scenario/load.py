@@ -18,7 +18,7 @@ from zopa.errors import InputError, Problem
 from zopa.scenario import schema
 from zopa.scenario.check import cross_check
 from zopa.scenario.schema import Scenario
-from zopa.scenario.yamlfile import Lines, dotted, read_yaml
+from zopa.scenario.yamlfile import Lines, dotted, parse_yaml, read_text
 
 REFERENCE = "us_iran_2026.yaml"
 
@@ -31,8 +31,16 @@ def reference_path() -> Path:
 def load_scenario(file: str | Path | None = None) -> Scenario:
     """Read, validate and cross-check a scenario file (default: the reference scenario)."""
     path = reference_path() if file is None else Path(file)
-    data, lines = read_yaml(path)
-    return validate(data, lines, str(file if file is not None else path))
+    return load_text(read_text(path), str(file if file is not None else path))
+
+
+def load_text(text: str, name: str = "<string>") -> Scenario:
+    """Parse, validate and cross-check scenario text; the scenario keeps the text (so that
+    worker processes can re-read it)."""
+    data, lines = parse_yaml(text, name)
+    sc = validate(data, lines, name)
+    sc._source = (text, name)
+    return sc
 
 
 def validate(data: Any, lines: Lines, name: str) -> Scenario:

@@ -361,6 +361,13 @@ class Scenario(_Strict):
     influence: dict[str, UtilityMap] = Field(default_factory=dict)
     reference_packages: list[ReferencePackage] = Field(default_factory=list)
     constraints: list[Constraint] = Field(default_factory=list)
+    # The text it was read from and its name, for workers that re-read it (set by the loader).
+    _source: tuple[str, str] | None = PrivateAttr(default=None)
+
+    @property
+    def source_text(self) -> tuple[str, str] | None:
+        """(text, name) of the file this scenario was read from, when read from text."""
+        return self._source
 
     @property
     def deciders(self) -> list[Actor]:

@@ -37,6 +37,11 @@ class Lines(dict[Path_, int]):
 
 def read_yaml(file: str | Path, max_bytes: int = MAX_BYTES) -> tuple[Any, Lines]:
     """Read one YAML document safely; return its data and the line of every value."""
+    return parse_yaml(read_text(file, max_bytes), str(file))
+
+
+def read_text(file: str | Path, max_bytes: int = MAX_BYTES) -> str:
+    """The text of a scenario file (UTF-8, at most ``max_bytes``), or an InputError."""
     path = Path(file)
     name = str(file)
     try:
@@ -57,7 +62,7 @@ def read_yaml(file: str | Path, max_bytes: int = MAX_BYTES) -> tuple[Any, Lines]
         raise InputError.at(name, None, "", f"not UTF-8 text ({e.reason})") from None
     except OSError as e:
         raise InputError.at(name, None, "", f"cannot read file: {e.strerror or e}") from None
-    return parse_yaml(text, name)
+    return text
 
 
 def parse_yaml(text: str, name: str = "<string>") -> tuple[Any, Lines]:

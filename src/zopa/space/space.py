@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from zopa.scenario.preferences import read_preferences
 from zopa.scenario.schema import Scenario
 from zopa.scenario.values import Values
 from zopa.space.deal import DealModel, build
@@ -148,21 +149,14 @@ def compile_space(sc: Scenario, values: Values | None = None) -> Space:
     n_a = len(actors)
     tables = [np.zeros((n_a, len(i.options))) for i in sc.issues]
     allowed = [np.ones((n_a, len(i.options)), dtype=bool) for i in sc.issues]
+    prefs = read_preferences(sc, val)
     for a, actor in enumerate(actors):
         p = sc.preferences[actor.id]
-        weights = {k: num(v) for k, v in p.weights.numbers().items()}
-        total = sum(weights.values())
-        ideal = {k: num(v) for k, v in (p.ideal.numbers() if p.ideal else {}).items()}
         for k, issue in enumerate(sc.issues):
-            w = weights.get(issue.id, 0.0) / total if total > 0 else 0.0
-            if w == 0.0:
+            pref = prefs[actor.id].get(issue.id)
+            if pref is None or pref.weight == 0.0:
                 continue
-            if issue.id in p.utilities:
-                given = p.utilities[issue.id].numbers()
-                u = np.array([num(given[o.id]) for o in issue.options])
-            else:
-                u = 1.0 - np.abs(at[k] - ideal[issue.id]) / 100.0
-            tables[k][a] = w * u
+            tables[k][a] = pref.weight * pref.utility
         for line in p.red_lines:
             k = issue_ids.index(line.issue)
             opts = [o.id for o in sc.issues[k].options]

@@ -21,13 +21,19 @@ import dataclasses
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from typing_extensions import TypedDict
 
 from zopa.analysis.outlook import Outlook, evaluate
+from zopa.results import frame, rounded
 from zopa.scenario.numbers import numbers
 from zopa.scenario.schema import Number, Scenario
 from zopa.scenario.values import Values
 from zopa.space.space import Space, compile_space
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 METRICS = ("value", "zone", "p_deal")
 
@@ -45,6 +51,33 @@ class Lever:
     option: tuple[int, int] | None = None  # (issue, option) for "option"
 
 
+class OutlookJson(TypedDict):
+    value: float
+    zone: int
+    p_deal: float
+    deal: dict[str, str] | None
+
+
+class SwingJson(TypedDict):
+    lever: str
+    kind: str
+    range: list[float] | None
+    base: float | None
+    low: OutlookJson
+    high: OutlookJson
+    spread: float
+
+
+class LeverageJson(TypedDict):
+    """``zopa leverage --json``: the metrics at base and at each end of every lever, ranked
+    by the spread of the chosen metric (a tornado)."""
+
+    actor: str
+    metric: str
+    base: OutlookJson
+    levers: list[SwingJson]
+
+
 @dataclass
 class Swing:
     """One lever's effect: the metrics at each end of its range."""
@@ -54,7 +87,7 @@ class Swing:
     hi: Outlook
 
     def spread(self, metric: str) -> float:
-        return round(abs(self.hi.metric(metric) - self.lo.metric(metric)), 12)
+        return rounded(abs(self.hi.metric(metric) - self.lo.metric(metric)), 12)
 
 
 @dataclass
@@ -66,28 +99,46 @@ class Leverage:
     base: Outlook
     swings: list[Swing]
 
-    def to_json(self) -> dict[str, Any]:
-        def out(o: Outlook) -> dict[str, Any]:
-            return {"value": round(o.value, 10), "zone": o.zone, "p_deal": round(o.p_deal, 10),
-                    "deal": o.deal}  # fmt: skip
-
+    def to_json(self) -> LeverageJson:
+        """Exactly what ``zopa leverage --json`` prints."""
         return {
             "actor": self.actor,
             "metric": self.metric,
-            "base": out(self.base),
+            "base": _outlook(self.base),
             "levers": [
                 {
                     "lever": s.lever.name,
                     "kind": s.lever.kind,
                     "range": None if s.lever.kind == "option" else [s.lever.lo, s.lever.hi],
                     "base": None if s.lever.kind == "option" else s.lever.base,
-                    "low": out(s.lo),
-                    "high": out(s.hi),
-                    "spread": round(s.spread(self.metric), 10),
+                    "low": _outlook(s.lo),
+                    "high": _outlook(s.hi),
+                    "spread": rounded(s.spread(self.metric)),
                 }
                 for s in self.swings
             ],
         }
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """``swings``: one row per lever, ranked (lever, kind, range, each metric at each
+        end, spread of the ranking metric)."""
+        rows = []
+        for s in self.swings:
+            row: dict[str, Any] = {"lever": s.lever.name, "kind": s.lever.kind}
+            number = s.lever.kind == "number"
+            row.update({"low": s.lever.lo if number else None,
+                        "high": s.lever.hi if number else None,
+                        "base": s.lever.base if number else None})  # fmt: skip
+            for end, o in (("low", s.lo), ("high", s.hi)):
+                row.update({f"{m}.{end}": o.metric(m) for m in METRICS})
+            row["spread"] = s.spread(self.metric)
+            rows.append(row)
+        return {"swings": frame(rows)}
+
+
+def _outlook(o: Outlook) -> OutlookJson:
+    return {"value": rounded(o.value), "zone": o.zone, "p_deal": rounded(o.p_deal),
+            "deal": o.deal}  # fmt: skip
 
 
 def levers(sc: Scenario) -> list[Lever]:

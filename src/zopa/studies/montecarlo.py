@@ -35,17 +35,22 @@ import math
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from typing_extensions import TypedDict
 
 from zopa.analysis.pareto import tables_frontier
 from zopa.analysis.scan import scan
+from zopa.results import SHARE, finite, frame, rounded
 from zopa.scenario.numbers import draw_table, fixed_numbers, random_numbers
 from zopa.scenario.schema import Number, Scenario
 from zopa.scenario.values import Values
 from zopa.space.scalars import Scalars, scalars
 from zopa.space.space import Space, compile_space, constraint_floor, quantize
+
+if TYPE_CHECKING:
+    import pandas
 
 TOL = 1e-9
 BLOCK = 250  # draws evaluated together
@@ -358,9 +363,43 @@ def sc_slice(sc_: Scalars, d: int | np.ndarray) -> Scalars:
     )
 
 
+class ErrorsJson(TypedDict):
+    p_zone: float | None
+    p_deal: float | None
+    p_war: float | None
+
+
+class MeanJson(TypedDict):
+    mean: float | None
+    stderr: float | None
+
+
+class ExactJson(TypedDict):
+    candidates: int
+    draws_on_wider_candidates: int
+    full_scan_draws: int
+
+
+class MonteCarloJson(TypedDict):
+    """``zopa montecarlo --json``: probabilities with standard errors, values, the likely
+    deal issue by issue (share of draws with a zone whose Nash deal takes each option)."""
+
+    scenario: str
+    draws: int
+    seed: int
+    p_zone: float | None
+    p_deal: float | None
+    p_war: float | None
+    stderr: ErrorsJson
+    value: dict[str, MeanJson]
+    likely_deal: dict[str, dict[str, float]]
+    uncertain_numbers: list[str]
+    exact: ExactJson
+
+
 @dataclass
 class MonteCarlo:
-    """Aggregated Monte Carlo results (see the module docstring)."""
+    """Monte Carlo results, draw by draw (see the module docstring); ``to_json`` sums up."""
 
     scenario: str
     draws: int
@@ -386,39 +425,49 @@ class MonteCarlo:
         sd = float(np.std(x, ddof=1)) if n > 1 else 0.0
         return float(np.mean(x)), sd / math.sqrt(n)
 
-    def to_json(self) -> dict[str, Any]:
-        """The contract of SCENARIO.md (``p_zone``, ``p_deal``, ``p_war``, ``stderr``) and more."""
-        pz, sz = self._mean_se(self.zone.astype(float))
-        pd, sd = self._mean_se(self.p_deal_draw)
-        pw, sw = self._mean_se(self.p_war_draw)
-        shares: dict[str, dict[str, float]] = {}
+    def shares(self) -> dict[str, dict[str, float]]:
+        """Issue by issue, the share of draws with a zone whose likely deal takes each option
+        (options never taken are left out)."""
+        out: dict[str, dict[str, float]] = {}
         with_deal = self.deal[self.deal >= 0]
         shape = tuple(len(o) for o in self.options)
         digits = np.stack(np.unravel_index(with_deal, shape), axis=1) if len(with_deal) else None
         for k, issue in enumerate(self.issues):
             if digits is None:
-                shares[issue] = {}
+                out[issue] = {}
                 continue
             counts = np.bincount(digits[:, k], minlength=len(self.options[k]))
-            shares[issue] = {
-                o: round(float(c) / len(with_deal), 6)
+            out[issue] = {
+                o: rounded(float(c) / len(with_deal), SHARE)
                 for o, c in zip(self.options[k], counts, strict=True)
                 if c
             }
-        values = {}
-        for a, actor in enumerate(self.actors):
-            m, s = self._mean_se(self.value[a][np.isfinite(self.value[a])])
-            values[actor] = {"mean": _round(m), "stderr": _round(s)}
+        return out
+
+    def values(self) -> dict[str, tuple[float, float]]:
+        """Each actor's mean value over the draws and its standard error."""
+        return {
+            actor: self._mean_se(self.value[a][np.isfinite(self.value[a])])
+            for a, actor in enumerate(self.actors)
+        }
+
+    def to_json(self) -> MonteCarloJson:
+        """Exactly what ``zopa montecarlo --json`` prints."""
+        pz, sz = self._mean_se(self.zone.astype(float))
+        pd, sd = self._mean_se(self.p_deal_draw)
+        pw, sw = self._mean_se(self.p_war_draw)
         return {
             "scenario": self.scenario,
             "draws": self.draws,
             "seed": self.seed,
-            "p_zone": _round(pz),
-            "p_deal": _round(pd),
-            "p_war": _round(pw),
-            "stderr": {"p_zone": _round(sz), "p_deal": _round(sd), "p_war": _round(sw)},
-            "value": values,
-            "likely_deal": shares,
+            "p_zone": finite(pz),
+            "p_deal": finite(pd),
+            "p_war": finite(pw),
+            "stderr": {"p_zone": finite(sz), "p_deal": finite(sd), "p_war": finite(sw)},
+            "value": {
+                a: {"mean": finite(m), "stderr": finite(s)} for a, (m, s) in self.values().items()
+            },
+            "likely_deal": self.shares(),
             "uncertain_numbers": self.uncertain,
             "exact": {
                 "candidates": self.candidates,
@@ -427,9 +476,19 @@ class MonteCarlo:
             },
         }
 
-
-def _round(x: float) -> float | None:
-    return None if not math.isfinite(x) else round(x, 10)
+    def to_frames(self) -> dict[str, pandas.DataFrame]:
+        """``likely_deal`` (issue, option, share), ``values`` (actor, mean, stderr) and
+        ``draws`` (one row per draw: zone, the likely deal's index or -1, P(deal), P(war))."""
+        deal = [{"issue": i, "option": o, "share": v}
+                for i, row in self.shares().items() for o, v in row.items()]  # fmt: skip
+        vals = [{"actor": a, "mean": m, "stderr": s} for a, (m, s) in self.values().items()]
+        draws = {"zone": self.zone.astype(bool), "deal": self.deal,
+                 "p_deal": self.p_deal_draw, "p_war": self.p_war_draw}  # fmt: skip
+        return {
+            "likely_deal": frame(deal, ["issue", "option", "share"]),
+            "values": frame(vals, ["actor", "mean", "stderr"]),
+            "draws": frame(draws),
+        }
 
 
 _CACHE: dict[tuple[Any, ...], Prepared] = {}

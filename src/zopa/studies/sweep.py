@@ -15,14 +15,19 @@ import itertools
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from typing_extensions import TypedDict
 
 from zopa.errors import InputError
+from zopa.results import frame
 from zopa.scenario.numbers import numbers
 from zopa.scenario.schema import Scenario
-from zopa.studies.montecarlo import montecarlo
+from zopa.studies.montecarlo import ErrorsJson, montecarlo
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,81 @@ def cells(axes: Sequence[Axis]) -> list[dict[str, float]]:
     ]
 
 
-def run_cell(text: str, name: str, fixed: dict[str, float], draws: int, seed: int) -> dict:
+class CellJson(TypedDict):
+    """One grid cell: the setting and what Monte Carlo gives with it."""
+
+    setting: dict[str, float]
+    p_zone: float | None
+    p_deal: float | None
+    p_war: float | None
+    stderr: ErrorsJson
+    value: dict[str, float | None]
+
+
+class SweepJson(TypedDict):
+    """``zopa sweep --json``: every cell of the grid, in grid order (last axis fastest)."""
+
+    scenario: str
+    draws: int
+    seed: int
+    grid: dict[str, list[float]]
+    cells: list[CellJson]
+
+
+@dataclass
+class Sweep:
+    """Monte Carlo on every cell of a grid of lever settings."""
+
+    scenario: str
+    draws: int
+    seed: int
+    axes: list[Axis]
+    cells: list[CellJson]
+
+    def to_json(self) -> SweepJson:
+        """Exactly what ``zopa sweep --json`` prints."""
+        return {
+            "scenario": self.scenario,
+            "draws": self.draws,
+            "seed": self.seed,
+            "grid": {a.path: list(a.values) for a in self.axes},
+            "cells": self.cells,
+        }
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """``cells``: one row per cell: the setting (one column per lever), P(zone), P(deal),
+        P(war) with standard errors, and each actor's mean value."""
+        rows = []
+        for c in self.cells:
+            row: dict[str, Any] = dict(c["setting"])
+            for k in ("p_zone", "p_deal", "p_war"):
+                row[k] = c[k]
+                row[f"stderr.{k}"] = c["stderr"][k]
+            row.update({f"value.{a}": v for a, v in c["value"].items()})
+            rows.append(row)
+        return {"cells": frame(rows)}
+
+
+def sweep(
+    sc: Scenario,
+    axes: Sequence[Axis],
+    draws: int,
+    seed: int,
+    workers: int = 2,
+    scheduler: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Sweep:
+    """Monte Carlo on every cell of the grid ``axes`` (see the module docstring); ``sc``
+    must have been read from text (:func:`zopa.scenario.load.load_text` keeps it), since
+    every cell re-reads it in its own process."""
+    if sc.source_text is None:
+        raise ValueError("sweep needs a scenario read from text (zopa.load or zopa.loads)")
+    text, name = sc.source_text
+    rows = run_cells(text, name, cells(axes), draws, seed, workers, scheduler, progress)
+    return Sweep(sc.id, draws, seed, list(axes), rows)
+
+
+def run_cell(text: str, name: str, fixed: dict[str, float], draws: int, seed: int) -> CellJson:
     """One cell: Monte Carlo with ``fixed`` numbers (a pure function of its arguments)."""
     from zopa.scenario.load import validate
     from zopa.scenario.yamlfile import parse_yaml
@@ -83,7 +162,7 @@ def run_cell(text: str, name: str, fixed: dict[str, float], draws: int, seed: in
     }
 
 
-def sweep(
+def run_cells(
     text: str,
     name: str,
     grid: list[dict[str, float]],
@@ -92,7 +171,7 @@ def sweep(
     workers: int = 2,
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[CellJson]:
     """Run every cell (in grid order) on local processes or a Dask scheduler."""
     if scheduler is not None:
         from distributed import Client, as_completed

@@ -1,0 +1,76 @@
+"""Each actor's preferences on each issue as numbers: the one reader of weights, ideals and
+utilities, shared by the outcome space and the forecasting inputs.
+
+For an actor with preferences and an issue it weighs (weight not 0):
+
+- ``weight``: its weight divided by the sum of its weights (0 when that sum is not
+  positive), the factor of the issue in the actor's package utility;
+- ``salience``: its weight as written (the forecasting models' salience);
+- ``utility``: each option's utility, in file order: as written under ``utilities``, or
+  else from the ideal point, ``1 - |at - ideal| / 100`` (a linear loss on the 0..100 scale);
+- ``ideal``: its ideal point when one is written, else None.
+
+Every number is resolved through a :class:`~zopa.scenario.values.Values` (base values by
+default), so a Monte Carlo draw or a leverage swing reads the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from zopa.scenario.schema import Scenario
+from zopa.scenario.values import Values
+
+
+@dataclass(frozen=True)
+class IssuePreference:
+    """One actor's preference on one issue it weighs (see the module docstring)."""
+
+    weight: float
+    salience: float
+    utility: np.ndarray
+    ideal: float | None
+
+
+def option_places(sc: Scenario, values: Values | None = None) -> tuple[np.ndarray, ...]:
+    """Per issue, the 0..100 places (``at``) of its options, in file order."""
+    num = (values if values is not None else Values(sc)).scalar
+    return tuple(np.array([num(o.at) for o in i.options]) for i in sc.issues)
+
+
+def read_preferences(
+    sc: Scenario, values: Values | None = None
+) -> dict[str, dict[str, IssuePreference]]:
+    """Actor id -> issue id -> :class:`IssuePreference`, for the actors with preferences
+    (in file order) and the issues each weighs (weight not 0, in file order)."""
+    val = values if values is not None else Values(sc)
+    num = val.scalar
+    at = option_places(sc, val)
+    out: dict[str, dict[str, IssuePreference]] = {}
+    for actor in sc.actors:
+        if actor.id not in sc.preferences:
+            continue
+        p = sc.preferences[actor.id]
+        weights = {k: num(v) for k, v in p.weights.numbers().items()}
+        total = sum(weights.values())
+        ideal = {k: num(v) for k, v in (p.ideal.numbers() if p.ideal else {}).items()}
+        row: dict[str, IssuePreference] = {}
+        for k, issue in enumerate(sc.issues):
+            raw = weights.get(issue.id, 0.0)
+            if raw == 0.0:
+                continue
+            if issue.id in p.utilities:
+                given = p.utilities[issue.id].numbers()
+                u = np.array([num(given[o.id]) for o in issue.options])
+            else:
+                u = 1.0 - np.abs(at[k] - ideal[issue.id]) / 100.0
+            row[issue.id] = IssuePreference(
+                weight=raw / total if total > 0 else 0.0,
+                salience=raw,
+                utility=u,
+                ideal=ideal.get(issue.id),
+            )
+        out[actor.id] = row
+    return out
