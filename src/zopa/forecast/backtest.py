@@ -27,7 +27,11 @@ Baselines (Thomson et al. 2006, their MAE on all 353 DEU III issues with an outc
 compromise (capability x salience) 23.2, salience-only weighting 23.7, the member states'
 median 29.0, the Commission's position 37.7; plus the midpoint of the scale.
 
-``zopa backtest deu PATH`` (or :func:`zopa.backtest`) reads DEU III and prints the table.
+The models are the registered ones (:mod:`zopa.forecast.registry`) plus the baselines
+and variants of :func:`default_models`; each row's ``params`` writes its model's class and
+``get_params()``. ``zopa backtest deu PATH`` (or :func:`zopa.backtest`) reads DEU III and
+runs :func:`backtest` over ``default_models(every=True)`` and :func:`default_tuning`; this
+module computes and prints nothing (the command line formats the result).
 """
 
 from __future__ import annotations
@@ -325,15 +329,18 @@ class BacktestResult:
                 for x in stats:
                     row[f"{k}.{x}"] = None if sc is None else getattr(sc, x)
             rows.append(row)
-        preds = {
-            "issue": list(self.issues),
-            "outcome": self.outcome,
-            "calibration": self.calibration,
-            **self.predictions,
-        }
+        preds = [
+            {
+                "issue": issue,
+                "outcome": float(self.outcome[i]),
+                "calibration": bool(self.calibration[i]),
+                **{n: float(p[i]) for n, p in self.predictions.items()},
+            }
+            for i, issue in enumerate(self.issues)
+        ]
         return {
             "rows": frame(rows, columns),
-            "predictions": frame([]) if not self.issues else _columns(preds),
+            "predictions": frame(preds, ["issue", "outcome", "calibration", *self.predictions]),
         }
 
     def summary(self) -> str:
@@ -363,12 +370,6 @@ class BacktestResult:
             verdict + ".",
         ]
         return "\n".join(lines)
-
-
-def _columns(data: dict[str, Any]) -> pd.DataFrame:
-    import pandas as pd
-
-    return pd.DataFrame(data)
 
 
 # --- the backtest ------------------------------------------------------------------------
@@ -503,7 +504,7 @@ def backtest(
             mae = _mae(p, y, scored & calib)
             if mae < best_mae:
                 best, best_mae, best_model = p, mae, cand
-        if best is None:
+        if best is None or best_model is None:
             raise ValueError(f"tuned family {family!r} has no usable candidate")
         preds[family] = best
         kinds[family] = "tuned"

@@ -1,10 +1,10 @@
 """The compiled outcome space: a scenario turned into numpy arrays, once.
 
-A *package* picks one option per issue; packages are numbered in mixed radix with the
-last issue varying fastest (SCENARIO.md's tie-break order). For every actor with
-preferences, ``tables[k][a, o]`` holds ``w_ak * u_ak(o)`` (normalised weight times the
-option's utility), so a package's utility is a gather-and-sum over issues; ``allowed[k][a, o]``
-is False where a red line of actor a forbids option o. Nothing here loops over packages.
+A *package* picks one option per issue; packages are numbered in mixed radix, issues and
+options in file order, the last issue varying fastest (the tie-break order: on ties the
+lowest package index wins). For every actor with preferences, ``tables[k][a, o]`` holds
+``w_ak * u_ak(o)`` (normalised weight times the option's utility), so a package's
+utility is a gather-and-sum over issues; ``allowed[k][a, o]`` is False where a red line of actor a forbids option o. Nothing here loops over packages.
 """
 
 from __future__ import annotations
@@ -20,9 +20,6 @@ from zopa.scenario.schema import Scenario
 from zopa.scenario.values import Values
 from zopa.space.deal import DealModel, build
 from zopa.space.scalars import Scalars, scalars
-
-QUANTUM = 1e-9  # utilities are compared for dominance on this grid (SCENARIO.md tolerance)
-ACCEPT_TOL = 1e-9  # U >= reservation - ACCEPT_TOL counts as acceptable
 
 
 @dataclass(frozen=True)
@@ -259,7 +256,3 @@ def _deal_model(
     ]  # fmt: skip
     return build(n, [t[deciders] for t in tables], revert, trust, deltas, spoilers)
 
-
-def quantize(u: np.ndarray) -> np.ndarray:
-    """Utilities on the dominance grid (int64 multiples of :data:`QUANTUM`)."""
-    return np.rint(np.asarray(u) / QUANTUM).astype(np.int64)

@@ -1,30 +1,56 @@
-"""Forecasts under uncertainty: Monte Carlo over jittered positions and saliences.
+"""Forecasts under uncertainty: Monte Carlo over the scenario's distributions and jitter.
 
-Until the scenario language carries distributions, the inputs are perturbed with a stated
-spread: every present position gets Normal(0, ``position_sd``) noise (clipped to 0..100)
-and every salience is multiplied by LogNormal(0, ``salience_sd``). Each draw is a full
-forecast; the result is, per issue, the mean, standard deviation and 5/50/95% quantiles of
-the forecast position and the share of draws landing on each option. Draws come from one
-seeded ``numpy.random.Generator``: the same seed gives the same numbers.
+Each draw first takes its own values of the numbers the scenario writes as distributions
+and that move the forecasting inputs (positions from ideals or utilities, saliences from
+weights, capabilities), when the caller passes them as ``variants``; then every present
+position gets Normal(0, ``position_sd``) noise (clipped to 0..100) and every salience is
+multiplied by LogNormal(0, ``salience_sd``) (set both sds to 0 for the scenario's
+uncertainty alone). Each draw is a full forecast; the result is, per issue, the mean,
+standard deviation and 5/50/95% quantiles of the forecast position and the share of
+draws landing on each option. Draws come from one seeded ``numpy.random.Generator``: the
+same seed gives the same numbers.
 
-When the scenario writes positions (ideals, utilities), saliences (weights) or
-capabilities as distributions, every draw first takes its own values of those (the jitter
-then comes on top; set the sds to 0 for the scenario's uncertainty alone).
-
-Models that forecast each issue independently (compromise, nash, eum) run all draws in
-one call, by stacking the draws as extra issues; the others run draw by draw.
+A model whose class declares ``stacks_issues`` (it forecasts each issue on its own) runs
+all draws in one ``predict`` call, the draws stacked as extra issues, when every draw has
+the same capabilities; any other model runs draw by draw. Both give the same positions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 
 from zopa.forecast.base import ForecastInput, ForecastModel
+from zopa.results import POSITION, rounded
 
-ISSUEWISE = frozenset({"compromise", "nash", "eum"})
+OPTION_SHARE = 4  # decimals of the option shares of forecast draws
+
+
+class JitterJson(TypedDict):
+    position_sd: float
+    salience_sd: float
+
+
+class IssueSpreadJson(TypedDict):
+    """Statistics of one issue's forecast position over the draws, and option shares."""
+
+    mean: float
+    sd: float
+    p05: float
+    p50: float
+    p95: float
+    options: dict[str, float]
+
+
+class SpreadJson(TypedDict):
+    """A model's Monte Carlo spread: draws, seed, jitter and per-issue statistics."""
+
+    draws: int
+    seed: int
+    jitter: JitterJson
+    issues: dict[str, IssueSpreadJson]
 
 
 @dataclass
@@ -40,23 +66,28 @@ class Spread:
     positions: np.ndarray  # (draws, issues)
     option_share: dict[str, dict[str, float]]
 
-    def to_json(self) -> dict[str, Any]:
-        q = np.nanquantile(self.positions, [0.05, 0.5, 0.95], axis=0)
+    def to_json(self) -> SpreadJson:
+        """The spread as ``zopa forecast --draws N --json`` prints it under ``montecarlo``."""
         return {
             "draws": self.draws,
             "seed": self.seed,
             "jitter": {"position_sd": self.position_sd, "salience_sd": self.salience_sd},
-            "issues": {
-                k: {
-                    "mean": round(float(np.nanmean(self.positions[:, i])), 4),
-                    "sd": round(float(np.nanstd(self.positions[:, i])), 4),
-                    "p05": round(float(q[0, i]), 4),
-                    "p50": round(float(q[1, i]), 4),
-                    "p95": round(float(q[2, i]), 4),
-                    "options": self.option_share[k],
-                }
-                for i, k in enumerate(self.issues)
-            },
+            "issues": self.statistics(),
+        }
+
+    def statistics(self) -> dict[str, IssueSpreadJson]:
+        """Per issue: mean, sd and 5/50/95% quantiles of the position, and option shares."""
+        q = np.nanquantile(self.positions, [0.05, 0.5, 0.95], axis=0)
+        return {
+            k: {
+                "mean": rounded(np.nanmean(self.positions[:, i]), POSITION),
+                "sd": rounded(np.nanstd(self.positions[:, i]), POSITION),
+                "p05": rounded(q[0, i], POSITION),
+                "p50": rounded(q[1, i], POSITION),
+                "p95": rounded(q[2, i], POSITION),
+                "options": self.option_share[k],
+            }
+            for i, k in enumerate(self.issues)
         }
 
 
@@ -70,7 +101,7 @@ def jitter(
     return pos, sal
 
 
-def montecarlo(
+def forecast_spread(
     model: ForecastModel,
     inputs: ForecastInput,
     draws: int = 1000,
@@ -89,7 +120,7 @@ def montecarlo(
     bases = variants if variants is not None else [inputs] * draws
     copies = [jitter(b, rng, position_sd, salience_sd) for b in bases]
     same_capability = all(np.array_equal(b.capability, inputs.capability) for b in bases)
-    if model.name in ISSUEWISE and same_capability:
+    if model.stacks_issues and same_capability:
         stacked = ForecastInput(
             actors=inputs.actors,
             issues=tuple(f"{k}#{d}" for d in range(draws) for k in inputs.issues),
@@ -113,7 +144,8 @@ def montecarlo(
     for i, k in enumerate(inputs.issues):
         names = [inputs.nearest_option(i, float(x)) for x in positions[:, i] if np.isfinite(x)]
         share[k] = {
-            o: round(names.count(o) / len(names), 4) for o in inputs.options[i] if o in names
+            o: rounded(names.count(o) / len(names), OPTION_SHARE)
+            for o in inputs.options[i] if o in names
         } if names else {}  # fmt: skip
     return Spread(
         model.name, draws, seed, position_sd, salience_sd, inputs.issues, positions, share

@@ -1,0 +1,116 @@
+"""The bargaining solutions' objectives and the tie rule of every optimum.
+
+Over the deciders' deal values ``u`` (deciders first: shape (deciders, ...)) and their
+reservations ``r`` (broadcast against ``u``), with gains g = max(u - r, 0):
+
+- ``nash``: the product of the gains;
+- ``nash_weighted``: the product of g_i ** c_i, c_i the decider's share of capability;
+- ``kalai_smorodinsky``: the smallest share g_i / span_i of the best possible gain, span_i
+  the decider's best deal value over the unanimous set minus its reservation (a decider
+  with no room, span_i <= NO_ROOM, never binds);
+- ``utilitarian``: the sum of the deal values;
+- ``egalitarian``: the smallest gain.
+
+**The tie rule.** A solution is the lowest-index package whose objective is within TIE
+(relative: TIE * max(1, |best|), see :mod:`zopa.space.tolerances`) of the best value;
+:func:`best_index` applies it to one array, :class:`Best` to values streamed in chunks
+in index order. Fearon's proposer, the likely deal of Monte Carlo and the solutions of
+``zopa analyze`` all pick by it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from zopa.space.tolerances import NO_ROOM, tie_floor
+
+SOLUTIONS = ("nash", "nash_weighted", "kalai_smorodinsky", "utilitarian", "egalitarian")
+
+
+def gains(u: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Each decider's gain over its reservation, clipped at 0: max(u - r, 0)."""
+    return np.maximum(u - r, 0.0)
+
+
+def nash(g: np.ndarray) -> np.ndarray:
+    """The Nash product of gains ``g`` (deciders first)."""
+    return g.prod(0)
+
+
+def nash_weighted(g: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """The product of g_i ** share_i (``share``: each decider's capability share)."""
+    if np.all(share == share[0]):  # equal shares: a power of the plain product
+        return nash(g) ** share[0]
+    with np.errstate(divide="ignore"):
+        return np.exp((share[:, None] * np.log(g)).sum(0))
+
+
+def kalai_smorodinsky(g: np.ndarray, span: np.ndarray) -> np.ndarray:
+    """The smallest share of the best possible gain; a decider with no room never binds."""
+    flat = span <= NO_ROOM
+    ratio = np.where(flat[:, None], 1.0, g / np.where(flat, 1.0, span)[:, None])
+    return ratio.min(0)
+
+
+def objectives(
+    u: np.ndarray, r: np.ndarray, capability: np.ndarray, best_u: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Every solution's objective for packages with deal values ``u`` (deciders x n).
+
+    ``r`` and ``capability`` are the deciders' reservations and capabilities. The
+    Kalai-Smorodinsky objective needs each decider's best deal value over the unanimous
+    set (``best_u``); it is left out when that is not known.
+    """
+    g = gains(u, r[:, None])
+    out = {
+        "nash": nash(g),
+        "nash_weighted": nash_weighted(g, capability / capability.sum()),
+        "utilitarian": u.sum(0),
+        "egalitarian": g.min(0),
+    }
+    if best_u is not None:
+        out["kalai_smorodinsky"] = kalai_smorodinsky(g, best_u - r)
+    return out
+
+
+def best_index(value: ArrayLike, axis: int = -1) -> np.ndarray:
+    """The tie rule along ``axis``: the lowest index whose value ties with the maximum."""
+    v = np.asarray(value, dtype=np.float64)
+    top = v.max(axis=axis, keepdims=True)
+    return np.argmax(v >= tie_floor(top), axis=axis)
+
+
+class Best:
+    """The tie rule over values streamed in chunks, in index order or not.
+
+    Keeps the records (values above every earlier one) that still tie with the running
+    maximum; :meth:`result` is the lowest index among them and its value.
+    """
+
+    def __init__(self) -> None:
+        self.top = -math.inf
+        self.idx = np.zeros(0, dtype=np.int64)
+        self.val = np.zeros(0)
+
+    def update(self, val: np.ndarray, idx: np.ndarray) -> None:
+        if len(val) == 0:
+            return
+        self.top = max(self.top, float(val.max()))
+        floor = tie_floor(self.top)
+        keep = val >= floor
+        val, idx = val[keep], idx[keep]
+        prior = self.val.max() if len(self.val) else -math.inf
+        running = np.maximum.accumulate(np.concatenate(([prior], val)))[:-1]
+        record = val > running  # only records can be the lowest index above any floor
+        self.val = np.concatenate((self.val, val[record]))
+        self.idx = np.concatenate((self.idx, idx[record]))
+        alive = self.val >= floor
+        self.val, self.idx = self.val[alive], self.idx[alive]
+
+    def result(self) -> tuple[int, float] | None:
+        if not len(self.idx):
+            return None
+        return int(self.idx[0]), float(self.val[0])
