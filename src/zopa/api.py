@@ -393,16 +393,13 @@ def backtest(
     """
     from zopa.forecast.backtest import backtest as run
     from zopa.forecast.backtest import default_models, default_tuning
-    from zopa.forecast.eum import ExpectedUtility
-    from zopa.forecast.exchange import ExchangeModel
-    from zopa.forecast.smp import SpatialModel
     from zopa.io.deu import read_deu3
 
     if dataset != "deu":
         raise InputError.at("dataset", None, "", f"unknown data set {dataset!r}: only 'deu'")
     found = Path(path) if path is not None else _deu_path()
     data = read_deu3(found)
-    models = [*default_models(), ExpectedUtility(keep_moves=False), SpatialModel(), ExchangeModel()]
+    models = default_models(every=True)  # the baselines and every registered model
     return run(models, data.proposals, tune=default_tuning(), seed=seed, n_boot=n_boot)
 
 

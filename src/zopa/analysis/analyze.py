@@ -2,9 +2,10 @@
 
 :func:`analyze` is a pure function of a :class:`~zopa.space.space.Space`: the agreement
 zone (under the decision rule) and the unanimous set, which deciders bind, the Pareto
-frontier of the zone, the bargaining solutions (SCENARIO.md semantics), the top packages
-of the zone and, when the zone is empty, the closest packages with each decider's
-shortfall. Presentation (CLI tables, JSON) reads the :class:`Analysis` and computes nothing.
+frontier of the zone, the bargaining solutions (over the unanimous set; ties go to the
+lowest package index), the top packages of the zone and, when the zone is empty, the
+closest packages with each decider's shortfall. Presentation reads the :class:`Analysis`
+and computes nothing.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ head packages times every tail package; a chunk's utilities are then one broadca
 size of the space, and chunks run on a thread pool (numpy releases the GIL). Results are
 reduced in chunk order, so they do not depend on the number of threads.
 
-Ties between packages are broken by the lowest package index: a solution is the
-lowest-index package whose value is within 1e-12 (relative) of the best value.
+The solutions' objectives and their tie rule (the lowest-index package whose value ties
+with the best) are those of :mod:`zopa.analysis.solutions`.
 """
 
 from __future__ import annotations
@@ -20,44 +20,12 @@ from functools import partial
 
 import numpy as np
 
-from zopa.analysis.pareto import RunningFront, pareto_mask, quantize_sum
-from zopa.space.space import ACCEPT_TOL, Space, quantize
+from zopa.analysis.pareto import RunningFront, pareto_mask
+from zopa.analysis.solutions import SOLUTIONS, Best, gains, kalai_smorodinsky, nash, objectives
+from zopa.space.space import Space
+from zopa.space.tolerances import ACCEPT_TOL, quantize
 
 CHUNK = 1 << 17  # packages per chunk (measured best on 2 cores: bench/bench_analyze.py)
-SOLUTIONS = ("nash", "nash_weighted", "kalai_smorodinsky", "utilitarian", "egalitarian")
-
-
-def _tol(v: float) -> float:
-    return 1e-12 * max(1.0, abs(v))
-
-
-class Best:
-    """Lowest index whose value is within tolerance of the running maximum (streamed)."""
-
-    def __init__(self) -> None:
-        self.top = -math.inf
-        self.idx = np.zeros(0, dtype=np.int64)
-        self.val = np.zeros(0)
-
-    def update(self, val: np.ndarray, idx: np.ndarray) -> None:
-        if len(val) == 0:
-            return
-        self.top = max(self.top, float(val.max()))
-        floor = self.top - _tol(self.top)
-        keep = val >= floor
-        val, idx = val[keep], idx[keep]
-        prior = self.val.max() if len(self.val) else -math.inf
-        running = np.maximum.accumulate(np.concatenate(([prior], val)))[:-1]
-        record = val > running  # only records can be the lowest index above any floor
-        self.val = np.concatenate((self.val, val[record]))
-        self.idx = np.concatenate((self.idx, idx[record]))
-        alive = self.val >= floor
-        self.val, self.idx = self.val[alive], self.idx[alive]
-
-    def result(self) -> tuple[int, float] | None:
-        if not len(self.idx):
-            return None
-        return int(self.idx[0]), float(self.val[0])
 
 
 class TopN:
@@ -234,47 +202,17 @@ class ScanResult:
 
 def zone_front(space: Space, ch: Chunk, zone: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The chunk's zone packages that no other zone package of the chunk dominates, with
-    their grid utilities: per-issue quantized sums in linear spaces (as the issue-by-issue
-    construction compares them), quantized deal values otherwise."""
+    their deal values on the dominance grid.
+
+    In a linear space the utilities are summed again issue by issue, in issue order (as
+    :meth:`Space.utilities` and the issue-by-issue construction sum them), so that the
+    streamed frontier and the constructed one compare the very same floats.
+    """
     idx = ch.index[zone]
-    q = quantize_sum(space, idx, space.deciders) if space.linear else quantize(ch.u[:, zone].T)
+    u = space.utilities(idx) if space.linear else ch.u[:, zone]
+    q = quantize(u.T)
     m = pareto_mask(q)
     return idx[m], q[m]
-
-
-def _objectives(
-    space: Space, u: np.ndarray, best_u: np.ndarray | None = None
-) -> dict[str, np.ndarray]:
-    """The solutions' objectives for packages with utilities ``u`` (deciders x n).
-
-    Kalai-Smorodinsky needs each decider's best utility over the unanimous set
-    (``best_u``); it is left out when that is not known.
-    """
-    who = space.deciders
-    g = np.maximum(u - space.reservation[who][:, None], 0.0)
-    c = space.capability[who] / space.capability[who].sum()
-    nash = g.prod(0)
-    if np.all(c == c[0]):  # equal capabilities: the weighted product is a power of the plain
-        weighted = nash ** c[0]
-    else:
-        with np.errstate(divide="ignore"):
-            weighted = np.exp((c[:, None] * np.log(g)).sum(0))
-    out = {
-        "nash": nash,
-        "nash_weighted": weighted,
-        "utilitarian": u.sum(0),
-        "egalitarian": g.min(0),
-    }
-    if best_u is not None:
-        out["kalai_smorodinsky"] = _ks(g, best_u - space.reservation[who])
-    return out
-
-
-def _ks(g: np.ndarray, span: np.ndarray) -> np.ndarray:
-    """Smallest share of the best possible gain; a decider with no room (span ~ 0) never binds."""
-    flat = span <= 1e-12
-    ratio = np.where(flat[:, None], 1.0, g / np.where(flat, 1.0, span)[:, None])
-    return ratio.min(0)
 
 
 def scan(
@@ -324,7 +262,7 @@ def scan(
         if out["una"]:
             uu, ui = ch.u[:, una], ch.index[una]
             out["max_u"] = uu.max(1)
-            obj = _objectives(space, uu, best_u)
+            obj = objectives(uu, space.reservation[who], space.capability[who], best_u)
             local = {}
             for k, v in obj.items():
                 b = Best()
@@ -334,9 +272,12 @@ def scan(
         if front and out["zone"]:
             out["front"] = zone_front(space, ch, zone)
         if out["zone"] and top > 0:
-            nash = obj["nash"] if space.unanimity else _objectives(space, ch.u[:, zone])["nash"]
+            if space.unanimity:
+                product = obj["nash"]
+            else:
+                product = nash(gains(ch.u[:, zone], space.reservation[who][:, None]))
             t = TopN(top)
-            t.update(-nash, ch.index[zone])
+            t.update(-product, ch.index[zone])
             out["top"] = (t.key, t.idx)
         return out
 
@@ -397,9 +338,8 @@ def _kalai_smorodinsky(
         una = ch.accept.all(0)
         if not una.any():
             return None
-        g = np.maximum(ch.u[:, una] - r[:, None], 0.0)
         b = Best()
-        b.update(_ks(g, span), ch.index[una])
+        b.update(kalai_smorodinsky(gains(ch.u[:, una], r[:, None]), span), ch.index[una])
         return b.val, b.idx
 
     for out in run_chunks(space, work, threads, chunk):

@@ -84,10 +84,10 @@ def best_index(value: ArrayLike, axis: int = -1) -> np.ndarray:
 
 
 class Best:
-    """The tie rule over values streamed in chunks, in index order or not.
+    """The tie rule over values streamed in chunks in index order.
 
     Keeps the records (values above every earlier one) that still tie with the running
-    maximum; :meth:`result` is the lowest index among them and its value.
+    maximum; :meth:`result` is the lowest index that ties with the maximum, and its value.
     """
 
     def __init__(self) -> None:

@@ -33,6 +33,7 @@ FileArg = Annotated[
     Path | None,
     typer.Argument(help="Scenario file (YAML). Default: the bundled US-Iran 2026 scenario."),
 ]
+JSON_HELP = "Print JSON (its schema: zopa schema --output COMMAND)."
 DEFAULT_MAX_PACKAGES = 100_000_000  # zopa.api.MAX_PACKAGES (not imported: start-up time)
 
 
@@ -49,7 +50,7 @@ def _emit_json(obj: Any) -> None:
 @app.command()
 def analyze(
     file: FileArg = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON (SCENARIO.md).")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
     top: Annotated[int, typer.Option("--top", min=0, help="How many top packages.")] = 10,
     max_packages: Annotated[
         int, typer.Option("--max-packages", min=1, help="Refuse larger outcome spaces.")
@@ -162,7 +163,7 @@ def forecast(
     model: Annotated[
         str, typer.Option("--model", "-m", help="compromise|nash|eum|smp|exchange|all")
     ] = "all",
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON (SCENARIO.md).")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
     draws: Annotated[
         int, typer.Option("--draws", min=0, help="Monte Carlo draws over jittered inputs.")
     ] = 0,
@@ -215,10 +216,10 @@ def import_ktab(
     output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")],
 ) -> None:
     """A KTAB Spatial Model of Politics input (CSV or XML) as a scenario."""
-    from zopa.io.ktab import read, to_scenario_dict
+    from zopa.io.readers import read
     from zopa.io.writer import write_scenario
 
-    write_scenario(to_scenario_dict(read(file)), output)
+    write_scenario(read("ktab", file).document(), output)
     typer.echo(f"wrote {output}")
 
 
@@ -252,7 +253,7 @@ def montecarlo(
     draws: Annotated[int, typer.Option("--draws", min=1, help="Number of draws.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed, the same bytes.")] = 0,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Processes.")] = 1,
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON (SCENARIO.md).")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
     """P(zone), P(deal reached, survives spoilers, kept), P(war), values: over uncertainty."""
     import zopa
@@ -325,10 +326,10 @@ def import_deliberation(
     output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")],
 ) -> None:
     """An LLM-Deliberation game (config.txt, scores_files/) as a scenario."""
-    from zopa.io.deliberation import read_deliberation
+    from zopa.io.readers import read
     from zopa.io.writer import write_scenario
 
-    write_scenario(read_deliberation(folder), output)
+    write_scenario(read("deliberation", folder).document(), output)
     typer.echo(f"wrote {output}")
 
 
@@ -338,10 +339,10 @@ def import_genius(
     output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")],
 ) -> None:
     """A GENIUS XML domain and its profiles as a scenario."""
-    from zopa.io.genius import read_genius
+    from zopa.io.readers import read
     from zopa.io.writer import write_scenario
 
-    write_scenario(read_genius(folder), output)
+    write_scenario(read("genius", folder).document(), output)
     typer.echo(f"wrote {output}")
 
 

@@ -155,7 +155,7 @@ def show_forecasts(r: ForecastReport) -> None:
         for name, f in r.forecasts.items():
             cell = f"{f.position[i]:.1f} {f.option[i]}"
             if name in r.spreads:
-                s = r.spreads[name].to_json()["issues"][k]
+                s = r.spreads[name].statistics()[k]
                 cell += f"\n[dim]90%: {s['p05']:.0f}-{s['p95']:.0f}[/]"
             cells.append(cell)
         if r.nash_deal is not None:
@@ -360,7 +360,7 @@ def show_backtest(result: BacktestResult, title: str = "") -> None:
     from rich.console import Console
     from rich.table import Table
 
-    pct = round(result.level * 100)
+    pct = f"{result.level * 100:.0f}"
     table = Table(title=title or None)
     table.add_column("model")
     table.add_column(f"all: MAE [{pct}% CI]", justify="right")

@@ -156,7 +156,11 @@ class ModelBase:
         return describe(self)
 
 
-def describe(model: ForecastModel) -> str:
+class HasParams(Protocol):
+    def get_params(self) -> dict[str, Any]: ...
+
+
+def describe(model: HasParams) -> str:
     """``Class(param=value, ...)`` from ``model.get_params()`` (floats written short when
     that loses nothing, e.g. ``1`` for 1.0), e.g. ``CompromiseModel(capability_power=1,
     salience_power=1)``."""

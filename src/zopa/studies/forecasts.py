@@ -1,24 +1,63 @@
 """Forecasts of a scenario by several models, set beside the agreement analysis.
 
-:func:`run_forecasts` runs each named model on the scenario's forecasting inputs,
-optionally under Monte Carlo jitter, and computes how far the models agree per issue
-(the spread of their positions, the modal option and how many models pick it) and how
-they compare with the Nash deal of the agreement analysis (the option it picks and its
-place on the 0..100 scale).
+:func:`run_forecasts` runs each named model of :data:`zopa.forecast.registry.MODELS` on
+the scenario's forecasting inputs, optionally under Monte Carlo
+(:func:`~zopa.studies.forecast_spread.forecast_spread`), and computes how far the models
+agree per issue (the spread of their positions, the modal option and how many models pick
+it) and how they compare with the Nash deal of the agreement analysis (the option it picks
+and its place on the 0..100 scale).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 import numpy as np
 
-from zopa.forecast.base import Forecast
+from zopa.forecast.base import Forecast, IssueForecastJson
 from zopa.forecast.registry import from_scenario, make_model
+from zopa.results import POSITION, frame, rounded
 from zopa.scenario.schema import Scenario
-from zopa.studies.forecast_spread import Spread, montecarlo
+from zopa.studies.forecast_spread import Spread, SpreadJson, forecast_spread
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SPREAD_COLUMNS = ("mean", "sd", "p05", "p50", "p95")
+
+
+class ModelJson(TypedDict):
+    """One model's forecast: per issue its position and nearest option, the rounds run, and
+    with ``--draws`` the Monte Carlo spread."""
+
+    issues: dict[str, IssueForecastJson]
+    rounds: int
+    montecarlo: NotRequired[SpreadJson]
+
+
+class ConsensusJson(TypedDict):
+    """How far the models agree on one issue, and how they compare with the Nash deal."""
+
+    min: float
+    max: float
+    sd: float
+    modal_option: str
+    models_on_modal: int
+    nash_deal_option: NotRequired[str]
+    models_on_nash_deal: NotRequired[int]
+    mean_distance_to_nash_deal: NotRequired[float]
+
+
+class ForecastJson(TypedDict):
+    """``zopa forecast --json``: every model's forecast, the agreement analysis's Nash deal
+    (None when there is no agreement zone) and the models' consensus per issue."""
+
+    scenario: str
+    models: dict[str, ModelJson]
+    agreement_nash: dict[str, str] | None
+    consensus: dict[str, ConsensusJson]
 
 
 @dataclass
@@ -31,42 +70,83 @@ class ForecastReport:
     spreads: dict[str, Spread] = field(default_factory=dict)
     nash_deal: dict[str, str] | None = None
     nash_at: dict[str, float] | None = None
+    actors: tuple[str, ...] = ()
 
-    def consensus(self) -> dict[str, dict[str, Any]]:
+    def consensus(self) -> dict[str, ConsensusJson]:
         """Per issue: the range of model positions, the modal option and its count."""
-        out: dict[str, dict[str, Any]] = {}
+        out: dict[str, ConsensusJson] = {}
         for i, k in enumerate(self.issues):
             pos = np.array([f.position[i] for f in self.forecasts.values()], dtype=float)
             opts = Counter(f.option[i] for f in self.forecasts.values())
             mode, count = opts.most_common(1)[0]
-            row: dict[str, Any] = {
-                "min": round(float(np.nanmin(pos)), 4),
-                "max": round(float(np.nanmax(pos)), 4),
-                "sd": round(float(np.nanstd(pos)), 4),
+            row: ConsensusJson = {
+                "min": rounded(float(np.nanmin(pos)), POSITION),
+                "max": rounded(float(np.nanmax(pos)), POSITION),
+                "sd": rounded(float(np.nanstd(pos)), POSITION),
                 "modal_option": mode,
                 "models_on_modal": count,
             }
             if self.nash_deal is not None and self.nash_at is not None:
                 row["nash_deal_option"] = self.nash_deal[k]
                 row["models_on_nash_deal"] = opts.get(self.nash_deal[k], 0)
-                row["mean_distance_to_nash_deal"] = round(
-                    float(np.nanmean(np.abs(pos - self.nash_at[k]))), 4
+                row["mean_distance_to_nash_deal"] = rounded(
+                    float(np.nanmean(np.abs(pos - self.nash_at[k]))), POSITION
                 )
             out[k] = row
         return out
 
-    def to_json(self) -> dict[str, Any]:
-        """The contract of SCENARIO.md (``scenario``, ``models``) plus comparisons."""
-        models: dict[str, Any] = {}
+    def to_json(self) -> ForecastJson:
+        """Exactly what ``zopa forecast --json`` prints."""
+        models: dict[str, ModelJson] = {}
         for name, f in self.forecasts.items():
-            models[name] = f.to_json()
+            own = f.to_json()
+            entry: ModelJson = {"issues": own["issues"], "rounds": own["rounds"]}
             if name in self.spreads:
-                models[name]["montecarlo"] = self.spreads[name].to_json()
+                entry["montecarlo"] = self.spreads[name].to_json()
+            models[name] = entry
         return {
             "scenario": self.scenario,
             "models": models,
             "agreement_nash": self.nash_deal,
             "consensus": self.consensus(),
+        }
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """``positions``: one row per model and issue (model, issue, position, option, and
+        with Monte Carlo draws the spread of the position: mean, sd, p05, p50, p95).
+        ``trajectories``: one row per model, round and issue for the models that run rounds
+        (model, round, issue, then ``position.<actor>``, NaN where the actor takes no part;
+        round 0 holds the starting positions); empty, with the same columns, when none does.
+        """
+        drawn = bool(self.spreads)
+        columns = ["model", "issue", "position", "option", *(SPREAD_COLUMNS if drawn else ())]
+        rows: list[dict[str, Any]] = []
+        for name, f in self.forecasts.items():
+            stats = self.spreads[name].statistics() if name in self.spreads else None
+            for i, k in enumerate(self.issues):
+                row: dict[str, Any] = {
+                    "model": name,
+                    "issue": k,
+                    "position": float(f.position[i]),
+                    "option": f.option[i],
+                }
+                if drawn:
+                    s: dict[str, Any] = dict(stats[k]) if stats is not None else {}
+                    row.update({c: s.get(c, np.nan) for c in SPREAD_COLUMNS})
+                rows.append(row)
+        actor_columns = [f"position.{a}" for a in self.actors]
+        steps: list[dict[str, Any]] = []
+        for name, f in self.forecasts.items():
+            if f.trajectory is None:
+                continue
+            for t, at in enumerate(f.trajectory):
+                for i, k in enumerate(self.issues):
+                    step: dict[str, Any] = {"model": name, "round": t, "issue": k}
+                    step.update({c: float(x) for c, x in zip(actor_columns, at[:, i], strict=True)})
+                    steps.append(step)
+        return {
+            "positions": frame(rows, columns),
+            "trajectories": frame(steps, ["model", "round", "issue", *actor_columns]),
         }
 
 
@@ -91,7 +171,12 @@ def run_forecasts(
     position_sd: float = 5.0,
     salience_sd: float = 0.2,
 ) -> ForecastReport:
-    """Forecast ``sc`` with each model in ``names`` (see the module docstring)."""
+    """Forecast ``sc`` with each registered model in ``names`` (see the module docstring).
+
+    With ``draws`` > 0 every model also runs :func:`forecast_spread` (built with its
+    ``lean_params``), each draw taking its own values of the scenario's distributions that
+    move the forecasting inputs, then jittered by ``position_sd`` and ``salience_sd``.
+    """
     from zopa.analysis.analyze import analyze
     from zopa.space.space import compile_space
 
@@ -111,10 +196,10 @@ def run_forecasts(
                 for d in range(draws)
             ]
         for n in names:
-            model = make_model(n)
-            if n == "eum":
-                model.keep_moves = False  # type: ignore[attr-defined]
-            spreads[n] = montecarlo(model, inputs, draws, seed, position_sd, salience_sd, variants)
+            model = make_model(n, lean=True)
+            spreads[n] = forecast_spread(
+                model, inputs, draws, seed, position_sd, salience_sd, variants
+            )
     deal = analyze(compile_space(sc), top=0, closest=0).solutions.get("nash")
     at = None
     if deal is not None:
@@ -123,5 +208,11 @@ def run_forecasts(
             for i in sc.issues
         }
     return ForecastReport(
-        sc.id, inputs.issues, forecasts, spreads, deal.package if deal else None, at
+        sc.id,
+        inputs.issues,
+        forecasts,
+        spreads,
+        deal.package if deal else None,
+        at,
+        inputs.actors,
     )
