@@ -300,7 +300,7 @@ def test_write_into_a_missing_folder_is_an_input_error(tmp_path: Path) -> None:
 def test_deliberation_missing_config(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         read_deliberation(tmp_path)
-    assert _error(exc) == f"{tmp_path / 'config.txt'}: file not found"
+    assert _error(exc) == f"{tmp_path / 'config.txt'}: cannot read the file: file not found"
 
 
 def test_deliberation_missing_folder(tmp_path: Path) -> None:
@@ -432,7 +432,7 @@ def test_genius_rejects_doctype_and_non_discrete(tmp_path: Path) -> None:
     dom.write_text('<!DOCTYPE x [<!ENTITY a "aaaa">]>\n' + original)
     with pytest.raises(InputError) as exc:
         read_genius(folder)
-    assert _error(exc) == f"{dom}:1: DOCTYPE declarations are not accepted"
+    assert _error(exc) == f"{dom}:1: DOCTYPE declarations (DTDs, entities) are not allowed"
     dom.write_text(
         original.replace('name="Harddisk" type="discrete"', 'name="Harddisk" type="integer"')
     )

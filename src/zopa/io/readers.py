@@ -113,8 +113,8 @@ class Imported:
                 str(self.path),
                 None,
                 "",
-                f"the {self.format} format holds several forecasting inputs, not one "
-                "(see the data's own fields)",
+                f"the {self.format} format holds no single forecasting input: see the "
+                f"fields of its data ({type(self.data).__name__})",
             )
         return make(self)
 
