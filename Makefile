@@ -1,8 +1,12 @@
-# Two entry points (see README): `make demo` and `make test`. Each creates .venv on first use.
+# Two entry points (see README): `make demo` and `make test`.
+# `make demo` installs the runtime only (`pip install .`, no extras) into .venv-run;
+# `make test` installs zopa editable with the dev and peer extras into .venv.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+SUM    := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP  := $(VENV)/.installed-$(SUM)
+RUN    := .venv-run
 
 .PHONY: demo test lint bench clean
 
@@ -10,14 +14,17 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[dev,peers]"
-	# decide-exchange-model pins numpy 1.23 and PyQt5: install it without its pins (MODELS.md)
+	# decide-exchange-model pins numpy 1.23 and PyQt5: install it without its pins
 	$(BIN)/python -m pip install -q --no-deps decide-exchange-model==2022.1.28
 	$(BIN)/python -m pip install -q "typesystem==0.2.5" peewee blinker
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-demo: $(STAMP)
-	$(BIN)/zopa analyze
+demo:
+	test -x $(RUN)/bin/python || $(PYTHON) -m venv $(RUN)
+	$(RUN)/bin/python -m pip install -q --upgrade pip
+	$(RUN)/bin/python -m pip install -q .
+	$(RUN)/bin/zopa analyze
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -37,4 +44,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_startup.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(RUN) .pytest_cache .mypy_cache .ruff_cache .hypothesis
