@@ -1,8 +1,9 @@
 """Benchmark: Monte Carlo forecasts of the reference scenario (issue: 1,000 EUM runs < 10 s).
 
-Times ``zopa.studies.forecast_spread.montecarlo`` with each model on the bundled US-Iran
+Times ``zopa.studies.forecast_spread.forecast_spread`` with each model on the bundled US-Iran
 scenario (positions jittered by sd 5 on 0..100, saliences by a log-normal factor of sd
-0.2, seed 0), and the same through the CLI end to end (``zopa forecast -m eum --draws N``).
+0.2, seed 0; models built with their ``lean_params``, as ``zopa forecast`` builds them), and
+the same through the CLI end to end (``zopa forecast -m eum --draws N``).
 Run: ``python bench/bench_forecast.py [--draws 1000]``.
 """
 
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from zopa.forecast.registry import from_scenario, make_model
 from zopa.scenario.load import load_scenario
-from zopa.studies.forecast_spread import montecarlo
+from zopa.studies.forecast_spread import forecast_spread
 
 
 def main() -> None:
@@ -27,11 +28,9 @@ def main() -> None:
     inputs = from_scenario(load_scenario())
     print(f"reference scenario: {len(inputs.actors)} actors x {len(inputs.issues)} issues")
     for name in args.models.split(","):
-        model = make_model(name)
-        if name == "eum":
-            model.keep_moves = False  # type: ignore[attr-defined]
+        model = make_model(name, lean=True)
         t0 = time.perf_counter()
-        montecarlo(model, inputs, draws=args.draws, seed=0)
+        forecast_spread(model, inputs, draws=args.draws, seed=0)
         wall = time.perf_counter() - t0
         print(
             f"  {name}: {args.draws} Monte Carlo runs in {wall:.2f} s ({args.draws / wall:,.0f}/s)"

@@ -18,6 +18,7 @@ from zopa.forecast.backtest import (
     fit_convex_l1,
 )
 from zopa.forecast.compromise import CompromiseModel
+from zopa.forecast.eum import ExpectedUtility
 from zopa.forecast.nash import NashModel
 from zopa.io.deu import CAPABILITIES, DeuInput, read_deu3
 
@@ -31,12 +32,12 @@ def data():
 
 @pytest.fixture(scope="module")
 def baselines(data):
-    models = [
-        CompromiseModel(),
-        CompromiseModel(capability_power=0.0, name="salience"),
-        MedianModel(),
-        ActorModel("com", name="commission"),
-    ]
+    models = {
+        "compromise": CompromiseModel(),
+        "salience": CompromiseModel(capability_power=0.0),
+        "median": MedianModel(),
+        "commission": ActorModel("com"),
+    }
     return backtest(models, data.proposals, ensemble=False, n_boot=300)
 
 
@@ -219,7 +220,7 @@ def test_paired_difference_and_reference(baselines):
 
 
 def test_identical_model_has_zero_difference(data):
-    models = [CompromiseModel(), CompromiseModel(name="copy")]
+    models = {"compromise": CompromiseModel(), "copy": CompromiseModel()}
     res = backtest(models, data.proposals, ensemble=False, n_boot=100)
     d = res.row("copy").diff_test
     assert (d.mae, d.low, d.high) == (0.0, 0.0, 0.0)
@@ -240,12 +241,12 @@ def test_bootstrap_is_seeded(data):
 def test_calibration_uses_only_the_odd_half(data):
     tune = {
         "compromise_tuned": [
-            CompromiseModel(capability_power=a, salience_power=b, name="t")
+            CompromiseModel(capability_power=a, salience_power=b)
             for a in (0.0, 0.5, 1.0)
             for b in (0.5, 1.0)
         ]
     }
-    models = [CompromiseModel(), MedianModel(), ConstantModel(50.0)]
+    models = {"compromise": CompromiseModel(), "median": MedianModel(), "midpoint": ConstantModel()}
     res = backtest(models, data.proposals, tune=tune, n_boot=50)
     # Scramble the outcomes of the even (test) half: nothing calibrated may change.
     rng = np.random.default_rng(0)
@@ -275,14 +276,50 @@ def test_fit_convex_l1_recovers_a_mixture():
 
 def test_default_models_and_json(data):
     models = default_models()
-    assert [m.name for m in models][:4] == ["compromise", "salience", "median", "commission"]
-    assert any(isinstance(m, NashModel) for m in models)
+    assert list(models)[:4] == ["compromise", "salience", "median", "commission"]
+    assert any(isinstance(m, NashModel) for m in models.values())
+    assert not any(type(m).has_trajectory for m in models.values())
+    every = default_models(every=True)
+    assert list(every) == [*models, "eum", "smp", "exchange"]
+    assert every["eum"].get_params()["keep_moves"] is False  # its lean_params
     res = backtest(models, data.proposals[:40], n_boot=50)
     out = res.to_json()
     assert out["reference"] == "compromise"
     assert {r["name"] for r in out["rows"]} >= {"compromise", "nash", "ensemble"}
-    assert "compromise" in res.table()
     assert "issues" in res.summary()
+
+
+def test_params_are_the_models_get_params(data):
+    tune = {"compromise_tuned": [CompromiseModel(0.5, 0.25), CompromiseModel(0.0, 1.0)]}
+    models = {"compromise": CompromiseModel(), "eum": ExpectedUtility(rounds=3, keep_moves=False)}
+    res = backtest(models, data.proposals[:20], tune=tune, ensemble=False, n_boot=20)
+    assert res.row("compromise").params == "CompromiseModel(capability_power=1, salience_power=1)"
+    assert res.row("eum").params == (
+        "ExpectedUtility(rounds=3, centre='median', q=1, t=1, variant='scholz-2011', "
+        "position_range=None, salience_scale=None, keep_moves=False)"
+    )
+    assert res.row("compromise_tuned").params.startswith("CompromiseModel(capability_power=")
+    assert " object at " not in str(res.to_json())
+
+
+def test_frames(data):
+    res = backtest(
+        {"compromise": CompromiseModel(), "median": MedianModel()},
+        data.proposals[:30],
+        n_boot=20,
+    )
+    frames = res.to_frames()
+    rows = frames["rows"]
+    assert list(rows.name) == ["compromise", "median", "ensemble"]
+    assert list(rows.columns[:5]) == ["name", "kind", "params", "all.mae", "all.low"]
+    assert rows.loc[1, "test.mae"] == res.row("median").test.mae
+    assert rows.loc[1, "diff_all.n"] == res.row("median").diff_all.n
+    assert np.isnan(rows.loc[0, "diff_test.mae"])  # the reference has no difference
+    preds = frames["predictions"]
+    assert list(preds.columns) == ["issue", "outcome", "calibration", "compromise", "median",
+                                   "ensemble"]  # fmt: skip
+    assert len(preds) == len(res.issues)
+    np.testing.assert_array_equal(preds["median"].to_numpy(), res.predictions["median"])
 
 
 def test_backtest_rejects_bad_arguments(data):

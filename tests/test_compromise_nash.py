@@ -13,7 +13,8 @@ from zopa.forecast.nash import NashModel, nash_solve
 
 
 def toy() -> ForecastInput:
-    """SCENARIO.md's toy: A (capability 0.6) and B (0.4) on price and delivery."""
+    """The toy scenario (tests/data/toy.yaml): A (capability 0.6) and B (0.4) on price and
+    delivery."""
     return ForecastInput(
         actors=("A", "B"),
         issues=("price", "delivery"),

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from oracle import brute
 
@@ -220,11 +220,67 @@ def test_engine_matches_brute_force(data: dict[str, Any]) -> None:
     _check(data)
 
 
+def _issue(k: int, n: int) -> dict[str, Any]:
+    opts = [{"id": f"o{j}", "at": 100 * j / max(1, n - 1)} for j in range(n)]
+    return {"id": f"i{k}", "name": f"issue {k}", "options": opts}
+
+
+# Found by hypothesis: D0 values packages 4 and 11 equally (3/11 * 0.65 on issue i1, or
+# 3/11 * 0.2 + 3/11 * 0.45 on i1 and i4), and 4 is better for D1, so 4 dominates 11. Each
+# issue's weighted utility rounded to the grid on its own made 11 one grid step better for
+# D0 (a frontier of 4 packages, not 3); whole sums on the grid tie. Under quota 1, D1's and
+# D2's red lines on i0 (one option) leave D0 the only winning coalition.
+TIES_OF_SUMS: dict[str, Any] = {
+    "zopa": 1,
+    "id": "random",
+    "title": "random",
+    "actors": [
+        *({"id": f"D{i}", "name": f"d{i}", "role": "party", "capability": 1} for i in range(3)),
+        {"id": "S", "name": "spoiler", "role": "spoiler"},
+    ],
+    "issues": [_issue(0, 1), _issue(1, 3), _issue(2, 1), _issue(3, 1), _issue(4, 4)],
+    "preferences": {
+        "D0": {
+            "weights": {"i0": 0, "i1": 3, "i2": 1, "i3": 4, "i4": 3},
+            "reservation": 0.0,
+            "utilities": {"i1": {"o0": 0.0, "o1": 0.65, "o2": 0.2},
+                          "i4": {"o0": 0.0, "o1": 0.0, "o2": 0.0, "o3": 0.45}},
+            "ideal": {"i2": 0, "i3": 0},
+        },
+        "D1": {
+            "weights": {"i0": 1, "i1": 1, "i2": 0, "i3": 0, "i4": 1},
+            "reservation": 0.0,
+            "utilities": {"i1": {"o0": 0.0, "o1": 0.0, "o2": 0.05}},
+            "ideal": {"i0": 0, "i4": 0},
+            "red_lines": [{"issue": "i0", "not": ["o0"]}, {"issue": "i1", "not": ["o0"]},
+                          {"issue": "i3", "not": ["o0"]}],
+        },
+        "D2": {
+            "weights": {"i0": 1, "i1": 0, "i2": 0, "i3": 0, "i4": 0},
+            "reservation": 0.0,
+            "ideal": {"i0": 0},
+            "red_lines": [{"issue": "i0", "not": ["o0"]}],
+        },
+    },
+    "decision": {"rule": "quota", "at_least": 1},
+}  # fmt: skip
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios(max_issues=5, max_options=4))
+@example(TIES_OF_SUMS)
 def test_engine_matches_brute_force_in_small_chunks(data: dict[str, Any]) -> None:
     """The same with chunks of 7 packages on 2 threads: chunk seams change nothing."""
     _check(data, chunk=7, threads=2)
+
+
+def test_frontier_compares_whole_sums_on_the_grid() -> None:
+    """Values equal up to float rounding tie, however the sums are made up: 4 dominates 11."""
+    space = compile_space(validate(TIES_OF_SUMS, Lines(), "<ties>"))
+    assert brute(TIES_OF_SUMS)["front"] == [4, 7, 8]
+    assert frontier(space).tolist() == [4, 7, 8]
+    assert frontier(space, threads=1, chunk=5, max_coalitions=0).tolist() == [4, 7, 8]
+    _check(TIES_OF_SUMS)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

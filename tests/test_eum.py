@@ -36,7 +36,7 @@ COMPAT = "scholz-python-2011"
 PAPER = "scholz-2011"
 REL = 1e-12  # the compatibility variant matches the log to the last digit on glibc x86-64
 
-# Published means after rounds 1..10 (Example.log, rounded as in MODELS.md).
+# Published means after rounds 1..10 (Example.log), rounded to 3 decimals.
 LOG_MEANS = [7.461, 7.553, 7.590, 7.358, 7.349, 7.415, 7.510, 7.572, 7.325, 7.242]
 
 PROPS = settings(derandomize=True, deadline=None, max_examples=60)

@@ -9,6 +9,7 @@ the grid step), mutual optimism. The package-space functions are checked against
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
 from collections.abc import Callable, Sequence
@@ -20,8 +21,9 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from zopa.analysis import fearon as F
-from zopa.analysis.scan import Best
-from zopa.space.space import ACCEPT_TOL, Space
+from zopa.analysis.solutions import Best
+from zopa.space.space import Space
+from zopa.space.tolerances import ACCEPT_TOL
 
 GRID = np.linspace(0.0, 1.0, 100_001)
 STEP = 1e-5
@@ -32,7 +34,8 @@ cost = st.floats(0.0, 1.0)
 
 
 def test_tolerance_matches_the_engine() -> None:
-    assert ACCEPT_TOL == F.TOL
+    for f in (F.imposed_package, F.war_values, F.in_range, F.acceptance, F.ultimatum):
+        assert inspect.signature(f).parameters["tol"].default == ACCEPT_TOL
 
 
 # --- the bargaining range -------------------------------------------------------------
@@ -341,7 +344,7 @@ def test_package_space_matches_brute_force(
 
 
 def test_chunked_scan_finds_the_same_offer() -> None:
-    """The chunk-level functions streamed through zopa.analysis.scan.Best give the optimum."""
+    """The chunk-level functions streamed through zopa.analysis.solutions.Best give the optimum."""
     rng = np.random.default_rng(3)
     u_a, u_b = rng.uniform(0, 1, (2, 5000))
     war = F.war_values(u_a, u_b, 0.55, 0.1, 0.15)

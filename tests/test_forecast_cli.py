@@ -1,7 +1,9 @@
-"""`zopa forecast`, `zopa import ...` and `zopa backtest` as a user runs them.
+"""`zopa forecast`, `zopa import ...` and `zopa backtest` as a user runs them, and the
+registry of forecasting models behind them.
 
-The toy forecast figures are SCENARIO.md's published ones (67.7419 / mid and
-52.6316 / slow); Monte Carlo output must be byte-identical for the same seed.
+The toy forecast figures are the compromise model's closed form (Achen 2006) on the toy
+scenario (67.7419 / mid and 52.6316 / slow); Monte Carlo output must be byte-identical for
+the same seed.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from zopa.forecast.base import ForecastInput, describe
 from zopa.forecast.compromise import CompromiseModel
-from zopa.forecast.registry import from_scenario
+from zopa.forecast.registry import MODELS, from_scenario, make_model, model_class
 from zopa.scenario.load import load_scenario
-from zopa.studies.forecast_spread import montecarlo
+from zopa.studies.forecast_spread import forecast_spread
 
 DATA = Path(__file__).parent / "data"
 
@@ -64,16 +67,115 @@ def test_forecast_montecarlo_same_seed_same_bytes() -> None:
     assert c.stdout != a.stdout
 
 
-def test_montecarlo_stacked_equals_draw_by_draw() -> None:
-    """The stacked fast path (issue-wise models) equals running draw by draw."""
+def test_registry_names_and_capabilities() -> None:
+    """Every registered class carries its registry name and declares its capabilities."""
+    for name in MODELS:
+        cls = model_class(name)
+        assert cls.name == name
+        assert isinstance(cls.stacks_issues, bool) and isinstance(cls.has_trajectory, bool)
+        model = make_model(name)
+        params = model.get_params()
+        assert "name" not in params
+        assert describe(type(model)(**params)) == describe(model) == repr(model)
+    stacking = {n for n in MODELS if model_class(n).stacks_issues}
+    iterative = {n for n in MODELS if model_class(n).has_trajectory}
+    assert stacking == {"compromise", "nash", "eum"}
+    assert iterative == {"eum", "smp", "exchange"}
+    assert make_model("eum").get_params()["keep_moves"] is True
+    assert make_model("eum", lean=True).get_params()["keep_moves"] is False
+    assert make_model("compromise", capability_power=0.5).get_params() == {
+        "capability_power": 0.5,
+        "salience_power": 1.0,
+    }
+    with pytest.raises(KeyError):
+        model_class("oracle")
+
+
+def test_trajectory_exactly_when_declared() -> None:
     inputs = from_scenario(load_scenario(DATA / "toy.yaml"))
-    fast = montecarlo(CompromiseModel(), inputs, draws=20, seed=1)
+    for name in MODELS:
+        f = make_model(name).predict(inputs)
+        assert f.model == name
+        assert (f.trajectory is not None) == model_class(name).has_trajectory, name
+        if f.trajectory is not None:
+            assert f.trajectory.shape == (f.rounds + 1, len(inputs.actors), len(inputs.issues))
 
+
+class _Counting:
+    """Counts ``predict`` calls (mixed into a model class below)."""
+
+    calls = 0
+
+    def predict(self, inputs: ForecastInput):  # type: ignore[no-untyped-def]
+        type(self).calls += 1
+        return super().predict(inputs)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("name", [n for n in MODELS if model_class(n).stacks_issues])
+def test_stacked_path_equals_draw_by_draw(name: str) -> None:
+    """The stacked path (one ``predict`` over all draws) gives the draw-by-draw positions.
+
+    The slow copy of the model declares ``stacks_issues = False``, so it really runs one
+    ``predict`` per draw; the scenario's own distribution (B's ideal price) moves the inputs
+    of every draw on top of the jitter."""
+    from zopa.scenario.load import validate
+    from zopa.scenario.numbers import draw_table
+    from zopa.scenario.values import Values
+    from zopa.scenario.yamlfile import read_yaml
+
+    data, lines = read_yaml(DATA / "toy.yaml")
+    data["preferences"]["B"]["ideal"]["price"] = {"uniform": [0, 40]}
+    sc = validate(data, lines, "toy")
+    inputs = from_scenario(sc)
+    draws = 25
+    nums, x = draw_table(sc, draws, 1)
+    (j,) = [j for j, n in enumerate(nums) if n.uncertain]
+    variants = [from_scenario(sc, Values(sc, {id(nums[j]): float(x[d, j])})) for d in range(draws)]
+    cls = model_class(name)
+    fast_cls = type("Fast", (_Counting, cls), {"calls": 0})
+    slow_cls = type("Slow", (_Counting, cls), {"calls": 0, "stacks_issues": False})
+    for variant in (None, variants):
+        fast_cls.calls = slow_cls.calls = 0
+        fast = forecast_spread(fast_cls(), inputs, draws=draws, seed=1, variants=variant)
+        slow = forecast_spread(slow_cls(), inputs, draws=draws, seed=1, variants=variant)
+        assert (fast_cls.calls, slow_cls.calls) == (1, draws)
+        assert np.isfinite(fast.positions).all()
+        assert np.unique(fast.positions[:, 0]).size > draws // 2  # the draws differ
+        np.testing.assert_allclose(fast.positions, slow.positions, rtol=1e-12, atol=1e-9)
+        assert fast.option_share == slow.option_share
+
+
+def test_compromise_subclass_keeps_its_capabilities() -> None:
     class Slow(CompromiseModel):
-        name = "slow"
+        stacks_issues = False
 
-    slow = montecarlo(Slow(), inputs, draws=20, seed=1)
-    np.testing.assert_allclose(fast.positions, slow.positions, rtol=1e-12)
+    assert Slow().stacks_issues is False and CompromiseModel().stacks_issues is True
+    assert Slow.name == "compromise" and Slow().get_params() == CompromiseModel().get_params()
+
+
+def test_forecast_report_frames() -> None:
+    from zopa.studies.forecasts import run_forecasts
+
+    sc = load_scenario(DATA / "toy.yaml")
+    rep = run_forecasts(sc, ["compromise", "eum"])
+    frames = rep.to_frames()
+    pos = frames["positions"]
+    assert list(pos.columns) == ["model", "issue", "position", "option"]
+    assert len(pos) == 2 * 2
+    row = pos[(pos.model == "compromise") & (pos.issue == "price")].iloc[0]
+    assert row.position == pytest.approx(67.7419, abs=1e-4) and row.option == "mid"
+    traj = frames["trajectories"]
+    assert list(traj.columns) == ["model", "round", "issue", "position.A", "position.B"]
+    assert set(traj.model) == {"eum"}
+    assert len(traj) == (rep.forecasts["eum"].rounds + 1) * 2
+    closed = run_forecasts(sc, ["compromise"], draws=20, seed=3).to_frames()
+    assert closed["trajectories"].empty
+    assert list(closed["trajectories"].columns) == list(traj.columns)
+    spread = closed["positions"]
+    assert list(spread.columns) == [
+        "model", "issue", "position", "option", "mean", "sd", "p05", "p50", "p95",
+    ]  # fmt: skip
+    assert spread.p05.le(spread.p95).all()
 
 
 def test_forecast_unknown_model_is_a_usage_error() -> None:

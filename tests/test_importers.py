@@ -1,4 +1,4 @@
-"""The LLM-Deliberation and GENIUS importers on the published games, and their errors.
+"""The importers on the published data, their errors, the registry and the shared helpers.
 
 The data under tests/data/llm_deliberation and tests/data/anac are copies of the public
 originals (see the README.md in each folder). Expected figures come from the published
@@ -18,10 +18,18 @@ import pytest
 
 from zopa.analysis.analyze import Analysis, analyze
 from zopa.errors import InputError
+from zopa.forecast.base import ForecastInput
+from zopa.io.decide import DecideData
 from zopa.io.deliberation import read_deliberation
+from zopa.io.deu import DeuData
 from zopa.io.genius import read_genius
+from zopa.io.ktab import KtabData
+from zopa.io.readers import FORMATS, Imported, read
+from zopa.io.text import read_text, scenario_slug, unique_id
 from zopa.io.writer import dump_scenario, write_scenario
+from zopa.io.xmltree import parse_xml
 from zopa.scenario.load import load_scenario, validate
+from zopa.scenario.schema import RESERVED_KEYS
 from zopa.scenario.yamlfile import Lines
 from zopa.space.space import compile_space
 
@@ -516,3 +524,240 @@ def test_party_frontier_against_negmas() -> None:
     }
     ours = {tuple(names[k][v] for k, v in p.package.items()) for p in a.pareto}
     assert ours == {outcomes[int(i)] for i in idx}
+
+
+# ---------------------------------------------------------------------------------------
+# the registry: one reader interface for every format
+
+KTAB_XML = DATA / "ktab" / "smpExample.xml"
+KTAB_CSV = DATA / "ktab" / "dummyData_3Dim.csv"
+READS = [
+    ("genius", LAPTOP, dict),
+    ("deliberation", BASE, dict),
+    ("ktab", KTAB_XML, KtabData),
+    ("ktab", KTAB_CSV, KtabData),
+    ("decide", DATA / "decide" / "sample_data.txt", DecideData),
+    ("deu", DATA / "deu3" / "deu3.csv", DeuData),
+    ("bdm", DATA / "bdm_scholz" / "ExampleActors.csv", ForecastInput),
+]
+SCENARIO_READS = [r for r in READS if FORMATS[r[0]].kind == "scenario"]
+
+
+def test_registry_lists_every_format_once() -> None:
+    assert list(FORMATS) == ["genius", "deliberation", "ktab", "decide", "deu", "bdm"]
+    assert {n: f.kind for n, f in FORMATS.items()} == {
+        "genius": "scenario",
+        "deliberation": "scenario",
+        "ktab": "scenario",
+        "decide": "data",
+        "deu": "data",
+        "bdm": "data",
+    }
+    assert all(f.name == n for n, f in FORMATS.items())
+    assert {r[0] for r in READS} == set(FORMATS)
+
+
+@pytest.mark.parametrize(("fmt", "path", "data_type"), READS, ids=[r[2].__name__ for r in READS])
+def test_read_each_format(fmt: str, path: Path, data_type: type) -> None:
+    imported = read(fmt, str(path))
+    assert isinstance(imported, Imported)
+    assert (imported.format, imported.path) == (fmt, path)
+    assert isinstance(imported.data, data_type)
+    if FORMATS[fmt].kind == "scenario":
+        assert isinstance(imported.scenario, dict) and imported.scenario["zopa"] == 1
+        assert imported.document() is imported.scenario
+    else:
+        assert imported.scenario is None
+        with pytest.raises(InputError) as exc:
+            imported.to_scenario()
+        assert _error(exc).startswith(f"{path}: the {fmt} format holds forecasting data")
+        assert "scenario formats: genius, deliberation, ktab" in _error(exc)
+
+
+@pytest.mark.parametrize(("fmt", "path", "data_type"), READS, ids=[r[2].__name__ for r in READS])
+def test_forecast_input_where_the_format_has_one(fmt: str, path: Path, data_type: type) -> None:
+    imported = read(fmt, path)
+    if fmt == "deu":  # one input per proposal
+        with pytest.raises(InputError, match=r"no single forecasting input.*DeuData"):
+            imported.forecast_input()
+        return
+    inputs = imported.forecast_input()
+    assert isinstance(inputs, ForecastInput) and inputs.actors and inputs.issues
+    if FORMATS[fmt].kind == "scenario":
+        sc = imported.to_scenario()
+        assert inputs.issues == tuple(i.id for i in sc.issues)
+
+
+def test_read_gives_what_the_format_modules_give() -> None:
+    from zopa.io import ktab
+
+    assert read("genius", LAPTOP).scenario == read_genius(LAPTOP)
+    assert read("deliberation", BASE).scenario == read_deliberation(BASE)
+    assert read("ktab", KTAB_CSV).scenario == ktab.to_scenario_dict(ktab.read(KTAB_CSV))
+
+
+def test_read_unknown_format_names_the_known_ones() -> None:
+    with pytest.raises(InputError) as exc:
+        read("negmas", LAPTOP)
+    assert _error(exc) == (
+        f"{LAPTOP}: format: unknown format 'negmas' "
+        "(known: genius, deliberation, ktab, decide, deu, bdm)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fmt", "path", "data_type"), SCENARIO_READS, ids=[r[1].name for r in SCENARIO_READS]
+)
+def test_to_scenario_equals_loading_the_written_file(
+    fmt: str, path: Path, data_type: type, tmp_path: Path
+) -> None:
+    imported = read(fmt, path)
+    out = tmp_path / "out.yaml"
+    write_scenario(imported.document(), out)
+    assert imported.to_scenario().model_dump() == load_scenario(out).model_dump()
+
+
+def test_to_scenario_names_the_path_and_field() -> None:
+    imported = read("genius", LAPTOP)
+    doc = dict(imported.document(), id="Not An Id")
+    broken = Imported(imported.format, imported.path, doc, imported.data)
+    with pytest.raises(InputError) as exc:
+        broken.to_scenario()
+    assert exc.value.problems[0].file == str(LAPTOP)
+    assert exc.value.problems[0].field == "id"
+
+
+# ---------------------------------------------------------------------------------------
+# the shared XML parser
+
+XML = """<?xml version="1.0" encoding="UTF-8"?>
+<root a="1">
+  <item value="x">  some text  </item>
+  <item
+      value="y"/>
+  <group><item value="z"/></group>
+</root>
+"""
+
+
+def test_xml_keeps_lines_text_and_attributes() -> None:
+    root = parse_xml(XML.encode(), "f.xml")
+    assert (root.tag, root.attrib, root.line) == ("root", {"a": "1"}, 2)
+    items = list(root.iter("item"))
+    assert [(i.attrib["value"], i.line) for i in items] == [("x", 3), ("y", 4), ("z", 6)]
+    assert items[0].text == "some text"
+    assert items[0].source_line == '<item value="x">  some text  </item>'
+    assert items[1].source_line == "<item"  # the line the start tag begins on
+    assert [i.attrib["value"] for i in root.findall("item")] == ["x", "y"]
+    group = root.find("group")
+    assert group is not None and root.find("nothing") is None
+    assert [i.line for i in group.findall("item")] == [6]
+    text_root = parse_xml(XML.replace(' encoding="UTF-8"', ""), "f.xml")
+    assert [i.line for i in text_root.iter("item")] == [3, 4, 6]
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        '<?xml version="1.0"?>\n<!DOCTYPE r SYSTEM "r.dtd">\n<r/>',
+        '<?xml version="1.0"?>\n<!DOCTYPE r [<!ELEMENT r ANY>]>\n<r/>',
+    ],
+    ids=["external", "internal"],
+)
+def test_xml_refuses_dtds(doc: str) -> None:
+    with pytest.raises(InputError) as exc:
+        parse_xml(doc.encode(), "d.xml")
+    assert _error(exc) == "d.xml:2: DOCTYPE declarations (DTDs, entities) are not allowed"
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        # billion laughs: never expanded
+        '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
+        ' <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">\n]>\n'
+        "<lolz>&lol2;</lolz>",
+        # XXE: an external entity is never fetched
+        '<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<r>&x;</r>',
+    ],
+    ids=["billion-laughs", "external-entity"],
+)
+def test_xml_refuses_entities(doc: str) -> None:
+    with pytest.raises(InputError) as exc:
+        parse_xml(doc, "e.xml")
+    assert _error(exc) == "e.xml:2: DOCTYPE declarations (DTDs, entities) are not allowed"
+
+
+def test_xml_undeclared_entity_and_malformed_name_the_line() -> None:
+    with pytest.raises(InputError) as exc:
+        parse_xml("<r>\n<a>&x;</a>\n</r>", "u.xml")
+    assert _error(exc).startswith("u.xml:2: malformed XML: undefined entity")
+    with pytest.raises(InputError) as exc:
+        parse_xml(b"<r>\n<a>\n</b>\n</r>", "m.xml")
+    assert _error(exc) == "m.xml:3: malformed XML: mismatched tag (column 3)"
+    with pytest.raises(InputError, match=r"^n\.xml:1: malformed XML: no element found"):
+        parse_xml(b"", "n.xml")
+
+
+def test_ktab_and_genius_share_the_parser(tmp_path: Path) -> None:
+    doctype = '<?xml version="1.0"?><!DOCTYPE Scenario [<!ENTITY x "y">]><Scenario/>'
+    (tmp_path / "k.xml").write_text(doctype)
+    with pytest.raises(InputError) as exc:
+        read("ktab", tmp_path / "k.xml")
+    assert (
+        _error(exc)
+        == f"{tmp_path / 'k.xml'}:1: DOCTYPE declarations (DTDs, entities) are not allowed"
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# the shared text helpers
+
+
+def test_read_text_bounds_decodes_and_names_the_line(tmp_path: Path) -> None:
+    f = tmp_path / "t.txt"
+    f.write_bytes(b"\xef\xbb\xbfone\r\ntwo\rthree\n")
+    assert read_text(f) == "one\ntwo\nthree\n"
+    with pytest.raises(InputError) as exc:
+        read_text(f, max_bytes=4)
+    assert _error(exc).startswith(f"{f}: file is 0.0 MiB, more than the")
+    f.write_bytes(b"ok\nok\n\xff\n")
+    with pytest.raises(InputError) as exc:
+        read_text(f)
+    assert _error(exc) == f"{f}:3: not UTF-8 text (invalid start byte)"
+    with pytest.raises(InputError) as exc:
+        read_text(tmp_path / "absent.txt")
+    assert _error(exc) == f"{tmp_path / 'absent.txt'}: cannot read the file: file not found"
+    with pytest.raises(InputError, match="cannot read the file: Is a directory"):
+        read_text(tmp_path)
+
+
+def test_ids_avoid_every_reserved_word_of_the_schema() -> None:
+    taken: set[str] = set()
+    assert [unique_id(w, taken, "x") for w in sorted(RESERVED_KEYS)] == [
+        f"{w}_" for w in sorted(RESERVED_KEYS)
+    ]
+    taken = set()
+    assert [unique_id(t, taken, "f") for t in ("a b", "a-b", "a b", "", "**")] == [
+        "a_b",
+        "a-b",
+        "a_b_2",
+        "f",
+        "f_2",
+    ]
+    assert unique_id("range", set(), "d0", reserved_suffix="_dim") == "range_dim"
+    assert scenario_slug("ANAC Laptop (2011)", "genius") == "anac-laptop-2011"
+    assert scenario_slug("***", "game") == "game"
+    assert scenario_slug("x" * 50, "game", 40) == "x" * 40
+
+
+def test_genius_option_named_like_a_distribution_imports(tmp_path: Path) -> None:
+    """An option called ``normal`` (a distribution kind the schema reserves) gets an id the
+    scenario accepts; its name is kept."""
+    folder = _copy(LAPTOP, tmp_path)
+    for f in folder.glob("*.xml"):
+        f.write_text(f.read_text().replace('value="Dell"', 'value="normal"'))
+    data = read_genius(folder)
+    first = data["issues"][0]["options"][0]
+    assert (first["id"], first["name"]) == ("normal_", "normal")
+    validate(data, Lines(), "<import>")

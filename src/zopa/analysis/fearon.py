@@ -43,8 +43,8 @@ war lottery before its cost; A does not know c_B, only its distribution. So
     P(accept | d) = P(c_B >= g_B - u_B(d)),
     EU_A(d) = P(accept | d) u_A(d) + (1 - P(accept | d)) w_A,
 
-and A proposes the package of greatest EU_A (ties: the lowest index whose value is within
-1e-12, relative, of the best, as in :mod:`zopa.analysis.scan`); P(war) = 1 - P(accept).
+and A proposes the package of greatest EU_A (ties: the lowest index whose value ties with
+the best, the tie rule of :mod:`zopa.analysis.solutions`); P(war) = 1 - P(accept).
 The same with the roles swapped gives B's proposal (:func:`ultimatum`,
 :func:`ultimatum_each`). A cost belief is a number (known cost), a CDF (any callable, or
 an object with a ``.cdf`` method such as a frozen ``scipy.stats`` distribution; then
@@ -64,16 +64,16 @@ concave, with dEU/dy = 1 - (2y + c_A)/c_max = 0 at y* = (c_max - c_A)/2. Hence
 
 i.e. P(war) = (c_max - c_A)/(2 c_max) when 0 <= c_A < c_max and p + (c_max - c_A)/2 <= 1,
 P(war) = 0 when c_A >= c_max, and P(war) = (1 - p)/c_max when the cap x <= 1 binds
-(:func:`textbook_ultimatum`). The clip at p + c_max stated in ``MODELS.md`` never binds
-(y* <= c_max/2); its P(war) = max(0, (c_max - c_A)/(2 c_max)) is right only while the cap
-at 1 does not bind. With B proposing (B's share 1 - x, c_A ~ U[0, c_max]) the mirror image
+(:func:`textbook_ultimatum`). A clip of x* at p + c_max never binds (y* <= c_max/2), and
+the shortcut P(war) = max(0, (c_max - c_A)/(2 c_max)) is right only while the cap at 1
+does not bind. With B proposing (B's share 1 - x, c_A ~ U[0, c_max]) the mirror image
 is x* = max(0, p - max(0, c_max - c_B)/2), P(war) = (p - x*)/c_max.
 
 **Scanning large spaces.** Every function takes arrays of package utilities. The war
 values need each side's best package over the whole space (:func:`imposed_package`, or a
 :class:`WarValues` built from streamed maxima); :func:`in_range` and
 :func:`expected_payoff` then work chunk by chunk (e.g. on the chunks of
-:func:`zopa.analysis.scan.chunks`, keeping the best with :class:`zopa.analysis.scan.Best`).
+:func:`zopa.analysis.scan.chunks`, keeping the best with :class:`zopa.analysis.solutions.Best`).
 """
 
 from __future__ import annotations
@@ -86,8 +86,8 @@ from typing import Literal, Protocol, TypeAlias
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-TOL = 1e-9  # weak preference tolerance: equal to zopa.space.space.ACCEPT_TOL
-TIE = 1e-12  # relative tie tolerance of the proposer's optimum (zopa.analysis.scan)
+from zopa.analysis.solutions import best_index
+from zopa.space.tolerances import ACCEPT_TOL
 
 Array: TypeAlias = NDArray[np.float64]
 Side: TypeAlias = Literal["a", "b"]
@@ -172,7 +172,7 @@ def _utilities(u_a: ArrayLike, u_b: ArrayLike) -> tuple[Array, Array]:
     return a, b
 
 
-def imposed_package(u_win: ArrayLike, u_lose: ArrayLike, tol: float = TOL) -> int:
+def imposed_package(u_win: ArrayLike, u_lose: ArrayLike, tol: float = ACCEPT_TOL) -> int:
     """The package a winner imposes: its best (within ``tol``), then the loser's best
     among those (within ``tol``), then the lowest index."""
     w, v = _utilities(u_win, u_lose)
@@ -212,7 +212,7 @@ def war_values(
     *,
     p_b: float | None = None,
     loser: Loser = "imposed",
-    tol: float = TOL,
+    tol: float = ACCEPT_TOL,
 ) -> WarValues:
     """War as a lottery over the winners' imposed packages, minus each side's cost.
 
@@ -236,7 +236,7 @@ def war_values(
     return WarValues(p, q, c_a, c_b, gross_a, gross_b, i_a, i_b)
 
 
-def in_range(u_a: ArrayLike, u_b: ArrayLike, war: WarValues, tol: float = TOL) -> NDArray[np.bool_]:
+def in_range(u_a: ArrayLike, u_b: ArrayLike, war: WarValues, tol: float = ACCEPT_TOL) -> NDArray[np.bool_]:
     """Packages both deciders weakly prefer to war (works on any chunk of packages)."""
     a, b = np.asarray(u_a, dtype=np.float64), np.asarray(u_b, dtype=np.float64)
     return (a >= war.w_a - tol) & (b >= war.w_b - tol)
@@ -271,7 +271,7 @@ def bargaining_set(
     *,
     p_b: float | None = None,
     loser: Loser = "imposed",
-    tol: float = TOL,
+    tol: float = ACCEPT_TOL,
 ) -> BargainingSet:
     """The packages both deciders weakly prefer to war, with the war values behind them."""
     war = war_values(u_a, u_b, p, c_a, c_b, p_b=p_b, loser=loser, tol=tol)
@@ -293,7 +293,7 @@ def uniform_cost(c_max: float, c_min: float = 0.0) -> Callable[[Array], Array]:
     return cdf
 
 
-def acceptance(gap: ArrayLike, belief: CostBelief, tol: float = TOL) -> Array:
+def acceptance(gap: ArrayLike, belief: CostBelief, tol: float = ACCEPT_TOL) -> Array:
     """P(c >= gap - tol) for a responder whose cost c follows ``belief``.
 
     ``gap`` is the responder's war lottery minus its utility for the offer: it accepts
@@ -321,7 +321,7 @@ def expected_payoff(
     w_prop: float,
     gross_resp: float,
     belief: CostBelief,
-    tol: float = TOL,
+    tol: float = ACCEPT_TOL,
 ) -> tuple[Array, Array]:
     """The proposer's expected payoff and the acceptance probability of every package.
 
@@ -332,13 +332,6 @@ def expected_payoff(
     ur = np.asarray(u_resp, dtype=np.float64)
     acc = acceptance(gross_resp - ur, belief, tol)
     return acc * up + (1.0 - acc) * w_prop, acc
-
-
-def best_index(value: ArrayLike) -> int:
-    """The lowest index whose value is within 1e-12 (relative) of the maximum."""
-    v = np.asarray(value, dtype=np.float64)
-    top = float(v.max())
-    return int(np.argmax(v >= top - TIE * max(1.0, abs(top))))
 
 
 @dataclass(frozen=True)
@@ -368,7 +361,7 @@ def ultimatum(
     proposer: Side = "a",
     belief: CostBelief | None = None,
     loser: Loser = "imposed",
-    tol: float = TOL,
+    tol: float = ACCEPT_TOL,
     allowed: ArrayLike | None = None,
 ) -> Ultimatum | None:
     """The proposer's optimal package over all packages when the responder's cost is private.
@@ -394,7 +387,7 @@ def ultimatum(
     eu, acc = expected_payoff(u_p, u_r, w_p, g_r, c_r if belief is None else belief, tol)
     if mask is not None:
         eu = np.where(mask, eu, -np.inf)
-    i = best_index(eu)
+    i = int(best_index(eu))
     return Ultimatum(
         proposer=proposer,
         index=i,
@@ -416,7 +409,7 @@ def ultimatum_each(
     belief_a: CostBelief | None = None,
     belief_b: CostBelief | None = None,
     loser: Loser = "imposed",
-    tol: float = TOL,
+    tol: float = ACCEPT_TOL,
 ) -> tuple[Ultimatum, Ultimatum]:
     """The ultimatum with A proposing (B's cost believed ``belief_b``) and with B proposing
     (A's cost believed ``belief_a``)."""

@@ -1,14 +1,19 @@
 """Pareto frontiers: a vectorised dominance filter and the issue-by-issue construction.
 
-Utilities are compared as integers on the grid of :data:`zopa.space.space.QUANTUM`
-(each issue's weighted utility rounded to 1e-9, then summed exactly). That makes
-dominance an exact, transitive order (SCENARIO.md's 1e-9 tolerance), so the algorithms
-below are exact: *q dominates p* when q >= p for every decider and q > p for one;
-packages with identical utility vectors are all kept.
+Deal values are compared on the dominance grid of :mod:`zopa.space.tolerances`: each
+decider's value of a package rounded to a multiple of QUANTUM (1e-9). *q dominates p* when
+q >= p for every decider and q > p for one, on the grid: an exact, transitive order in
+which values equal up to float rounding tie. Packages with identical grid values are all
+kept.
 
-With linear-additive utilities the frontier of a product space is built issue by issue:
-if a + b is undominated in A (+) B then a is undominated in A and b in B, so
-``F_k = pareto(F_{k-1} (+) pareto(issue k))``. That never enumerates the space.
+With linear-additive utilities the frontier of a product space is built issue by issue,
+without enumerating the space: ``F_k = prune(F_{k-1} (+) prune(issue k))``, where
+``prune`` drops a partial package only when another one *clearly* dominates it: at least
+as good for every decider (as floats) and better by more than CLEAR (two grid steps) for
+one. Float addition is monotone, so every completion of a dropped partial package is then
+dominated on the grid by the same completion of the other, whatever the rounding: the
+survivors hold the whole frontier, and the grid comparison of their sums (in issue order,
+as :meth:`~zopa.space.space.Space.utilities` sums them) picks it exactly.
 """
 
 from __future__ import annotations
@@ -17,41 +22,53 @@ import itertools
 
 import numpy as np
 
-from zopa.space.space import ACCEPT_TOL, Space, quantize
+from zopa.space.space import Space
+from zopa.space.tolerances import ACCEPT_TOL, CLEAR, quantize
 
 _BLOCK_BYTES = 32 * 2**20  # memory for one block of pairwise comparisons
 
 
-def pareto_mask(q: np.ndarray) -> np.ndarray:
-    """Boolean mask of the rows of ``q`` (n x d integers) that no other row dominates."""
+def pareto_mask(q: np.ndarray, margin: float = 0.0) -> np.ndarray:
+    """Boolean mask of the rows of ``q`` (n x d) that no other row dominates by ``margin``.
+
+    Row y dominates row x by ``margin`` when y >= x in every column and y > x + margin in
+    one (a transitive order for any margin >= 0). With integer grid values and no margin
+    this is Pareto dominance on the grid; ``margin=CLEAR`` on float sums is the clear
+    dominance of the issue-by-issue construction.
+    """
     q = np.asarray(q)
     n = q.shape[0]
     if n == 0:
         return np.zeros(0, dtype=bool)
     d = q.shape[1]
     if d == 1:
-        return q[:, 0] == q[:, 0].max()
+        return ~(q[:, 0].max() > q[:, 0] + margin)
     if d == 2:
-        return _pareto_2d(q)
-    return _pareto_sorted(q)
+        return _pareto_2d(q, margin)
+    return _pareto_sorted(q, margin)
 
 
-def _pareto_2d(q: np.ndarray) -> np.ndarray:
-    order = np.lexsort((-q[:, 1], -q[:, 0]))  # by first desc, then second desc
-    a, b = q[order, 0], q[order, 1]
-    n = len(a)
-    start = np.ones(n, dtype=bool)
-    start[1:] = a[1:] != a[:-1]
-    gstart = np.maximum.accumulate(np.where(start, np.arange(n), 0))
-    cummax = np.maximum.accumulate(b)
-    prev = np.where(gstart > 0, cummax[np.maximum(gstart - 1, 0)], np.iinfo(np.int64).min)
-    dominated = (prev >= b) | (b < b[gstart])
-    out = np.empty(n, dtype=bool)
-    out[order] = ~dominated
-    return out
+def _pareto_2d(q: np.ndarray, margin: float) -> np.ndarray:
+    """d = 2: y dominates x iff (y0 > x0 + margin and y1 >= x1) or (y0 >= x0 and y1 > x1 +
+    margin); the rows with y0 above a bound are a prefix of the rows by decreasing y0, so
+    both tests are prefix maxima of y1."""
+    x0, x1 = q[:, 0], q[:, 1]
+    order = np.argsort(-x0, kind="stable")
+    best1 = np.maximum.accumulate(x1[order])  # best y1 among the i + 1 largest y0
+    ascending = x0[order][::-1]
+    n = len(x0)
+
+    def best_above(bound: np.ndarray, strict: bool) -> np.ndarray:
+        """Largest y1 over rows with y0 > bound (strict) or y0 >= bound; -inf if none."""
+        count = n - np.searchsorted(ascending, bound, side="right" if strict else "left")
+        return np.where(count > 0, best1[np.maximum(count - 1, 0)], -np.inf)
+
+    dominated = best_above(x0 + margin, True) >= x1
+    dominated |= best_above(x0, False) > x1 + margin
+    return ~dominated
 
 
-def _pareto_sorted(q: np.ndarray) -> np.ndarray:
+def _pareto_sorted(q: np.ndarray, margin: float) -> np.ndarray:
     """d >= 3: scan in order of decreasing sum; a dominator always has a larger sum."""
     n = q.shape[0]
     order = np.argsort(-q.sum(axis=1), kind="stable")
@@ -61,14 +78,12 @@ def _pareto_sorted(q: np.ndarray) -> np.ndarray:
     batch = 64
     while len(rest):
         b = rest[:batch]
-        ge = np.all(b[None, :, :] >= b[:, None, :], axis=-1)
-        gt = np.any(b[None, :, :] > b[:, None, :], axis=-1)
-        ok = ~np.any(ge & gt, axis=1)
+        ok = ~np.any(_dominates(b, b, margin), axis=0)
         front = b[ok]
         keep.append(rest_idx[:batch][ok])
         rest, rest_idx = rest[batch:], rest_idx[batch:]
         if len(rest):
-            alive = _not_dominated_by(rest, front)
+            alive = _not_dominated_by(rest, front, margin)
             rest, rest_idx = rest[alive], rest_idx[alive]
         batch = min(1024, batch * 2)
     out = np.zeros(n, dtype=bool)
@@ -76,55 +91,58 @@ def _pareto_sorted(q: np.ndarray) -> np.ndarray:
     return out
 
 
-def _not_dominated_by(points: np.ndarray, front: np.ndarray) -> np.ndarray:
-    """Mask of ``points`` that no row of ``front`` dominates."""
+def _dominates(f: np.ndarray, points: np.ndarray, margin: float) -> np.ndarray:
+    """(len(f), len(points)): whether row i of ``f`` dominates point j by ``margin``."""
+    ge = np.all(f[:, None, :] >= points[None, :, :], axis=-1)
+    gt = np.any(f[:, None, :] > points[None, :, :] + margin, axis=-1)
+    return ge & gt
+
+
+def _not_dominated_by(points: np.ndarray, front: np.ndarray, margin: float) -> np.ndarray:
+    """Mask of ``points`` that no row of ``front`` dominates by ``margin``."""
     n, d = points.shape
     alive = np.ones(n, dtype=bool)
     step = max(1, _BLOCK_BYTES // max(1, n * d * 2))
     for s in range(0, len(front), step):
-        f = front[s : s + step]
-        ge = np.all(f[:, None, :] >= points[None, :, :], axis=-1)
-        gt = np.any(f[:, None, :] > points[None, :, :], axis=-1)
-        alive &= ~np.any(ge & gt, axis=0)
+        alive &= ~np.any(_dominates(front[s : s + step], points, margin), axis=0)
     return alive
-
-
-def qtables(space: Space, who: np.ndarray) -> list[np.ndarray]:
-    """Per issue, (options, deciders) integer utilities on the dominance grid."""
-    return [quantize(t[who]).T.copy() for t in space.tables]
 
 
 def product_frontier(
     space: Space, who: np.ndarray, ok: list[np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Frontier of the product of the allowed options ``ok[k]`` (bool per option of issue k).
+    """Candidates for the frontier of the product of the allowed options ``ok[k]`` (bool
+    per option of issue k), over the utilities of actors ``who``.
 
-    Dominance is over the utilities of actors ``who``. Returns the package indices
-    (ascending) and their integer utilities (n x len(who)).
+    Returns the package indices (ascending) and their utilities (n x len(who), summed in
+    issue order): every package of the product's frontier, and packages clearly dominated
+    by none (see the module docstring); :func:`pareto_mask` of their :func:`quantize`
+    picks the frontier.
     """
-    return tables_frontier(qtables(space, who), ok)
+    return tables_frontier([t[who].T for t in space.tables], ok)
 
 
-def tables_frontier(q: list[np.ndarray], ok: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Frontier of the product of allowed options for linear-additive criteria.
+def tables_frontier(t: list[np.ndarray], ok: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The products of allowed options that no other clearly dominates (module docstring),
+    for linear-additive criteria.
 
-    ``q[k]`` is (options, criteria) integers for issue k (higher is better in every
-    criterion); returns package indices (ascending) and their criteria sums.
+    ``t[k]`` is (options, criteria) for issue k (higher is better in every criterion);
+    returns package indices (ascending) and their criteria sums (in issue order).
     """
-    c = q[0].shape[1]
+    c = t[0].shape[1]
     idx = np.zeros(1, dtype=np.int64)
-    acc = np.zeros((1, c), dtype=np.int64)
-    for k, t_all in enumerate(q):
+    acc = np.zeros((1, c))
+    for k, t_all in enumerate(t):
         n_k = t_all.shape[0]
         opts = np.flatnonzero(ok[k])
         if len(opts) == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, c), dtype=np.int64)
-        t = t_all[opts]
-        m = pareto_mask(t)
-        opts, t = opts[m], t[m]
-        cand = (acc[:, None, :] + t[None, :, :]).reshape(-1, c)
+            return np.zeros(0, dtype=np.int64), np.zeros((0, c))
+        here = t_all[opts]
+        m = pareto_mask(here, CLEAR)
+        opts, here = opts[m], here[m]
+        cand = (acc[:, None, :] + here[None, :, :]).reshape(-1, c)
         cidx = (idx[:, None] * n_k + opts[None, :]).reshape(-1)
-        m = pareto_mask(cand)
+        m = pareto_mask(cand, CLEAR)
         acc, idx = cand[m], cidx[m]
     order = np.argsort(idx)
     return idx[order], acc[order]
@@ -134,9 +152,9 @@ def zone_frontier(space: Space, max_coalitions: int = 256) -> np.ndarray | None:
     """Package indices of the agreement zone's Pareto frontier, built issue by issue.
 
     The zone under a quota rule is the union, over minimal winning coalitions S, of the
-    packages acceptable to every member of S; its frontier lies in the union of each
-    S-zone's frontier, and an S-zone's frontier is the S-red-line product frontier cut
-    by S's reservations. Returns None when there are more than ``max_coalitions``
+    packages acceptable to every member of S (the S-zone); its frontier lies in the union
+    of the S-zones' frontiers (:func:`coalition_frontier`), which one more dominance
+    filter reduces to it. Returns None when there are more than ``max_coalitions``
     coalitions (the caller then scans the space).
     """
     dec = space.deciders
@@ -155,27 +173,25 @@ def zone_frontier(space: Space, max_coalitions: int = 256) -> np.ndarray | None:
     cand = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
     if len(coalitions) == 1:
         return cand
-    return cand[pareto_mask(quantize_sum(space, cand, dec))]
+    return cand[pareto_mask(quantize(space.utilities(cand).T))]
 
 
 def coalition_frontier(space: Space, members: np.ndarray) -> np.ndarray:
-    """Frontier (over all deciders) of the packages every actor in ``members`` accepts."""
+    """Frontier (over all deciders) of the packages every actor in ``members`` accepts.
+
+    The candidates of the red-line product (:func:`product_frontier`) that ``members``
+    accept hold the frontier: a package clearly dominated by another is accepted by
+    whoever accepts it (the other is at least as good for everyone). Their grid
+    comparison picks it.
+    """
     ok = [np.all(a[members], axis=0) for a in space.allowed]
-    idx, _ = product_frontier(space, space.deciders, ok)
+    idx, u = product_frontier(space, space.deciders, ok)
     if len(idx) == 0:
         return idx
-    u = space.utilities(idx, members)
-    return idx[np.all(u >= space.accept_at[members][:, None] - ACCEPT_TOL, axis=0)]
-
-
-def quantize_sum(space: Space, idx: np.ndarray, who: np.ndarray) -> np.ndarray:
-    """Integer (grid) utilities of packages ``idx`` for actors ``who``: (n, len(who))."""
-    q = qtables(space, who)
-    d = space.digits(idx)
-    out = np.zeros((len(idx), len(who)), dtype=np.int64)
-    for k, t in enumerate(q):
-        out += t[d[:, k]]
-    return out
+    mine = space.utilities(idx, members)
+    accepted = np.all(mine >= space.accept_at[members][:, None] - ACCEPT_TOL, axis=0)
+    idx, u = idx[accepted], u[accepted]
+    return idx[pareto_mask(quantize(u))]
 
 
 class RunningFront:

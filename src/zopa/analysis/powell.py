@@ -35,7 +35,7 @@ x_t > 0 its peace payoff is V_P(t) + (1 - d^k)(c_A + c_B), k >= 1 the delay to t
 war, if any) and then needs V_P(t) > 1 + d W_P(t+1) >= 1 + d V_P(t+1); for A that
 requires p_t - d p_{t+1} > (1 - d)(1 + (1 - d) c_A), a collapse of its own power. War
 occurs on the equilibrium path at the first period where either condition holds.
-Differences within ``tol`` (1e-9) count as indifference.
+Differences within ``tol`` (ACCEPT_TOL, 1e-9) count as indifference.
 
 **The explicit condition with A rising and proposing.** When p is nondecreasing, A never
 fights (V_A(t) - d V_A(t+1) <= p_t <= 1), so W_B(t+1) = max over s > t of
@@ -48,8 +48,8 @@ B's war value falls to 0):
 For k = 1 (and V_B(t+1) >= 0) this is d p_{t+1} - p_t > (1 - d)^2 c_B. Constant p never
 satisfies it (k = 1 gives -(1 - d) p_t on the left).
 
-**Correction to MODELS.md.** Its condition, B fights at t iff d p_{t+1} - p_t >
-(1 - d)(c_B + d c_A), is the algebra of V_B(t) > 1 + d (1/(1 - d) - V_A(t+1)): B's war
+**Powell's bound is not the rising proposer's condition.** The condition often quoted,
+B fights at t iff d p_{t+1} - p_t > (1 - d)(c_B + d c_A), is the algebra of V_B(t) > 1 + d (1/(1 - d) - V_A(t+1)): B's war
 value exceeds the most A can credibly promise (the whole flow now and everything above
 A's own war value from t + 1 on, since A can always fight). That is Powell's bound, a
 *sufficient* condition for war in every equilibrium of every bargaining protocol
@@ -71,7 +71,7 @@ from typing import Literal, TypeAlias
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-TOL = 1e-9  # differences in value within TOL are indifference (see zopa.space.space)
+from zopa.space.tolerances import ACCEPT_TOL
 
 Array: TypeAlias = NDArray[np.float64]
 Side: TypeAlias = Literal["a", "b"]
@@ -123,7 +123,7 @@ class PreventiveWar:
 
 
 def preventive_war_periods(
-    p: ArrayLike, d: float, c_a: float, c_b: float, *, proposer: Side = "a", tol: float = TOL
+    p: ArrayLike, d: float, c_a: float, c_b: float, *, proposer: Side = "a", tol: float = ACCEPT_TOL
 ) -> PreventiveWar:
     """The periods at which war breaks out if reached, by the closed-form solution.
 
@@ -186,7 +186,7 @@ def declining_margins(p: ArrayLike, d: float, c_b: float) -> Array:
 
 
 def powell_bound(p: ArrayLike, d: float, c_a: float, c_b: float) -> PreventiveWar:
-    """MODELS.md's (Powell's) condition: d p_{t+1} - p_t > (1 - d)(c_B + d c_A).
+    """Powell's bound: B fights at t if d p_{t+1} - p_t > (1 - d)(c_B + d c_A).
 
     B's war value at t exceeds the most A can credibly promise, 1 + d(1/(1-d) - V_A(t+1)):
     war in every equilibrium of every protocol (if t is reached). Only ``periods``,
@@ -221,7 +221,7 @@ def backward_induction(
     proposer: Side = "a",
     grid: int = 4001,
     horizon: int | None = None,
-    tol: float = TOL,
+    tol: float = ACCEPT_TOL,
 ) -> BruteForce:
     """Brute force: the finite game solved backwards over a grid of offers.
 

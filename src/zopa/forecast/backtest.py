@@ -39,9 +39,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypedDict
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
+from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (schemas)
 
 from zopa.forecast.base import Forecast, ForecastInput, ForecastModel, ModelBase, describe, finish
 from zopa.forecast.registry import MODELS, make_model

@@ -12,9 +12,10 @@ import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, ClassVar, Protocol, TypedDict
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
+from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (schemas)
 
 from zopa.results import POSITION, rounded
 

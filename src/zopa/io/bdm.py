@@ -40,7 +40,29 @@ ISSUE = "issue"
 
 
 def read_bdm_csv(path: str | Path, *, scale: tuple[float, float] | None = None) -> ForecastInput:
-    """Read a BdM actor table (Actor, Capability, Position, Salience) as a one-issue input."""
+    """Read a BdM actor table (Actor, Capability, Position, Salience) as a one-issue input.
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    scale
+        ``(lo, hi)``: map positions on lo..hi linearly onto 0..100 (positions outside it
+        are errors); None keeps them as written.
+
+    Returns
+    -------
+    ForecastInput
+        One issue, id ``"issue"``; the scenario id is the file name without extension.
+
+    Raises
+    ------
+    ValueError
+        For a ``scale`` that is not finite with lo < hi.
+    InputError
+        Every problem found in the file, each naming the file, the 1-based line and the
+        column.
+    """
     name = str(path)
     if scale is not None and not (
         math.isfinite(scale[0]) and math.isfinite(scale[1]) and scale[1] > scale[0]

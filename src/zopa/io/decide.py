@@ -85,7 +85,24 @@ class DecideData:
 
 
 def read_decide(path: str | Path) -> DecideData:
-    """Read a decide input file; raise :class:`InputError` listing every problem in it."""
+    """Read a decide input file.
+
+    Parameters
+    ----------
+    path
+        The file (UTF-8; the row layout is in the module docstring).
+
+    Returns
+    -------
+    DecideData
+        Actors, issues, scales and the ``#D`` rows as arrays.
+
+    Raises
+    ------
+    InputError
+        Every problem found in the file, each naming the file, the 1-based line and the
+        field.
+    """
     return parse_decide(read_text(path), str(path))
 
 
@@ -104,7 +121,26 @@ def _unquote(value: str) -> str:
 
 
 def parse_decide(text: str, name: str = "<string>") -> DecideData:
-    """Parse the text of a decide input file (``name`` is used in error messages)."""
+    """Parse the text of a decide input file.
+
+    Parameters
+    ----------
+    text
+        The file's text.
+    name
+        The file name used in error messages.
+
+    Returns
+    -------
+    DecideData
+        As :func:`read_decide` returns it.
+
+    Raises
+    ------
+    InputError
+        Every problem found in the file, each naming the file, the 1-based line and the
+        field.
+    """
     lines = text.splitlines()
     delim = _delimiter(lines)
     problems: list[Problem] = []

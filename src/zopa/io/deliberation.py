@@ -95,8 +95,8 @@ def read_deliberation(dir: str | Path) -> dict[str, Any]:
     Returns
     -------
     dict
-        The scenario as a plain dict (format version 1), as :func:`zopa.io.writer.write_scenario`
-        writes it and :func:`zopa.scenario.load.validate` accepts it.
+        The scenario document (format version 1): one actor per party, the game's quota
+        rule, every number quoting its score file.
 
     Raises
     ------

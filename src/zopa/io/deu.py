@@ -183,8 +183,28 @@ def read_deu3(
 ) -> DeuData:
     """Read ``deu3.csv``: one :class:`DeuProposal` per proposal, in file order.
 
-    ``capability`` picks the capability measure written into each proposal's inputs (one
-    of :data:`CAPABILITIES`); all of them are in :attr:`DeuData.capabilities`.
+    Parameters
+    ----------
+    path
+        The file.
+    capability
+        The capability measure written into each proposal's inputs (one of
+        :data:`CAPABILITIES`); all of them are in :attr:`DeuData.capabilities`.
+    keep_absent_actors
+        Keep, in each proposal's inputs, the actors with no position on any of its issues.
+
+    Returns
+    -------
+    DeuData
+        The actors, the capability measures and the proposals.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``capability``.
+    InputError
+        Every problem found in the file (up to a limit), each naming the file, the 1-based
+        line and the field.
     """
     if capability not in CAPABILITIES:
         raise ValueError(f"capability must be one of {CAPABILITIES}")

@@ -41,14 +41,20 @@ position for bad XML) and the field.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from zopa.errors import InputError, Problem
-from zopa.io.text import clean_round, read_bytes, scenario_slug, spread_at, unique_id
+from zopa.io.text import (
+    clean_round,
+    finite_number,
+    read_bytes,
+    scenario_slug,
+    spread_at,
+    unique_id,
+)
 from zopa.io.xmltree import Element, parse_xml
 
 # ---------------------------------------------------------------------------------------
@@ -86,13 +92,9 @@ def _float(
     if raw is None:
         problems.append(Problem(str(file), line, fld, "missing"))
         return None
-    try:
-        v = float(raw)
-    except ValueError:
-        v = math.nan
-    if not math.isfinite(v):
+    v = finite_number(raw)
+    if v is None:
         problems.append(Problem(str(file), line, fld, f"'{raw}' is not a number"))
-        return None
     return v
 
 
@@ -336,8 +338,8 @@ def read_genius(dir: str | Path) -> dict[str, Any]:
     Returns
     -------
     dict
-        The scenario as a plain dict (format version 1), as :func:`zopa.io.writer.write_scenario`
-        writes it and :func:`zopa.scenario.load.validate` accepts it.
+        The scenario document (format version 1): one ``party`` actor per profile, as
+        :func:`zopa.io.writer.write_scenario` writes it.
 
     Raises
     ------

@@ -99,7 +99,24 @@ class KtabData:
 
 
 def read_csv(path: str | Path) -> KtabData:
-    """Read a KTAB SMP CSV file (see the module doc)."""
+    """Read a KTAB SMP CSV file (the layout is in the module docstring).
+
+    Parameters
+    ----------
+    path
+        The ``.csv`` file.
+
+    Returns
+    -------
+    KtabData
+        The scenario as written (no ``parameters``, ``seed`` or ``accommodation``).
+
+    Raises
+    ------
+    InputError
+        Every problem found in the file, each naming the file, the 1-based line and the
+        field.
+    """
     path = Path(path)
     file = str(path)
     text = read_text(path)
@@ -219,7 +236,24 @@ def read_csv(path: str | Path) -> KtabData:
 
 
 def read_xml(path: str | Path) -> KtabData:
-    """Read a KTAB SMP XML file (smpSchema.xsd; see the module doc)."""
+    """Read a KTAB SMP XML file (``smpSchema.xsd``; the layout is in the module docstring).
+
+    Parameters
+    ----------
+    path
+        The ``.xml`` file.
+
+    Returns
+    -------
+    KtabData
+        The scenario as written, with its model parameters, seed and accommodation matrix.
+
+    Raises
+    ------
+    InputError
+        Every problem found in the file, each naming the file, the 1-based line and the
+        field.
+    """
     path = Path(path)
     file = str(path)
     scen = parse_xml(read_text(path), file)
@@ -375,7 +409,24 @@ def read_xml(path: str | Path) -> KtabData:
 
 
 def read(path: str | Path) -> KtabData:
-    """Read a KTAB SMP file: XML if its name ends in ``.xml``, CSV otherwise."""
+    """Read a KTAB SMP file: XML if its name ends in ``.xml``, CSV otherwise.
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    KtabData
+        See :func:`read_csv` and :func:`read_xml`.
+
+    Raises
+    ------
+    InputError
+        Every problem found in the file, each naming the file, the 1-based line and the
+        field.
+    """
     path = Path(path)
     return read_xml(path) if path.suffix.lower() == ".xml" else read_csv(path)
 

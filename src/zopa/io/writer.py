@@ -77,8 +77,19 @@ def dump_scenario(data: dict[str, Any]) -> str:
 def write_scenario(data: dict[str, Any], path: str | Path) -> None:
     """Validate scenario ``data`` and write it to ``path`` as YAML, atomically.
 
-    Raises :class:`~zopa.errors.InputError` (naming ``path`` and the field) when the data
-    is not a valid scenario, or when the file cannot be written; nothing is written then.
+    Parameters
+    ----------
+    data
+        A scenario document, as an importer returns it (:attr:`Imported.scenario
+        <zopa.io.readers.Imported.scenario>`).
+    path
+        The file to write (replaced when it exists).
+
+    Raises
+    ------
+    InputError
+        Naming ``path`` and the field, when the data is not a valid scenario or the file
+        cannot be written; nothing is written then.
     """
     target = Path(path)
     name = str(path)

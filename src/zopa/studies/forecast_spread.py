@@ -18,9 +18,9 @@ the same capabilities; any other model runs draw by draw. Both give the same pos
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypedDict
 
 import numpy as np
+from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (schemas)
 
 from zopa.forecast.base import ForecastInput, ForecastModel
 from zopa.results import POSITION, rounded

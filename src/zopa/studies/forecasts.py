@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, NotRequired
 
 import numpy as np
+from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (schemas)
 
 from zopa.forecast.base import Forecast, IssueForecastJson
 from zopa.forecast.registry import from_scenario, make_model
@@ -50,7 +51,7 @@ class ConsensusJson(TypedDict):
     mean_distance_to_nash_deal: NotRequired[float]
 
 
-class ForecastJson(TypedDict):
+class ForecastReportJson(TypedDict):
     """``zopa forecast --json``: every model's forecast, the agreement analysis's Nash deal
     (None when there is no agreement zone) and the models' consensus per issue."""
 
@@ -95,7 +96,7 @@ class ForecastReport:
             out[k] = row
         return out
 
-    def to_json(self) -> ForecastJson:
+    def to_json(self) -> ForecastReportJson:
         """Exactly what ``zopa forecast --json`` prints."""
         models: dict[str, ModelJson] = {}
         for name, f in self.forecasts.items():

@@ -40,19 +40,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from typing_extensions import TypedDict
 
-from zopa.analysis.pareto import tables_frontier
+from zopa.analysis.pareto import pareto_mask, tables_frontier
 from zopa.analysis.scan import scan
+from zopa.analysis.solutions import best_index, gains, nash
 from zopa.results import SHARE, finite, frame, rounded
 from zopa.scenario.numbers import draw_table, fixed_numbers, random_numbers
 from zopa.scenario.schema import Number, Scenario
 from zopa.scenario.values import Values
 from zopa.space.scalars import Scalars, scalars
-from zopa.space.space import Space, compile_space, constraint_floor, quantize
+from zopa.space.space import Space, compile_space, constraint_floor
+from zopa.space.tolerances import ACCEPT_TOL, quantize
 
 if TYPE_CHECKING:
     import pandas
 
-TOL = 1e-9
 BLOCK = 250  # draws evaluated together
 
 
@@ -147,9 +148,8 @@ def candidates(space: Space, safe: bool = False) -> np.ndarray:
         rows = [*d.u_rows.values(), *([] if safe else d.s_rows)]
         both = [*d.t_rows.values(), *(d.s_rows if safe else [])]
         tabs = [np.concatenate([t[rows], t[both], -t[both]]) for t in d.tables]
-    q = [quantize(t).T.copy() for t in tabs]
-    idx, _ = tables_frontier(q, ok)
-    return idx
+    idx, crit = tables_frontier([t.T for t in tabs], ok)
+    return idx[pareto_mask(quantize(crit))]
 
 
 @dataclass
@@ -230,14 +230,11 @@ def _on_candidates(prep: Prepared, sc_: Scalars, check: bool = True) -> tuple[Bl
         inputs = sc_.deal_inputs()
         v = deal.values(prep.crit, inputs)  # (n, D, m)
         strikes = deal.strike(prep.crit, inputs)  # each (D, m)
-    ok = np.all(v >= r[:, :, None] - TOL, axis=0)
-    ok &= np.all(prep.plain[:, None, :] >= floor[:, :, None] - TOL, axis=0)
-    gains = np.maximum(v - r[:, :, None], 0.0)
-    nash = np.where(ok, gains.prod(0), -1.0)  # (D, m)
+    ok = np.all(v >= r[:, :, None] - ACCEPT_TOL, axis=0)
+    ok &= np.all(prep.plain[:, None, :] >= floor[:, :, None] - ACCEPT_TOL, axis=0)
+    product = np.where(ok, nash(gains(v, r[:, :, None])), -1.0)  # (D, m)
     zone = ok.any(1)
-    best = nash.max(1)
-    tol = 1e-12 * np.maximum(1.0, np.abs(best))
-    pick = np.argmax(nash >= (best - tol)[:, None], axis=1)
+    pick = best_index(product, axis=1)
     rows = np.arange(n_draws)
     block = _summarise(
         prep, sc_, zone, pick, v[:, rows, pick], [s[rows, pick] for s in strikes], rows
@@ -249,9 +246,9 @@ def _on_candidates(prep: Prepared, sc_: Scalars, check: bool = True) -> tuple[Bl
 def _monotone(sc_: Scalars, r: np.ndarray) -> np.ndarray:
     """(D,): whether spoiler outcomes are no better than what deciders accept, in order."""
     sv = sc_.strike_value  # (n, s, D)
-    ok = np.all(sv <= r[:, None, :] + TOL, axis=(0, 1))
+    ok = np.all(sv <= r[:, None, :] + ACCEPT_TOL, axis=(0, 1))
     if sv.shape[1] > 1:
-        ok &= np.all(np.diff(sv, axis=1) >= -TOL, axis=(0, 1))
+        ok &= np.all(np.diff(sv, axis=1) >= -ACCEPT_TOL, axis=(0, 1))
     return ok
 
 
