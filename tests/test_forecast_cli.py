@@ -91,6 +91,28 @@ def test_registry_names_and_capabilities() -> None:
         model_class("oracle")
 
 
+def test_one_reader_of_preferences() -> None:
+    """The outcome space and the forecasting inputs read the same preferences."""
+    from zopa.scenario.preferences import read_preferences
+    from zopa.space.space import compile_space
+
+    sc = load_scenario(DATA / "toy.yaml")
+    prefs = read_preferences(sc)
+    assert list(prefs) == ["A", "B"] and list(prefs["B"]) == ["price", "delivery"]
+    a, b = prefs["A"]["price"], prefs["B"]["price"]
+    assert (a.weight, a.salience, a.ideal) == (0.7, 0.7, None)
+    assert a.utility.tolist() == [0.0, 0.6, 1.0]
+    assert (b.weight, b.salience, b.ideal) == (0.5, 0.5, 0.0)
+    assert b.utility.tolist() == [1.0, 0.5, 0.0]  # 1 - |at - ideal| / 100
+    space, inputs = compile_space(sc), from_scenario(sc)
+    for k, issue in enumerate(space.issues):
+        for i, actor in enumerate(space.actors):
+            p = prefs[actor][issue]
+            np.testing.assert_array_equal(space.tables[k][i], p.weight * p.utility)
+            assert inputs.salience[i, k] == p.salience
+    assert inputs.position[:, 0].tolist() == [100.0, 0.0]  # A's best option, B's ideal
+
+
 def test_trajectory_exactly_when_declared() -> None:
     inputs = from_scenario(load_scenario(DATA / "toy.yaml"))
     for name in MODELS:

@@ -463,11 +463,11 @@ def backtest(
 
     ``models`` (row name -> model, or a sequence of models named by their ``name``) are
     scored as given; a row's ``params`` is :func:`~zopa.forecast.base.describe` of its
-    model (its class and ``get_params()``). ``tune`` maps a family name to candidate models: the
-    candidate with the lowest MAE on the calibration cases (``calibrate(case)`` true; by
-    default odd ``prnrnmc``) becomes a row named after the family. ``ensemble`` (True: every
-    model in ``models``; or a list of row names) adds a row ``ensemble``: the convex
-    combination of those rows' forecasts fitted on the calibration cases (L1 loss).
+    model (its class and ``get_params()``). ``tune`` maps a family name to candidate
+    models: the candidate with the lowest MAE on the calibration cases (``calibrate(case)``
+    true; by default odd ``prnrnmc``) becomes a row named after the family. ``ensemble``
+    (True: every model in ``models``; or a list of row names) adds a row ``ensemble``: the
+    convex combination of those rows' forecasts fitted on the calibration cases (L1 loss).
     ``reference`` names the row every other row is compared with (paired bootstrap).
     Scores cover only issues with an outcome; see the module docstring for the bootstrap.
     """
