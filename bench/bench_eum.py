@@ -1,4 +1,4 @@
-"""Benchmark: Monte Carlo runs of the expected-utility model (zopa.forecast.eum).
+"""Benchmark: Monte Carlo runs of the expected-utility model (zopa.forecasting.eum).
 
 Each run jitters the input with a seeded numpy Generator and calls
 ``ExpectedUtility(rounds).predict``: every position gets normal noise of sd
@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from zopa.forecast.base import ForecastInput
-from zopa.forecast.eum import VARIANTS, ExpectedUtility
+from zopa.forecasting.base import ForecastInput
+from zopa.forecasting.eum import VARIANTS, ExpectedUtility
 from zopa.io.bdm import read_bdm_csv
 
 

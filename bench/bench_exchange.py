@@ -2,7 +2,7 @@
 
 Runs decide-exchange-model's equal-gain model (``EqualGainModel`` driven by
 ``ModelLoop``, random tie-breaking off, no observers) and zopa's
-:func:`zopa.forecast.exchange.exchange_model` on the same decide input file (default:
+:func:`zopa.forecasting.exchange.exchange_model` on the same decide input file (default:
 COP21, 15 actors and 13 issues, tests/data/decide/cop21.csv) for the same number of
 rounds, end to end (reading the file, building the model, all rounds), in one process.
 decide runs once (it takes seconds); zopa runs once to warm up, then ``--repeat`` times
@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from zopa.forecast.exchange import ExchangeResult, exchange_model
+from zopa.forecasting.exchange import ExchangeResult, exchange_model
 from zopa.io.decide import read_decide
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "decide" / "cop21.csv"

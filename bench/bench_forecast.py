@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from zopa.forecast.registry import from_scenario, make_model
+from zopa.forecasting.registry import from_scenario, make_model
 from zopa.scenario.load import load_scenario
 from zopa.studies.forecast_spread import forecast_spread
 

@@ -13,7 +13,7 @@ import argparse
 import time
 from pathlib import Path
 
-from zopa.forecast.smp import run_smp
+from zopa.forecasting.smp import run_smp
 from zopa.io.ktab import read_csv
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "ktab" / "dummyData-a160.csv"

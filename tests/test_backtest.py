@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from zopa.errors import InputError
-from zopa.forecast.backtest import (
+from zopa.forecasting.backtest import (
     ActorModel,
     ConstantModel,
     MedianModel,
@@ -17,9 +17,9 @@ from zopa.forecast.backtest import (
     default_models,
     fit_convex_l1,
 )
-from zopa.forecast.compromise import CompromiseModel
-from zopa.forecast.eum import ExpectedUtility
-from zopa.forecast.nash import NashModel
+from zopa.forecasting.compromise import CompromiseModel
+from zopa.forecasting.eum import ExpectedUtility
+from zopa.forecasting.nash import NashModel
 from zopa.io.deu import CAPABILITIES, DeuInput, read_deu3
 
 DEU3 = Path(__file__).parent / "data" / "deu3" / "deu3.csv"

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zopa.forecast.base import ForecastInput
-from zopa.forecast.compromise import CompromiseModel, compromise
-from zopa.forecast.nash import NashModel, nash_solve
+from zopa.forecasting.base import ForecastInput
+from zopa.forecasting.compromise import CompromiseModel, compromise
+from zopa.forecasting.nash import NashModel, nash_solve
 
 
 def toy() -> ForecastInput:

@@ -1,4 +1,4 @@
-"""Tests of the expected-utility model (zopa.forecast.eum) and the BdM CSV importer.
+"""Tests of the expected-utility model (zopa.forecasting.eum) and the BdM CSV importer.
 
 The reference is ``tests/data/bdm_scholz/Example.log``, the published run log of the public
 Python replication of Scholz, Calbert & Smith (2011) on ``ExampleActors.csv`` (origin and
@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zopa.errors import InputError
-from zopa.forecast import eum
-from zopa.forecast.base import ForecastInput
-from zopa.forecast.eum import (
+from zopa.forecasting import eum
+from zopa.forecasting.base import ForecastInput
+from zopa.forecasting.eum import (
     DIFFERENCES,
     VARIANTS,
     ExpectedUtility,

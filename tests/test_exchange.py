@@ -28,8 +28,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zopa.errors import InputError
-from zopa.forecast.base import ForecastInput
-from zopa.forecast.exchange import ExchangeModel, _Round, exchange_model
+from zopa.forecasting.base import ForecastInput
+from zopa.forecasting.exchange import ExchangeModel, _Round, exchange_model
 from zopa.io.decide import DecideData, parse_decide, read_decide, to_forecast_input
 
 DATA = Path(__file__).parent / "data" / "decide"

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from zopa.forecast.base import ForecastInput, describe
-from zopa.forecast.compromise import CompromiseModel
-from zopa.forecast.registry import MODELS, from_scenario, make_model, model_class
+from zopa.forecasting.base import ForecastInput, describe
+from zopa.forecasting.compromise import CompromiseModel
+from zopa.forecasting.registry import MODELS, from_scenario, make_model, model_class
 from zopa.scenario.load import load_scenario
 from zopa.studies.forecast_spread import forecast_spread
 

@@ -18,7 +18,7 @@ import pytest
 
 from zopa.analysis.analyze import Analysis, analyze
 from zopa.errors import InputError
-from zopa.forecast.base import ForecastInput
+from zopa.forecasting.base import ForecastInput
 from zopa.io.decide import DecideData
 from zopa.io.deliberation import read_deliberation
 from zopa.io.deu import DeuData

@@ -1,4 +1,4 @@
-"""Tests of KTAB's Spatial Model of Politics (zopa.forecast.smp) and KTAB's file readers.
+"""Tests of KTAB's Spatial Model of Politics (zopa.forecasting.smp) and KTAB's file readers.
 
 The reproduction tests compare with KTAB's reference runs of 30 May 2017, read from the
 log extracts in tests/data/ktab (see the README there): the number of turns, every
@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zopa.errors import InputError
-from zopa.forecast.base import ForecastInput
-from zopa.forecast.smp import (
+from zopa.forecasting.base import ForecastInput
+from zopa.forecasting.smp import (
     KtabPrng,
     SmpParams,
     SpatialModel,

@@ -12,7 +12,7 @@ A scenario compiles once into numbers; every analysis is a function of those num
 The functions live in :mod:`zopa.api` and are imported on first use, so ``import zopa``
 stays fast. The layers, in pipeline order: :mod:`zopa.scenario` (text -> Scenario),
 :mod:`zopa.space` (Scenario -> numpy tables), :mod:`zopa.analysis`,
-:mod:`zopa.forecast`, :mod:`zopa.studies`, :mod:`zopa.io`, and the CLI.
+:mod:`zopa.forecasting`, :mod:`zopa.studies`, :mod:`zopa.io`, and the CLI.
 """
 
 from __future__ import annotations

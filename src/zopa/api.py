@@ -21,7 +21,7 @@ from zopa.errors import InputError, Problem, SpaceTooLarge
 if TYPE_CHECKING:
     from zopa.analysis.nodeal import PackageScore
     from zopa.analysis.report import Report
-    from zopa.forecast.backtest import BacktestResult
+    from zopa.forecasting.backtest import BacktestResult
     from zopa.io.readers import Imported
     from zopa.scenario.schema import Scenario
     from zopa.studies.forecasts import ForecastReport
@@ -338,7 +338,7 @@ def forecast(
     sc
         A scenario.
     models
-        ``"all"``, one model's name or a list of names (see :mod:`zopa.forecast.registry`).
+        ``"all"``, one model's name or a list of names (see :mod:`zopa.forecasting.registry`).
     draws, seed
         Monte Carlo draws of the scenario's uncertain numbers plus the stated jitter.
     position_sd, salience_sd
@@ -356,7 +356,7 @@ def forecast(
     >>> sorted(f.to_json()["models"])
     ['compromise']
     """
-    from zopa.forecast.registry import MODELS
+    from zopa.forecasting.registry import MODELS
     from zopa.studies.forecasts import run_forecasts
 
     names = list(MODELS) if models == "all" else [models] if isinstance(models, str) else models
@@ -391,8 +391,8 @@ def backtest(
     >>> r = zopa.backtest("deu", "tests/data/deu3/deu3.csv", n_boot=100)  # doctest: +SKIP
     >>> r.to_frames()["rows"]  # doctest: +SKIP
     """
-    from zopa.forecast.backtest import backtest as run
-    from zopa.forecast.backtest import default_models, default_tuning
+    from zopa.forecasting.backtest import backtest as run
+    from zopa.forecasting.backtest import default_models, default_tuning
     from zopa.io.deu import read_deu3
 
     if dataset != "deu":

@@ -78,7 +78,7 @@ def _pareto_sorted(q: np.ndarray, margin: float) -> np.ndarray:
     batch = 64
     while len(rest):
         b = rest[:batch]
-        ok = ~np.any(_dominates(b, b, margin), axis=0)
+        ok = ~np.any(_dominates(b, b, b + margin if margin else b), axis=0)
         front = b[ok]
         keep.append(rest_idx[:batch][ok])
         rest, rest_idx = rest[batch:], rest_idx[batch:]
@@ -91,10 +91,11 @@ def _pareto_sorted(q: np.ndarray, margin: float) -> np.ndarray:
     return out
 
 
-def _dominates(f: np.ndarray, points: np.ndarray, margin: float) -> np.ndarray:
-    """(len(f), len(points)): whether row i of ``f`` dominates point j by ``margin``."""
+def _dominates(f: np.ndarray, points: np.ndarray, raised: np.ndarray) -> np.ndarray:
+    """(len(f), len(points)): whether row i of ``f`` is >= point j everywhere and above
+    ``raised[j]`` (the point plus the margin) somewhere."""
     ge = np.all(f[:, None, :] >= points[None, :, :], axis=-1)
-    gt = np.any(f[:, None, :] > points[None, :, :] + margin, axis=-1)
+    gt = np.any(f[:, None, :] > raised[None, :, :], axis=-1)
     return ge & gt
 
 
@@ -102,9 +103,10 @@ def _not_dominated_by(points: np.ndarray, front: np.ndarray, margin: float) -> n
     """Mask of ``points`` that no row of ``front`` dominates by ``margin``."""
     n, d = points.shape
     alive = np.ones(n, dtype=bool)
+    raised = points + margin if margin else points
     step = max(1, _BLOCK_BYTES // max(1, n * d * 2))
     for s in range(0, len(front), step):
-        alive &= ~np.any(_dominates(front[s : s + step], points, margin), axis=0)
+        alive &= ~np.any(_dominates(front[s : s + step], points, raised), axis=0)
     return alive
 
 

@@ -176,10 +176,10 @@ def forecast(
     ] = 0.2,
 ) -> None:
     """Where the talks will land: per issue the forecast position and nearest option."""
-    from zopa.api import forecast as run
+    import zopa
 
-    report = run(_load(file), model, draws=draws, seed=seed,
-                 position_sd=position_sd, salience_sd=salience_sd)  # fmt: skip
+    report = zopa.forecast(_load(file), model, draws=draws, seed=seed,
+                           position_sd=position_sd, salience_sd=salience_sd)  # fmt: skip
     if json_out:
         _emit_json(report.to_json())
     else:

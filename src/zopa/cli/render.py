@@ -12,7 +12,7 @@ from rich.table import Table
 
 from zopa.analysis.analyze import Analysis, PackageView
 from zopa.analysis.nodeal import ModelReport, PackageScore
-from zopa.forecast.backtest import BacktestResult
+from zopa.forecasting.backtest import BacktestResult
 from zopa.scenario.sources import Evidence, QuoteCheck
 from zopa.studies.forecasts import ForecastReport
 from zopa.studies.leverage import Leverage

@@ -13,7 +13,7 @@ Rules: the actor name is non-empty and unique; capability is a finite number > 0
 position a finite number; salience a number in [0, 1] (0: the actor takes no part).
 Blank lines are skipped; a UTF-8 byte-order mark is allowed.
 
-The result is a :class:`~zopa.forecast.base.ForecastInput` with one issue, id ``"issue"``.
+The result is a :class:`~zopa.forecasting.base.ForecastInput` with one issue, id ``"issue"``.
 The file says nothing about the scale of the positions, so by default they are kept as
 written (e.g. 1..10 in ``ExampleActors.csv``, about 13 in ``Sultan.csv``), which the
 expected-utility model handles through the data's own range; ``scale=(lo, hi)`` maps
@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from zopa.errors import InputError, Problem
-from zopa.forecast.base import ForecastInput
+from zopa.forecasting.base import ForecastInput
 from zopa.io.text import read_text
 
 COLUMNS = ("Actor", "Capability", "Position", "Salience")

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from zopa.errors import InputError, Problem
-from zopa.forecast.base import ForecastInput
+from zopa.forecasting.base import ForecastInput
 from zopa.io.text import finite_number as _number
 from zopa.io.text import read_text
 

@@ -44,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from zopa.errors import InputError, Problems
-from zopa.forecast.base import ForecastInput
+from zopa.forecasting.base import ForecastInput
 from zopa.io.text import read_text
 
 INSTITUTIONS = ("com", "ep")

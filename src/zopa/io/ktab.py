@@ -27,7 +27,7 @@ saliences outside 0..100, negative capabilities, wrong counts, missing rows, dup
 actor names and malformed XML raise :class:`zopa.errors.InputError` naming the file, the
 1-based line and the field (every problem found in the file).
 
-:func:`to_forecast_input` gives a :class:`~zopa.forecast.base.ForecastInput` (saliences
+:func:`to_forecast_input` gives a :class:`~zopa.forecasting.base.ForecastInput` (saliences
 as written, on 0..100; 0 where a position is missing) and :func:`to_scenario_dict` a zopa
 scenario (format version 1) as a plain dict: every dimension an issue with eleven options
 ``p000``, ``p010``, ..., ``p100`` at 0, 10, ..., 100; every actor a ``party`` with its
@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 
 from zopa.errors import InputError, Problems
-from zopa.forecast.base import ForecastInput
+from zopa.forecasting.base import ForecastInput
 from zopa.io.text import finite_number as _number
 from zopa.io.text import read_text, scenario_slug, unique_id
 from zopa.io.xmltree import Element, parse_xml

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from zopa.errors import InputError
 
 if TYPE_CHECKING:
-    from zopa.forecast.base import ForecastInput
+    from zopa.forecasting.base import ForecastInput
     from zopa.scenario.schema import Scenario
 
 Kind = Literal["scenario", "data"]
@@ -51,7 +51,7 @@ class Imported:
     data
         The format's own parsed object: :class:`~zopa.io.ktab.KtabData`,
         :class:`~zopa.io.decide.DecideData`, :class:`~zopa.io.deu.DeuData`, the
-        :class:`~zopa.forecast.base.ForecastInput` of a BdM table; for ``genius`` and
+        :class:`~zopa.forecasting.base.ForecastInput` of a BdM table; for ``genius`` and
         ``deliberation``, whose parsed form is the scenario, the document itself.
     """
 
@@ -98,7 +98,7 @@ class Imported:
 
         ``ktab``, ``decide`` and ``bdm`` give theirs as the format defines them; ``genius``
         and ``deliberation`` those of :meth:`to_scenario`
-        (:func:`zopa.forecast.registry.from_scenario`).
+        (:func:`zopa.forecasting.registry.from_scenario`).
 
         Raises
         ------
@@ -175,7 +175,7 @@ def _bdm(path: Path) -> Imported:
 
 
 def _from_scenario(imported: Imported) -> ForecastInput:
-    from zopa.forecast.registry import from_scenario
+    from zopa.forecasting.registry import from_scenario
 
     return from_scenario(imported.to_scenario())
 
@@ -195,7 +195,7 @@ def _decide_input(imported: Imported) -> ForecastInput:
 
 
 def _bdm_input(imported: Imported) -> ForecastInput:
-    from zopa.forecast.base import ForecastInput
+    from zopa.forecasting.base import ForecastInput
 
     assert isinstance(imported.data, ForecastInput)
     return imported.data

@@ -20,7 +20,7 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "leverage": ("zopa.studies.leverage", "LeverageJson"),
     "sweep": ("zopa.studies.sweep", "SweepJson"),
     "forecast": ("zopa.studies.forecasts", "ForecastReportJson"),
-    "backtest": ("zopa.forecast.backtest", "BacktestJson"),
+    "backtest": ("zopa.forecasting.backtest", "BacktestJson"),
     "sources": ("zopa.scenario.sources", "SourcesJson"),
 }
 

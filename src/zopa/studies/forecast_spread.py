@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (schemas)
 
-from zopa.forecast.base import ForecastInput, ForecastModel
+from zopa.forecasting.base import ForecastInput, ForecastModel
 from zopa.results import POSITION, rounded
 
 OPTION_SHARE = 4  # decimals of the option shares of forecast draws

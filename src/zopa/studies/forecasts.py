@@ -1,6 +1,6 @@
 """Forecasts of a scenario by several models, set beside the agreement analysis.
 
-:func:`run_forecasts` runs each named model of :data:`zopa.forecast.registry.MODELS` on
+:func:`run_forecasts` runs each named model of :data:`zopa.forecasting.registry.MODELS` on
 the scenario's forecasting inputs, optionally under Monte Carlo
 (:func:`~zopa.studies.forecast_spread.forecast_spread`), and computes how far the models
 agree per issue (the spread of their positions, the modal option and how many models pick
@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, NotRequired
 import numpy as np
 from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (schemas)
 
-from zopa.forecast.base import Forecast, IssueForecastJson
-from zopa.forecast.registry import from_scenario, make_model
+from zopa.forecasting.base import Forecast, IssueForecastJson
+from zopa.forecasting.registry import from_scenario, make_model
 from zopa.results import POSITION, frame, rounded
 from zopa.scenario.schema import Scenario
 from zopa.studies.forecast_spread import Spread, SpreadJson, forecast_spread

@@ -32,7 +32,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from zopa.forecast.base import Forecast, ForecastInput, ModelBase, finish
+from zopa.forecasting.base import Forecast, ForecastInput, ModelBase, finish
 
 
 def compromise_weights(

@@ -115,7 +115,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from zopa.forecast.base import Forecast, ForecastInput, ModelBase, finish
+from zopa.forecasting.base import Forecast, ForecastInput, ModelBase, finish
 
 VICTORY_PROB_MODELS = ("Linear", "Square", "Quartic", "Octic", "Binary")
 PCE_MODELS = ("Conditional", "MarkovIncentive", "MarkovUniform")

@@ -64,7 +64,7 @@ gives the weighted mean sum c_i s_i x_i / sum c_i s_i instead.
 
 Implementation: every round is array algebra on (n x n) matrices of pairs (and one
 (n x n x n) tensor of votes, voter x challenger x challenged) with a leading batch axis, so
-:class:`ExpectedUtility` runs all issues of a :class:`~zopa.forecast.base.ForecastInput` at
+:class:`ExpectedUtility` runs all issues of a :class:`~zopa.forecasting.base.ForecastInput` at
 once (no Python loop over pairs or issues). :func:`simulate_issue` runs one issue.
 
 Variants: the paper and the public Python code
@@ -133,7 +133,7 @@ from typing import Any, ClassVar, Literal, NamedTuple
 
 import numpy as np
 
-from zopa.forecast.base import Forecast, ForecastInput, ModelBase, finish
+from zopa.forecasting.base import Forecast, ForecastInput, ModelBase, finish
 
 NO_MOVE, CONFLICT, COMPROMISE, CAPITULATION = 0, 1, 2, 3
 KINDS = ("none", "conflict", "compromise", "capitulation")
@@ -628,7 +628,7 @@ def format_log(run: EUMRun, names: tuple[str, ...] | list[str]) -> str:
 
 
 # --------------------------------------------------------------------------------------
-# The model class (shared interface of zopa.forecast.base)
+# The model class (shared interface of zopa.forecasting.base)
 # --------------------------------------------------------------------------------------
 
 _MAX_BATCH_CELLS = 500_000  # B * n^3 cells of the vote tensor per batch (cache-friendly)

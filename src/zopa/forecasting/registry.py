@@ -2,11 +2,11 @@
 
 :data:`MODELS` lists every model the command line, the forecast Monte Carlo and the
 backtest offer, by name; a model's capabilities are attributes of its class (see
-:class:`~zopa.forecast.base.ForecastModel`), read through :func:`model_class` without
+:class:`~zopa.forecasting.base.ForecastModel`), read through :func:`model_class` without
 building the model. Modules are imported on first use.
 
 :func:`from_scenario` reads a scenario's preferences (:mod:`zopa.scenario.preferences`)
-into :class:`~zopa.forecast.base.ForecastInput`: an actor's position on an issue is its
+into :class:`~zopa.forecasting.base.ForecastInput`: an actor's position on an issue is its
 ideal, or else the place (``at``) of its best option there (the first best in file
 order); its salience is its weight as written; an actor that does not weigh an issue
 (no weight, or weight 0) takes no part in it.
@@ -19,17 +19,17 @@ from typing import Any
 
 import numpy as np
 
-from zopa.forecast.base import ForecastInput, ForecastModel
+from zopa.forecasting.base import ForecastInput, ForecastModel
 from zopa.scenario.preferences import option_places, read_preferences
 from zopa.scenario.schema import Scenario
 from zopa.scenario.values import Values
 
 MODELS: dict[str, str] = {
-    "compromise": "zopa.forecast.compromise:CompromiseModel",
-    "nash": "zopa.forecast.nash:NashModel",
-    "eum": "zopa.forecast.eum:ExpectedUtility",
-    "smp": "zopa.forecast.smp:SpatialModel",
-    "exchange": "zopa.forecast.exchange:ExchangeModel",
+    "compromise": "zopa.forecasting.compromise:CompromiseModel",
+    "nash": "zopa.forecasting.nash:NashModel",
+    "eum": "zopa.forecasting.eum:ExpectedUtility",
+    "smp": "zopa.forecasting.smp:SpatialModel",
+    "exchange": "zopa.forecasting.exchange:ExchangeModel",
 }
 """Model name -> ``module:class`` of every registered forecasting model."""
 

@@ -104,7 +104,7 @@ class ForecastModel(Protocol):
     Capabilities are class attributes, read by the Monte Carlo and the backtest instead of
     the model's name:
 
-    - ``name``: the model's name in :data:`zopa.forecast.registry.MODELS` (and of its
+    - ``name``: the model's name in :data:`zopa.forecasting.registry.MODELS` (and of its
       :class:`Forecast`);
     - ``stacks_issues``: the model forecasts each issue from that issue's inputs alone, with
       one capability per actor, so that Monte Carlo draws can be stacked as extra issues

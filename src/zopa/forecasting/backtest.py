@@ -1,8 +1,8 @@
 """Backtest forecasting models on real decisions (DEU III), with a calibrated ensemble.
 
-Every model (any object with the :class:`~zopa.forecast.base.ForecastModel` interface)
+Every model (any object with the :class:`~zopa.forecasting.base.ForecastModel` interface)
 forecasts every case (one proposal: its issues as a
-:class:`~zopa.forecast.base.ForecastInput`, plus the observed outcome per issue). A model's
+:class:`~zopa.forecasting.base.ForecastInput`, plus the observed outcome per issue). A model's
 score is its mean absolute error (MAE) on the 0..100 scale over the issues with an outcome
 that it forecasts (a model may return NaN, e.g. the Commission baseline where the
 Commission took no position; ``n`` says how many issues each figure covers).
@@ -27,7 +27,7 @@ Baselines (Thomson et al. 2006, their MAE on all 353 DEU III issues with an outc
 compromise (capability x salience) 23.2, salience-only weighting 23.7, the member states'
 median 29.0, the Commission's position 37.7; plus the midpoint of the scale.
 
-The models are the registered ones (:mod:`zopa.forecast.registry`) plus the baselines
+The models are the registered ones (:mod:`zopa.forecasting.registry`) plus the baselines
 and variants of :func:`default_models`; each row's ``params`` writes its model's class and
 ``get_params()``. ``zopa backtest deu PATH`` (or :func:`zopa.backtest`) reads DEU III and
 runs :func:`backtest` over ``default_models(every=True)`` and :func:`default_tuning`; this
@@ -44,8 +44,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import numpy as np
 from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (schemas)
 
-from zopa.forecast.base import Forecast, ForecastInput, ForecastModel, ModelBase, describe, finish
-from zopa.forecast.registry import MODELS, make_model
+from zopa.forecasting.base import (
+    Forecast,
+    ForecastInput,
+    ForecastModel,
+    ModelBase,
+    describe,
+    finish,
+)
+from zopa.forecasting.registry import MODELS, make_model
 from zopa.results import frame
 
 if TYPE_CHECKING:
@@ -462,7 +469,7 @@ def backtest(
     """Score ``models`` (and tuned families and an ensemble) on ``cases``.
 
     ``models`` (row name -> model, or a sequence of models named by their ``name``) are
-    scored as given; a row's ``params`` is :func:`~zopa.forecast.base.describe` of its
+    scored as given; a row's ``params`` is :func:`~zopa.forecasting.base.describe` of its
     model (its class and ``get_params()``). ``tune`` maps a family name to candidate
     models: the candidate with the lowest MAE on the calibration cases (``calibrate(case)``
     true; by default odd ``prnrnmc``) becomes a row named after the family. ``ensemble``

@@ -104,7 +104,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from zopa.forecast.base import Forecast, ForecastInput, ModelBase, finish
+from zopa.forecasting.base import Forecast, ForecastInput, ModelBase, finish
 
 __all__ = ["ExchangeModel", "ExchangeResult", "ExchangeRound", "exchange_model", "outcome"]
 

@@ -47,7 +47,7 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
-from zopa.forecast.base import Forecast, ForecastInput, ModelBase, finish
+from zopa.forecasting.base import Forecast, ForecastInput, ModelBase, finish
 
 LOW, HIGH = 0.0, 100.0
 _ITERATIONS = 64
