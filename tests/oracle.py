@@ -1,8 +1,9 @@
 """A brute-force oracle for the agreement analysis: plain Python over every package.
 
-Written straight from SCENARIO.md's semantics, sharing no code with the engine (it reads
-the scenario dict, not the compiled space): itertools.product enumerates packages in
-index order, dominance uses the 1e-9 tolerance directly, ties go to the lowest index.
+Written straight from the scenario language's semantics, sharing no code with the engine
+(it reads the scenario dict, not the compiled space): itertools.product enumerates packages
+in index order (issues and options in file order, the last issue varying fastest),
+dominance uses the 1e-9 tolerance directly, ties go to the lowest index.
 """
 
 from __future__ import annotations

@@ -279,6 +279,27 @@ def test_is_distribution() -> None:
     assert not is_distribution(0.4)
 
 
+def test_kinds_is_the_one_list_of_distributions() -> None:
+    """Every class's kind, the number's fields and the reserved keys follow KINDS."""
+    from typing import get_args
+
+    from zopa.scenario.schema import RESERVED_KEYS, Number
+
+    union = get_args(get_args(Distribution)[0])
+    assert tuple(get_args(member)[0].kind for member in union) == KINDS
+    assert all(k in Number.model_fields for k in KINDS)
+    assert set(KINDS) <= RESERVED_KEYS
+    with pytest.raises(ValidationError, match="uniform, triangular, normal, beta or lognormal"):
+        parse_distribution({"gamma": [1, 2]})
+
+
+def test_probe_is_the_5_and_95_percent_quantiles() -> None:
+    d = parse_distribution({"uniform": [0, 10]})
+    assert d.probe() == (0.5, 9.5)
+    n = parse_distribution({"normal": {"mean": 0, "sd": 1}})
+    assert n.probe() == (float(n.ppf(0.05)), float(n.ppf(0.95)))
+
+
 def test_ppf_refuses_probabilities_outside_the_unit_interval() -> None:
     d = parse_distribution({"uniform": [0, 1]})
     with pytest.raises(ValueError, match="quantiles must lie in"):

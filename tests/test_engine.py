@@ -2,7 +2,8 @@
 
 Every figure of ``analyze`` (zone, unanimous set, binding counts, Pareto frontier, the
 five solutions, top and closest packages) is compared with plain-Python enumeration of
-SCENARIO.md's semantics; frontier invariants are checked on the engine's own output.
+every package (the oracle reads the scenario dict, not the compiled space); frontier
+invariants are checked on the engine's own output.
 Utilities are drawn on a 0.05 grid so that ties (and the tie-break rule) are common.
 """
 
@@ -308,8 +309,8 @@ def test_deal_model_in_small_chunks(data: dict[str, Any]) -> None:
     _check(data, chunk=5, threads=2)
 
 
-def test_toy_matches_scenario_md() -> None:
-    """SCENARIO.md's published toy output: zone 2, Nash high/slow (0.7, 0.5), value 0.06."""
+def test_toy_scenario_figures() -> None:
+    """The toy scenario (tests/data/toy.yaml): zone 2, Nash high/slow (0.7, 0.5), value 0.06."""
     a = analyze(compile_space(load_scenario(DATA / "toy.yaml")))
     j = a.to_json()
     assert j["outcomes"] == 6 and j["deciders"] == ["A", "B"]

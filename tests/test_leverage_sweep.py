@@ -100,7 +100,8 @@ def test_sweep_on_dask_local_cluster_equals_local_processes() -> None:
         n_workers=2, threads_per_worker=1, host="127.0.0.1", processes=True,
         dashboard_address=None,
     ) as cluster:  # fmt: skip
-        remote = run_cells(text, str(TOY), grid, draws=200, seed=1, scheduler=cluster.scheduler_address)
+        address = cluster.scheduler_address
+        remote = run_cells(text, str(TOY), grid, draws=200, seed=1, scheduler=address)
     assert json.dumps(local) == json.dumps(remote)
 
 

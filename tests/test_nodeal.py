@@ -2,7 +2,7 @@
 
 - Fearon: the bargaining range and the ultimatum with a uniformly distributed cost on a
   one-issue scenario discretised into 1,001 options, against the closed forms
-  (MODELS.md; x* = p + (c_max - c_A)/2, P(war) = (c_max - c_A) / (2 c_max)).
+  (x* = p + (c_max - c_A)/2, P(war) = (c_max - c_A) / (2 c_max)).
 - Powell: the engine's preventive-war verdict against brute-force backward induction
   (zopa.analysis.powell.backward_induction) of the same two-period game.
 - Credibility, spoilers, influence, derived reservations, constraints: figures computed by

@@ -3,7 +3,7 @@
 The oracle is :func:`zopa.analysis.powell.backward_induction`: the game played over a grid of
 4001 offers on a finite horizon long enough for d^k to fall below 1e-10, solved backwards
 from the last period by trying every offer (no algebra beyond the war payoffs). The
-closed-form solution, the explicit condition for a rising proposer and MODELS.md's bound
+closed-form solution, the explicit condition for a rising proposer and Powell's bound
 are compared with it on hypothesis-drawn power paths (derandomized, so the examples are
 the same on every run). Near a boundary the grid moves the answer: where the two
 disagree, the closed-form margin must be within 1e-2 of zero (the grid error in values is
@@ -70,7 +70,7 @@ def test_constant_power_never_war_brute_force(p: float, proposer: P.Side) -> Non
 def test_worked_example_and_the_correction() -> None:
     """p: 0.3 -> 0.42, d = 0.9, c_A = c_B = 0.5. With A (rising) offering, B's war value
     6.5 beats the most it can get in peace, 1 + 0.9 V_B(1) = 1 + 0.9 * 5.3 = 5.77: war at 0.
-    MODELS.md's bound (A held to its war value 3.7 from t = 1: 1 + 0.9 * 6.3 = 6.67 > 6.5)
+    Powell's bound (A held to its war value 3.7 from t = 1: 1 + 0.9 * 6.3 = 6.67 > 6.5)
     says no war, which is right when B makes the offers."""
     path, d, c = [0.3, 0.42], 0.9, 0.5
     rising = P.preventive_war_periods(path, d, c, c, proposer="a")
@@ -129,7 +129,7 @@ def test_explicit_condition_for_a_rising_proposer(
 @given(p0=power, p1=power, d=discount, c_a=cost, c_b=cost)
 def test_two_period_game(p0: float, p1: float, d: float, c_a: float, c_b: float) -> None:
     """T = 1, A rising (p_1 >= p_0). A offering: war at 0 iff d min(p_1, 1 - (1 - d) c_B)
-    - p_0 > (1 - d)^2 c_B. B offering: war at 0 iff MODELS.md's d p_1 - p_0 > (1 - d)(c_B +
+    - p_0 > (1 - d)^2 c_B. B offering: war at 0 iff Powell's bound d p_1 - p_0 > (1 - d)(c_B +
     d c_A). Both against the brute force."""
     p0, p1 = min(p0, p1), max(p0, p1)
     hat = min(p1, 1 - (1 - d) * c_b)
@@ -140,10 +140,12 @@ def test_two_period_game(p0: float, p1: float, d: float, c_a: float, c_b: float)
     for margin, proposer in ((rising, "a"), (bound, "b")):
         cf = P.preventive_war_periods([p0, p1], d, c_a, c_b, proposer=proposer)  # type: ignore[arg-type]
         bf = P.backward_induction([p0, p1], d, c_a, c_b, proposer=proposer)  # type: ignore[arg-type]
-        if abs(margin) > 1e-12:
+        if abs(margin) / (1 - d) > 1e-8:  # beyond the indifference tolerance (1e-9)
             assert cf.war == (margin > 0)
             assert cf.first in (None, 0) and (not cf.war or cf.attacker[0] == "b")
-        if abs(margin) / (1 - d) > NEAR:
+        # where a side is indifferent (the proposer, when war costs nothing) the brute
+        # force's grid of offers decides: only clear calls are compared with it
+        if abs(margin) / (1 - d) > NEAR and not close_call(cf.margin, cf.first, bf.period):
             assert bf.war == (margin > 0)
             assert bf.period in (None, 0)
 
@@ -153,7 +155,7 @@ def test_two_period_game(p0: float, p1: float, d: float, c_a: float, c_b: float)
 def test_powell_bound_is_sufficient(
     p: list[float], d: float, c_a: float, c_b: float, proposer: P.Side
 ) -> None:
-    """Where MODELS.md's condition holds, war breaks out (if reached) whoever proposes."""
+    """Where Powell's bound holds, war breaks out (if reached) whoever proposes."""
     bound = P.powell_bound(p, d, c_a, c_b)
     cf = P.preventive_war_periods(p, d, c_a, c_b, proposer=proposer)
     strict = bound.margin > 1e-12

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from zopa.errors import InputError
 from zopa.scenario.load import load_scenario, validate
+from zopa.scenario.numbers import numbers, walk
 from zopa.scenario.schema import json_schema
 from zopa.scenario.sources import evidence, normalise, verify
 from zopa.scenario.yamlfile import Lines, parse_yaml, read_yaml
@@ -179,6 +180,22 @@ preferences:
     assert ev["preferences.A.reservation"].kind == "none"
     assert ev["preferences.A.utilities.x.b"].kind == "none"
     assert "zopa" not in ev
+
+
+def test_one_walker_over_the_model_and_the_raw_data() -> None:
+    """``numbers`` (over the model) and the source listing (over the raw data) walk the
+    same tree: a number the file writes has one path in both; the model adds the defaults
+    the file leaves out (here the capabilities)."""
+    data, lines = parse_yaml((DATA / "toy_nodeal.yaml").read_text(), "toy_nodeal.yaml")
+    sc = validate(data, lines, "toy_nodeal.yaml")
+    model = {p for p, _ in numbers(sc)}
+    raw = {e.field for e in evidence(data, lines)}
+    assert raw <= model
+    assert model - raw == {f"actors[{i}].capability" for i in range(3)}
+    tree = {"a": [1, {"b": 2}], "c": {"d": 3}}
+    every = [(), ("a",), ("a", 0), ("a", 1), ("a", 1, "b"), ("c",), ("c", "d")]
+    assert [p for p, _ in walk(tree)] == every
+    assert [p for p, _ in walk(tree, lambda p, _: p != ("a",))] == [(), ("a",), ("c",), ("c", "d")]
 
 
 def test_verify_quotes(tmp_path: Path) -> None:

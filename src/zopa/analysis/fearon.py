@@ -236,7 +236,9 @@ def war_values(
     return WarValues(p, q, c_a, c_b, gross_a, gross_b, i_a, i_b)
 
 
-def in_range(u_a: ArrayLike, u_b: ArrayLike, war: WarValues, tol: float = ACCEPT_TOL) -> NDArray[np.bool_]:
+def in_range(
+    u_a: ArrayLike, u_b: ArrayLike, war: WarValues, tol: float = ACCEPT_TOL
+) -> NDArray[np.bool_]:
     """Packages both deciders weakly prefer to war (works on any chunk of packages)."""
     a, b = np.asarray(u_a, dtype=np.float64), np.asarray(u_b, dtype=np.float64)
     return (a >= war.w_a - tol) & (b >= war.w_b - tol)

@@ -12,13 +12,17 @@ without enumerating the space: ``F_k = prune(F_{k-1} (+) prune(issue k))``, wher
 as good for every decider (as floats) and better by more than CLEAR (two grid steps) for
 one. Float addition is monotone, so every completion of a dropped partial package is then
 dominated on the grid by the same completion of the other, whatever the rounding: the
-survivors hold the whole frontier, and the grid comparison of their sums (in issue order,
-as :meth:`~zopa.space.space.Space.utilities` sums them) picks it exactly.
+whole packages that survive hold the frontier, and the grid comparison of their sums (in
+issue order, as :meth:`~zopa.space.space.Space.utilities` sums them) picks it exactly.
+Rounding each issue's utility to the grid before summing would not do: two sums equal
+as real numbers but made of different parts (3/11 * 0.65 and 3/11 * 0.2 + 3/11 * 0.45)
+can end a grid step apart.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 import numpy as np
 
@@ -111,25 +115,30 @@ def _not_dominated_by(points: np.ndarray, front: np.ndarray, margin: float) -> n
 
 
 def product_frontier(
-    space: Space, who: np.ndarray, ok: list[np.ndarray]
+    space: Space,
+    who: np.ndarray,
+    ok: list[np.ndarray],
+    accept: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Candidates for the frontier of the product of the allowed options ``ok[k]`` (bool
-    per option of issue k), over the utilities of actors ``who``.
-
-    Returns the package indices (ascending) and their utilities (n x len(who), summed in
-    issue order): every package of the product's frontier, and packages clearly dominated
-    by none (see the module docstring); :func:`pareto_mask` of their :func:`quantize`
-    picks the frontier.
-    """
-    return tables_frontier([t[who].T for t in space.tables], ok)
+    """Frontier of the product of the allowed options ``ok[k]`` (bool per option of issue
+    k), over the utilities of actors ``who`` (:func:`tables_frontier`)."""
+    return tables_frontier([t[who].T for t in space.tables], ok, accept=accept)
 
 
-def tables_frontier(t: list[np.ndarray], ok: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """The products of allowed options that no other clearly dominates (module docstring),
-    for linear-additive criteria.
+def tables_frontier(
+    t: list[np.ndarray],
+    ok: list[np.ndarray],
+    grid: Callable[[np.ndarray], np.ndarray] = quantize,
+    accept: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Frontier of the product of allowed options, for linear-additive criteria, built
+    issue by issue (see the module docstring).
 
-    ``t[k]`` is (options, criteria) for issue k (higher is better in every criterion);
-    returns package indices (ascending) and their criteria sums (in issue order).
+    ``t[k]`` is (options, criteria) for issue k (higher is better in every criterion).
+    Partial packages are pruned by clear dominance; the whole packages that ``accept``
+    keeps (a mask of their criteria sums; default all), compared on ``grid`` of their
+    sums, give the frontier. Returns package indices (ascending) and their criteria sums
+    (in issue order).
     """
     c = t[0].shape[1]
     idx = np.zeros(1, dtype=np.int64)
@@ -142,10 +151,16 @@ def tables_frontier(t: list[np.ndarray], ok: list[np.ndarray]) -> tuple[np.ndarr
         here = t_all[opts]
         m = pareto_mask(here, CLEAR)
         opts, here = opts[m], here[m]
-        cand = (acc[:, None, :] + here[None, :, :]).reshape(-1, c)
-        cidx = (idx[:, None] * n_k + opts[None, :]).reshape(-1)
-        m = pareto_mask(cand, CLEAR)
-        acc, idx = cand[m], cidx[m]
+        acc = (acc[:, None, :] + here[None, :, :]).reshape(-1, c)
+        idx = (idx[:, None] * n_k + opts[None, :]).reshape(-1)
+        if k < len(t) - 1:
+            m = pareto_mask(acc, CLEAR)
+            acc, idx = acc[m], idx[m]
+    if accept is not None:
+        m = accept(acc)
+        acc, idx = acc[m], idx[m]
+    m = pareto_mask(grid(acc))
+    acc, idx = acc[m], idx[m]
     order = np.argsort(idx)
     return idx[order], acc[order]
 
@@ -181,19 +196,20 @@ def zone_frontier(space: Space, max_coalitions: int = 256) -> np.ndarray | None:
 def coalition_frontier(space: Space, members: np.ndarray) -> np.ndarray:
     """Frontier (over all deciders) of the packages every actor in ``members`` accepts.
 
-    The candidates of the red-line product (:func:`product_frontier`) that ``members``
-    accept hold the frontier: a package clearly dominated by another is accepted by
-    whoever accepts it (the other is at least as good for everyone). Their grid
-    comparison picks it.
+    The red-line product is built issue by issue (:func:`product_frontier`) and cut by
+    the members' reservations before the grid comparison: a package clearly dominated by
+    another is accepted by whoever accepts it (the other is at least as good, as floats,
+    for everyone), so the cut loses no package of the frontier.
     """
     ok = [np.all(a[members], axis=0) for a in space.allowed]
-    idx, u = product_frontier(space, space.deciders, ok)
-    if len(idx) == 0:
-        return idx
-    mine = space.utilities(idx, members)
-    accepted = np.all(mine >= space.accept_at[members][:, None] - ACCEPT_TOL, axis=0)
-    idx, u = idx[accepted], u[accepted]
-    return idx[pareto_mask(quantize(u))]
+    cols = np.searchsorted(space.deciders, members)  # members are deciders
+    least = space.accept_at[members] - ACCEPT_TOL
+
+    def accepted(u: np.ndarray) -> np.ndarray:
+        return np.all(u[:, cols] >= least, axis=1)
+
+    idx, _ = product_frontier(space, space.deciders, ok, accepted)
+    return idx
 
 
 class RunningFront:

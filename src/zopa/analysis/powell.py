@@ -49,17 +49,17 @@ For k = 1 (and V_B(t+1) >= 0) this is d p_{t+1} - p_t > (1 - d)^2 c_B. Constant 
 satisfies it (k = 1 gives -(1 - d) p_t on the left).
 
 **Powell's bound is not the rising proposer's condition.** The condition often quoted,
-B fights at t iff d p_{t+1} - p_t > (1 - d)(c_B + d c_A), is the algebra of V_B(t) > 1 + d (1/(1 - d) - V_A(t+1)): B's war
-value exceeds the most A can credibly promise (the whole flow now and everything above
-A's own war value from t + 1 on, since A can always fight). That is Powell's bound, a
-*sufficient* condition for war in every equilibrium of every bargaining protocol
-(:func:`powell_bound`); it is exact in the two-period game (T = 1, p_1 >= p_0) when the
-declining side B makes the offers. It is not the condition of the game in which the
-rising side makes the offers: there A keeps the surplus c_A + c_B of future peace, B's
-future is worth only its discounted war values, c_A drops out, and B fights already when
-d p_{t+1} - p_t > (1 - d)^2 c_B (plus the k >= 2 terms above), a smaller shift by
-d (1 - d)(c_A + c_B). Both are checked against :func:`backward_induction`, a brute force
-over a grid of offers on a long finite horizon.
+B fights at t iff d p_{t+1} - p_t > (1 - d)(c_B + d c_A), is the algebra of
+V_B(t) > 1 + d (1/(1 - d) - V_A(t+1)): B's war value exceeds the most A can credibly
+promise (the whole flow now and everything above A's own war value from t + 1 on, since A
+can always fight). That is Powell's bound, a *sufficient* condition for war in every
+equilibrium of every bargaining protocol (:func:`powell_bound`); it is exact in the
+two-period game (T = 1, p_1 >= p_0) when the declining side B makes the offers. It is not
+the condition of the game in which the rising side makes the offers: there A keeps the
+surplus c_A + c_B of future peace, B's future is worth only its discounted war values,
+c_A drops out, and B fights already when d p_{t+1} - p_t > (1 - d)^2 c_B (plus the
+k >= 2 terms above), a smaller shift by d (1 - d)(c_A + c_B). Both are checked against
+:func:`backward_induction`, a brute force over a grid of offers on a long finite horizon.
 """
 
 from __future__ import annotations

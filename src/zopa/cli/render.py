@@ -13,7 +13,7 @@ from rich.table import Table
 from zopa.analysis.analyze import Analysis, PackageView
 from zopa.analysis.nodeal import ModelReport, PackageScore
 from zopa.forecasting.backtest import BacktestResult
-from zopa.scenario.sources import Evidence, QuoteCheck
+from zopa.scenario.sources import NumberEvidence, QuoteCheck
 from zopa.studies.forecasts import ForecastReport
 from zopa.studies.leverage import Leverage
 from zopa.studies.montecarlo import MonteCarlo
@@ -104,7 +104,9 @@ def show_analysis(a: Analysis) -> None:
         c.print(t)
 
 
-def show_sources(file: str, ev: Sequence[Evidence], checks: Sequence[QuoteCheck] | None) -> None:
+def show_sources(
+    file: str, ev: Sequence[NumberEvidence], checks: Sequence[QuoteCheck] | None
+) -> None:
     """Print ``zopa sources``: each number with its evidence; the quote checks."""
     c = console
     t = Table(title=f"Numbers in {file}", box=box.SIMPLE, show_lines=False)

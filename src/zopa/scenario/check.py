@@ -1,9 +1,13 @@
 """Whole-file checks of a scenario: cross-references, unique ids, completeness.
 
 :func:`cross_check` returns every problem as ``(path, message)``; the loader turns the
-paths into line numbers. The checks follow SCENARIO.md: weights, utilities, ideals and
-red lines name existing issues and options; every decider has preferences; ids are unique;
-every issue an actor weighs has utilities or an ideal (not both); sources exist.
+paths into line numbers. Weights, utilities, ideals and red lines name existing issues and
+options; every decider has preferences; ids are unique and no issue or option id is a
+reserved key; every issue an actor weighs has utilities or an ideal (not both); cited
+sources exist; expressions compile and parameters do not depend on themselves; plain
+no-deal probabilities sum to 1; a quota asks for no more deciders than there are; the
+no-deal model (outcomes, conflict, dynamics, credibility, spoilers, influence, reference
+packages, constraints) names existing actors, deciders, outcomes and packages.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from zopa.scenario.numbers import walk
 from zopa.scenario.schema import RESERVED_KEYS, Scenario
+from zopa.scenario.yamlfile import Path_
 
 Found = tuple[tuple[str | int, ...], str]
 
@@ -32,7 +38,7 @@ def cross_check(sc: Scenario, raw: dict[str, Any]) -> list[Found]:
                 out.append((("issues", k, "options", j, "id"), f"'{o.id}' is a reserved word"))
 
     source_ids = {s.id for s in sc.sources}
-    for path, ref in _source_refs(raw, ()):
+    for path, ref in _source_refs(raw):
         if ref not in source_ids:
             known = ", ".join(sorted(source_ids)) or "none are declared under sources:"
             out.append(((*path, "ref"), f"unknown source '{ref}' (known: {known})"))
@@ -152,18 +158,20 @@ def _unknown(kind: str, name: str, known: Any) -> str:
     return f"unknown {kind} '{name}' (known: {shown})"
 
 
-def _source_refs(
-    data: Any, path: tuple[str | int, ...]
-) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    if isinstance(data, dict):
-        for k, v in data.items():
-            if k == "source" and isinstance(v, dict) and isinstance(v.get("ref"), str):
-                yield (*path, k), v["ref"]
-            else:
-                yield from _source_refs(v, (*path, k))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from _source_refs(v, (*path, i))
+def _source_refs(data: Any) -> Iterator[tuple[Path_, str]]:
+    """Every ``source: {ref: ...}`` of the raw data: its path and the id it cites."""
+
+    def cites(path: Path_, node: Any) -> bool:
+        return (
+            bool(path)
+            and path[-1] == "source"
+            and isinstance(node, dict)
+            and isinstance(node.get("ref"), str)
+        )
+
+    for path, node in walk(data, lambda p, x: not cites(p, x)):
+        if cites(path, node):
+            yield path, node["ref"]
 
 
 _PARAM = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -322,24 +330,19 @@ def _expressions(raw: Any, names: set[str]) -> list[Found]:
     out: list[Found] = []
     params: dict[str, Any] = {}
 
-    def walk(d: Any, path: tuple[str | int, ...]) -> None:
-        if isinstance(d, dict):
-            if isinstance(d.get("expr"), str):
-                try:
-                    e = compile_expr(d["expr"], names)
-                except InputError as err:
-                    out.append(((*path, "expr"), err.problems[0].message))
-                    return
-                if len(path) == 2 and path[0] == "parameters":
-                    params[str(path[1])] = e
-                return
-            for k, v in d.items():
-                walk(v, (*path, k))
-        elif isinstance(d, list):
-            for i, v in enumerate(d):
-                walk(v, (*path, i))
+    def is_expr(_: Path_, node: Any) -> bool:
+        return isinstance(node, dict) and isinstance(node.get("expr"), str)
 
-    walk(raw, ())
+    for path, node in walk(raw, lambda p, x: not is_expr(p, x)):
+        if not is_expr(path, node):
+            continue
+        try:
+            e = compile_expr(node["expr"], names)
+        except InputError as err:
+            out.append(((*path, "expr"), err.problems[0].message))
+            continue
+        if len(path) == 2 and path[0] == "parameters":
+            params[str(path[1])] = e
     try:
         dependency_order(params)
     except InputError as err:

@@ -49,7 +49,8 @@ from pydantic import (
     model_validator,
 )
 
-KINDS = ("uniform", "triangular", "normal", "beta", "lognormal")
+KINDS = ("uniform", "triangular", "normal", "beta", "lognormal")  # each class's ``kind``
+PROBE = (0.05, 0.95)  # the quantiles :meth:`_Distribution.probe` gives
 
 
 class _Lazy:
@@ -161,6 +162,12 @@ class _Distribution(BaseModel):
     def sample(self, rng: np.random.Generator, n: int) -> Array:
         """``n`` draws: ``self.ppf(uniforms(rng, n))`` (inverse CDF; see the module doc)."""
         return self.ppf(uniforms(rng, n))
+
+    def probe(self) -> tuple[float, float]:
+        """The 5% and 95% quantiles (:data:`PROBE`): the ends a leverage swing gives an
+        uncertain number, and the two values tried to tell whether it moves anything."""
+        lo, hi = (float(self.ppf(q)) for q in PROBE)
+        return lo, hi
 
 
 def _check_interval(lo: float, hi: float) -> None:
@@ -428,17 +435,17 @@ def _tag(raw: Any) -> str | None:
 
 
 Distribution = Annotated[
-    Annotated[Uniform, Tag("uniform")]
-    | Annotated[Triangular, Tag("triangular")]
-    | Annotated[Normal, Tag("normal")]
-    | Annotated[Beta, Tag("beta")]
-    | Annotated[Lognormal, Tag("lognormal")],
+    Annotated[Uniform, Tag(Uniform.kind)]
+    | Annotated[Triangular, Tag(Triangular.kind)]
+    | Annotated[Normal, Tag(Normal.kind)]
+    | Annotated[Beta, Tag(Beta.kind)]
+    | Annotated[Lognormal, Tag(Lognormal.kind)],
     Discriminator(
         _tag,
         custom_error_type="distribution",
         custom_error_message=(
-            "a distribution is a mapping with exactly one key:"
-            " uniform, triangular, normal, beta or lognormal"
+            "a distribution is a mapping with exactly one key: "
+            f"{', '.join(KINDS[:-1])} or {KINDS[-1]}"
         ),
     ),
 ]

@@ -1,43 +1,63 @@
 """Every number of a scenario by its field path, and the seeded draws of the uncertain ones.
 
-One walker (:func:`numbers`) lists a scenario's numbers in file order with their paths
-(``conflict.cost.IRN``, ``parameters.discount``); Monte Carlo, leverage, sweeps and
-forecast spreads all take their numbers from it. :func:`draw_table` is the draws axis:
-one seeded table of uniforms, turned into draws by each distribution's inverse CDF.
+One walker (:func:`walk`) visits a scenario's tree, node by node with its path: the
+validated :class:`~zopa.scenario.schema.Scenario` or the raw data read from the file.
+:func:`numbers` lists the scenario's numbers with their paths (``conflict.cost.IRN``,
+``parameters.discount``); Monte Carlo, leverage, sweeps and forecast spreads all take their
+numbers from it. The raw data, whose paths carry line numbers, is walked by the source
+listing (:mod:`zopa.scenario.sources`) and the cross-checks (:mod:`zopa.scenario.check`).
+:func:`draw_table` is the draws axis: one seeded table of uniforms, turned into draws by
+each distribution's inverse CDF.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
 
 from zopa.scenario.schema import Number, Scenario
+from zopa.scenario.yamlfile import Path_, dotted
 
 
-def numbers(sc: Scenario) -> list[tuple[str, Number]]:
-    """Every number of ``sc`` with its field path (file order), e.g. ``conflict.cost.IRN``."""
-    out: list[tuple[str, Number]] = []
+def walk(
+    tree: Any, descend: Callable[[Path_, Any], bool] | None = None
+) -> Iterator[tuple[Path_, Any]]:
+    """Every node of ``tree`` with its path (keys and list indices), parents first.
 
-    def walk(x: Any, path: str) -> None:
-        if isinstance(x, Number):
-            out.append((path, x))
+    A model's children are its fields in declaration order, then its extra keys; a
+    mapping's and a list's are in their order (file order for data read from a file).
+    ``descend(path, node)`` says whether to visit the node's children (default: always).
+    """
+
+    def go(x: Any, path: Path_) -> Iterator[tuple[Path_, Any]]:
+        yield path, x
+        if descend is not None and not descend(path, x):
             return
         if isinstance(x, BaseModel):
             for name in type(x).model_fields:
-                walk(getattr(x, name), f"{path}.{name}" if path else name)
+                yield from go(getattr(x, name), (*path, name))
             for name, v in (x.__pydantic_extra__ or {}).items():
-                walk(v, f"{path}.{name}")
-        elif isinstance(x, list):
-            for i, v in enumerate(x):
-                walk(v, f"{path}[{i}]")
+                yield from go(v, (*path, name))
         elif isinstance(x, dict):
             for k, v in x.items():
-                walk(v, f"{path}.{k}")
+                yield from go(v, (*path, k))
+        elif isinstance(x, list):
+            for i, v in enumerate(x):
+                yield from go(v, (*path, i))
 
-    walk(sc, "")
-    return out
+    return go(tree, ())
+
+
+def numbers(sc: Scenario) -> list[tuple[str, Number]]:
+    """Every number of ``sc`` with its field path (file order), e.g. ``conflict.cost.IRN``.
+
+    Numbers the file leaves out are listed too, at their default (an actor's capability,
+    a constraint's margin)."""
+    found = walk(sc, lambda _, x: not isinstance(x, Number))
+    return [(dotted(path), x) for path, x in found if isinstance(x, Number)]
 
 
 def random_numbers(sc: Scenario) -> list[tuple[str, Number]]:

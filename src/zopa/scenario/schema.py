@@ -1,4 +1,4 @@
-"""The scenario language as a pydantic v2 schema (format version 1; see SCENARIO.md).
+"""The scenario language as a pydantic v2 schema (format version 1).
 
 This module fixes the *shape* of a scenario: field names, types and ranges. Checks that
 need the whole file (cross-references, unique ids, every decider has preferences) live
@@ -8,7 +8,8 @@ Any number may be written plainly (``0.4``) or as a mapping with ``value:`` plus
 optional ``source:`` (a reference to the scenario's ``sources:`` list and a verbatim
 quote) or ``assumption:`` (one line saying why the value was chosen). Mappings of numbers
 (``weights``, ``utilities[issue]``, ``ideal``) may carry one ``source:``/``assumption:``
-that covers every number in them; the words ``source``, ``assumption`` and ``value`` are
+that covers every number in them. The keys of a number (``source``, ``assumption``,
+``value``, ``expr``, ``range`` and the distribution kinds: :data:`RESERVED_KEYS`) are
 therefore reserved and cannot be issue or option ids.
 """
 
@@ -31,11 +32,10 @@ from pydantic import (
     model_validator,
 )
 
+from zopa.scenario.distributions import KINDS, parse_distribution
+
 FORMAT_VERSION = 1
-RESERVED_KEYS = frozenset(
-    {"source", "assumption", "value", "expr", "range", "uniform", "triangular", "normal", "beta",
-     "lognormal"}
-)  # fmt: skip
+RESERVED_KEYS = frozenset({"source", "assumption", "value", "expr", "range", *KINDS})
 ROLES = ("party", "veto", "spoiler", "mediator", "stakeholder")
 DECIDER_ROLES = frozenset({"party", "veto"})
 
@@ -79,13 +79,11 @@ class Number(Evidence):
     triangular: Any = None
     normal: Any = None
     beta: Any = None
-    lognormal: Any = None
+    lognormal: Any = None  # a field for each of distributions.KINDS
     range: tuple[StrictFloat | StrictInt, StrictFloat | StrictInt] | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Number:
-        from zopa.scenario.distributions import KINDS, parse_distribution
-
         given = [k for k in ("value", "expr", *KINDS) if getattr(self, k) is not None]
         if len(given) != 1:
             what = ", ".join(given) if given else "none"

@@ -1,10 +1,15 @@
 """Where every number in a scenario file comes from, and whether its quotes are verbatim.
 
-:func:`evidence` lists every number as written in the file with the evidence that covers
-it: its own ``source:``/``assumption:`` or that of the nearest enclosing mapping. Numbers
-with neither are listed too. :func:`verify` checks each quote against the text of the
-source file it cites: the quote must stand verbatim, whitespace and typographic quote
-marks aside.
+:func:`evidence` lists every number as written in the file (every int or float of the
+raw data, the format version aside, and every ``{value: ...}``, ``{expr: ...}`` or
+distribution mapping) with the evidence that covers it: its own
+``source:``/``assumption:`` or that of the nearest enclosing mapping. Numbers with neither
+are listed too. :func:`verify` checks each quote against the text of the source file it
+cites: the quote must stand verbatim, whitespace and typographic quote marks aside.
+
+Both walk the raw data (:func:`zopa.scenario.numbers.walk`), not the validated model: the
+raw data has every value's line, and the numbers as written (plain ints such as
+``decision.at_least`` included, defaults the file leaves out excluded).
 """
 
 from __future__ import annotations
@@ -15,15 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zopa.scenario.yamlfile import Lines, dotted
+from zopa.scenario.distributions import KINDS
+from zopa.scenario.numbers import walk
+from zopa.scenario.yamlfile import Lines, Path_, dotted
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "“": '"', "”": '"',
                          "„": '"', "‟": '"', "″": '"', "«": '"', "»": '"'})  # fmt: skip
 _NOT_EVIDENCE = {("zopa",)}  # the format version is not a claim
+_EVIDENCE_KEYS = ("source", "assumption")
+Cover = tuple[str | None, str | None, str | None, str]  # ref, quote, assumption, where
 
 
 @dataclass(frozen=True)
-class Evidence:
+class NumberEvidence:
     """One number of the file and what supports it."""
 
     field: str
@@ -39,10 +48,36 @@ class Evidence:
         return "source" if self.quote else ("assumption" if self.assumption else "none")
 
 
-def evidence(data: Any, lines: Lines) -> list[Evidence]:
-    """Every number in ``data`` with its evidence (file order)."""
-    out = list(_walk(data, (), lines, None))
+def evidence(data: Any, lines: Lines) -> list[NumberEvidence]:
+    """Every number in ``data`` with its evidence (by line, then field)."""
+    covers: dict[Path_, Cover | None] = {}  # the evidence covering each mapping and list
+    out = []
+    for path, node in walk(data, _descend):
+        if _evidence_key(path):
+            continue
+        above = covers.get(path[:-1]) if path else None
+        if isinstance(node, dict):
+            own = _own(node)
+            here = (*own, dotted(path)) if own else above
+            covers[path] = here
+            shown = _as_number(node)
+            if shown is not None:  # {value: x}, {expr: ...} or a distribution: one number
+                out.append(_make(shown, path, lines, here, own is not None))
+        elif isinstance(node, list):
+            covers[path] = above
+        elif _is_number(node) and path not in _NOT_EVIDENCE:
+            out.append(_make(node, path, lines, above, False))
     return sorted(out, key=lambda e: (e.line or 0, e.field))
+
+
+def _evidence_key(path: Path_) -> bool:
+    """Whether ``path`` is a mapping's ``source:`` or ``assumption:``."""
+    return bool(path) and path[-1] in _EVIDENCE_KEYS
+
+
+def _descend(path: Path_, node: Any) -> bool:
+    """Evidence is not walked into, nor a mapping that stands for one number."""
+    return not (_evidence_key(path) or (isinstance(node, dict) and _as_number(node) is not None))
 
 
 def _own(m: dict[str, Any]) -> tuple[str | None, str | None, str | None] | None:
@@ -54,51 +89,25 @@ def _own(m: dict[str, Any]) -> tuple[str | None, str | None, str | None] | None:
     return None
 
 
-def _walk(
-    data: Any, path: tuple[str | int, ...], lines: Lines, cover: tuple[Any, ...] | None
-) -> Iterator[Evidence]:
-    if isinstance(data, dict):
-        own = _own(data)
-        here = (*own, dotted(path)) if own else cover
-        shown = _as_number(data)
-        if shown is not None:  # {value: x}, {expr: ...} or a distribution: one number
-            yield _make(shown, path, lines, here, own is not None)
-            return
-        for k, v in data.items():
-            if k in ("source", "assumption"):
-                continue
-            yield from _walk(v, (*path, k), lines, here)
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from _walk(v, (*path, i), lines, cover)
-    elif _is_number(data) and path not in _NOT_EVIDENCE:
-        yield _make(data, path, lines, cover, False)
-
-
-_KINDS = ("uniform", "triangular", "normal", "beta", "lognormal")
-
-
 def _as_number(d: dict[str, Any]) -> float | str | None:
     """The number a mapping stands for, as shown: its value, ``=expr`` or ``kind[...]``."""
     if _is_number(d.get("value")):
         return float(d["value"])
     if isinstance(d.get("expr"), str):
         return f"={d['expr']}"
-    for k in _KINDS:
+    for k in KINDS:
         if k in d:
             return f"{k} {d[k]}"
     return None
 
 
-def _make(
-    value: Any, path: tuple[str | int, ...], lines: Lines, cover: tuple[Any, ...] | None, own: bool
-) -> Evidence:
+def _make(value: Any, path: Path_, lines: Lines, cover: Cover | None, own: bool) -> NumberEvidence:
     field = dotted(path)
     value = value if isinstance(value, str) else float(value)
     if cover is None:
-        return Evidence(field, lines.line(path), value)
+        return NumberEvidence(field, lines.line(path), value)
     ref, quote, assumption, where = cover
-    return Evidence(
+    return NumberEvidence(
         field,
         lines.line(path),
         value,
@@ -132,21 +141,15 @@ class QuoteCheck:
 
 def quotes(data: Any, lines: Lines) -> Iterator[tuple[str, int | None, str, str]]:
     """Every ``source: {ref, quote}`` in the file: (field, line, ref, quote)."""
+    for path, node in walk(data, lambda p, _: not _is_source(p)):
+        s = node.get("source") if isinstance(node, dict) and not _is_source(path) else None
+        if isinstance(s, dict) and isinstance(s.get("quote"), str):
+            p = (*path, "source")
+            yield dotted(p), lines.line(p), str(s.get("ref")), s["quote"]
 
-    def walk(d: Any, path: tuple[str | int, ...]) -> Iterator[tuple[str, int | None, str, str]]:
-        if isinstance(d, dict):
-            s = d.get("source")
-            if isinstance(s, dict) and isinstance(s.get("quote"), str):
-                p = (*path, "source")
-                yield dotted(p), lines.line(p), str(s.get("ref")), s["quote"]
-            for k, v in d.items():
-                if k != "source":
-                    yield from walk(v, (*path, k))
-        elif isinstance(d, list):
-            for i, v in enumerate(d):
-                yield from walk(v, (*path, i))
 
-    yield from walk(data, ())
+def _is_source(path: Path_) -> bool:
+    return bool(path) and path[-1] == "source"
 
 
 def verify(data: Any, lines: Lines, folder: str | Path) -> list[QuoteCheck]:

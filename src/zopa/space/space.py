@@ -4,7 +4,8 @@ A *package* picks one option per issue; packages are numbered in mixed radix, is
 options in file order, the last issue varying fastest (the tie-break order: on ties the
 lowest package index wins). For every actor with preferences, ``tables[k][a, o]`` holds
 ``w_ak * u_ak(o)`` (normalised weight times the option's utility), so a package's
-utility is a gather-and-sum over issues; ``allowed[k][a, o]`` is False where a red line of actor a forbids option o. Nothing here loops over packages.
+utility is a gather-and-sum over issues; ``allowed[k][a, o]`` is False where a red line
+of actor a forbids option o. Nothing here loops over packages.
 """
 
 from __future__ import annotations
@@ -255,4 +256,3 @@ def _deal_model(
         for s, sp in enumerate(sc.spoilers)
     ]  # fmt: skip
     return build(n, [t[deciders] for t in tables], revert, trust, deltas, spoilers)
-

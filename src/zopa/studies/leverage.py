@@ -1,18 +1,19 @@
 """Leverage: swing every lever across its stated range and rank what moves an actor most.
 
 A *lever* is any number with a ``range: [lo, hi]`` (or a distribution: its 5% and 95%
-quantiles), such as a cost of war, an outcome's probability or value, trust, an influence
-weight, a spoiler's threshold, a reservation, a parameter; and the existence of every
-option (taken off the table: no package may contain it). For each lever, zopa sets it to
-each end of its range, all else at base values, and re-analyses the whole space exactly:
+quantiles, :meth:`~zopa.scenario.distributions._Distribution.probe`), such as a cost
+of war, an outcome's probability or value, trust, an influence weight, a spoiler's
+threshold, a reservation, a parameter; and the existence of every option (taken off the
+table: no package may contain it). For each lever, zopa sets it to each end of its range,
+all else at base values, and re-analyses the whole space exactly:
 
 - ``value``: the actor's value of the likely deal (the Nash solution over deal values), or
   its no-deal value when there is no zone;
 - ``zone``: the size of the agreement zone;
 - ``p_deal``: 1[zone] * P(no spoiler strikes the likely deal) * P(every decider keeps it).
 
-Levers are ranked by the spread of the chosen metric (a tornado). This is source 000's
-question made explicit: "identifying where leverage still exists, however asymmetric".
+Levers are ranked by the spread of the chosen metric (a tornado): where leverage still
+exists, however asymmetric.
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ def levers(sc: Scenario) -> list[Lever]:
         if n.range is not None:
             lo, hi = float(n.range[0]), float(n.range[1])
         elif n.uncertain:
-            lo, hi = (float(n.distribution.ppf(q)) for q in (0.05, 0.95))
+            lo, hi = n.distribution.probe()
         else:
             continue
         out.append(Lever(path, "number", lo, hi, val.scalar(n), number=n))

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from typing_extensions import TypedDict
 
-from zopa.analysis.pareto import pareto_mask, tables_frontier
+from zopa.analysis.pareto import tables_frontier
 from zopa.analysis.scan import scan
 from zopa.analysis.solutions import best_index, gains, nash
 from zopa.results import SHARE, finite, frame, rounded
@@ -67,11 +67,12 @@ def _tables_key(space: Space) -> list[np.ndarray]:
 def tables_uncertain(
     sc: Scenario, nums: list[Number], base: Space, fixed: dict[int, float] | None = None
 ) -> bool:
-    """Whether any uncertain number changes a per-option table (utilities, weights...)."""
+    """Whether any uncertain number changes a per-option table (utilities, weights...),
+    at either end of its probe (:meth:`~zopa.scenario.distributions._Distribution.probe`)."""
     ref = _tables_key(base)
     for n in nums:
-        for q in (0.05, 0.95):
-            setting = {**(fixed or {}), id(n): float(n.distribution.ppf(q))}
+        for x in n.distribution.probe():
+            setting = {**(fixed or {}), id(n): x}
             other = compile_space(sc, Values(sc, setting))
             got = _tables_key(other)
             if len(got) != len(ref) or any(
@@ -142,14 +143,24 @@ def candidates(space: Space, safe: bool = False) -> np.ndarray:
     who = space.deciders
     ok = [np.all(a[who], axis=0) for a in space.allowed]
     if space.deal is None:
-        tabs = [t[who] for t in space.tables]
+        up = [t[who] for t in space.tables]
+        equal = [t[:0] for t in space.tables]
     else:
         d = space.deal
-        rows = [*d.u_rows.values(), *([] if safe else d.s_rows)]
-        both = [*d.t_rows.values(), *(d.s_rows if safe else [])]
-        tabs = [np.concatenate([t[rows], t[both], -t[both]]) for t in d.tables]
-    idx, crit = tables_frontier([t.T for t in tabs], ok)
-    return idx[pareto_mask(quantize(crit))]
+        up = [t[[*d.u_rows.values(), *([] if safe else d.s_rows)]] for t in d.tables]
+        equal = [t[[*d.t_rows.values(), *(d.s_rows if safe else [])]] for t in d.tables]
+    # Criteria kept as equals are rounded to the grid issue by issue and summed as integers
+    # (as floats, sums a rounding apart would never be equal; sums that end a grid step
+    # apart are only kept both). The monotone criteria are summed as floats.
+    on_grid = [quantize(e).astype(np.float64) for e in equal]
+    tabs = [np.concatenate([u, g, -g]).T for u, g in zip(up, on_grid, strict=True)]
+    n_up = up[0].shape[0]
+
+    def grid(crit: np.ndarray) -> np.ndarray:
+        return np.concatenate([quantize(crit[:, :n_up]), crit[:, n_up:].astype(np.int64)], 1)
+
+    idx, _ = tables_frontier(tabs, ok, grid)
+    return idx
 
 
 @dataclass

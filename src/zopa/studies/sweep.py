@@ -1,7 +1,7 @@
 """Sweeps: Monte Carlo on every cell of a grid of lever settings, on a pool or a Dask cluster.
 
 ``--grid LEVER=lo:hi:n`` (one or more) names a number by its path (``conflict.cost.IRN``,
-``parameters.commission``, see :func:`zopa.studies.montecarlo.numbers`; a parameter's bare
+``parameters.commission``, see :func:`zopa.scenario.numbers.numbers`; a parameter's bare
 name works too) and the values to give it. Every cell runs the same Monte Carlo (same
 draws, same seed: common random numbers) with those numbers fixed. Cells run on local
 processes by default, or on a Dask distributed scheduler (``--scheduler ADDRESS``); each
