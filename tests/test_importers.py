@@ -510,7 +510,8 @@ def test_laptop_against_negmas() -> None:
 
 @pytest.mark.peer
 def test_party_frontier_against_negmas() -> None:
-    """The nine-party Party domain: the same Pareto frontier as NegMAS's ``pareto_frontier``."""
+    """The nine-party Party domain against NegMAS's ``pareto_frontier`` (a peer, side by
+    side): the same frontier up to the 1e-9 tolerance."""
     pytest.importorskip("negmas")
     from negmas.preferences import pareto_frontier
 
@@ -523,7 +524,25 @@ def test_party_frontier_against_negmas() -> None:
         i["id"]: {o["id"]: o.get("name", o["id"]) for o in i["options"]} for i in data["issues"]
     }
     ours = {tuple(names[k][v] for k, v in p.package.items()) for p in a.pareto}
-    assert ours == {outcomes[int(i)] for i in idx}
+    theirs = {outcomes[int(i)] for i in idx}
+    # NegMAS compares floats exactly; zopa compares utilities with a 1e-9 tolerance. So
+    # every zopa frontier package is on NegMAS's, and each package only NegMAS keeps is
+    # dominated, within 1e-9, by one of zopa's (here one package, tied with the package
+    # that beats it up to a 1.1e-16 float difference on one decider).
+    assert ours <= theirs
+    extra = theirs - ours
+    assert len(extra) <= 1
+
+    def u(o: tuple) -> list[float]:
+        return [float(f(o)) for f in ufuns]
+
+    for o in extra:
+        uo = u(o)
+        assert any(
+            all(a >= b - 1e-9 for a, b in zip(u(q), uo, strict=True))
+            and any(a > b + 1e-9 for a, b in zip(u(q), uo, strict=True))
+            for q in ours
+        ), o
 
 
 # ---------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ __all__ = [
     "read",
     "reference",
     "score",
+    "sources",
     "sweep",
 ]
 
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
         read,
         reference,
         score,
+        sources,
         sweep,
     )
 

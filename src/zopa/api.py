@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from zopa.forecasting.backtest import BacktestResult
     from zopa.io.readers import Imported
     from zopa.scenario.schema import Scenario
+    from zopa.scenario.sources import SourcesReport
     from zopa.studies.forecasts import ForecastReport
     from zopa.studies.leverage import Leverage
     from zopa.studies.montecarlo import MonteCarlo
@@ -83,6 +84,34 @@ def reference() -> Scenario:
     from zopa.scenario.load import reference_path
 
     return load(reference_path())
+
+
+def sources(path: str | Path | None = None, verify: str | Path | None = None) -> SourcesReport:
+    """Every number of a scenario file with its quote or assumption; with ``verify`` (a
+    folder with the cited source texts), every quote checked verbatim.
+
+    Parameters
+    ----------
+    path
+        A scenario file; default: the reference scenario.
+    verify
+        The folder holding the source files the scenario's ``sources:`` cite.
+
+    Returns
+    -------
+    SourcesReport
+        ``to_json()`` is ``zopa sources --json``; ``to_frames()`` has ``numbers`` and
+        ``quotes``; ``verbatim`` says whether every quote checked stands in its source.
+
+    Examples
+    --------
+    >>> r = zopa.sources(verify="tests/data/sources")  # doctest: +SKIP
+    >>> r.counts()  # doctest: +SKIP
+    """
+    from zopa.scenario.load import reference_path
+    from zopa.scenario.sources import sources_report
+
+    return sources_report(reference_path() if path is None else path, verify)
 
 
 def check_size(sc: Scenario, max_packages: int = MAX_PACKAGES) -> None:

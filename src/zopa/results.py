@@ -16,7 +16,7 @@ scale, :data:`SHARE` for shares of draws. A number that is not finite becomes ``
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def rounded_map(d: Mapping[str, float], digits: int = DIGITS) -> dict[str, float
 
 
 def frame(
-    rows: list[dict[str, Any]] | Mapping[str, Any], columns: list[str] | None = None
+    rows: Sequence[Mapping[str, Any]] | Mapping[str, Any], columns: list[str] | None = None
 ) -> pd.DataFrame:
     """A DataFrame from rows of plain values, or from columns (pandas imported here only)."""
     import pandas as pd

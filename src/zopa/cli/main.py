@@ -131,29 +131,16 @@ def sources(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List every number with its quote or assumption; --verify checks quotes verbatim."""
-    from zopa.scenario.load import reference_path, validate
-    from zopa.scenario.sources import evidence
-    from zopa.scenario.sources import verify as check
-    from zopa.scenario.yamlfile import read_yaml
+    import zopa
 
-    path = file if file is not None else reference_path()
-    data, lines = read_yaml(path)
-    validate(data, lines, str(path))
-    ev = evidence(data, lines)
-    checks = check(data, lines, verify) if verify is not None else None
-    from zopa.cli.render import show_sources
-
+    report = zopa.sources(file, verify)
     if json_out:
-        _emit_json(
-            {
-                "file": str(path),
-                "numbers": [e.__dict__ for e in ev],
-                "quotes": [c.__dict__ for c in checks] if checks is not None else None,
-            }
-        )
+        _emit_json(report.to_json())
     else:
-        show_sources(str(path), ev, checks)
-    if checks is not None and not all(c.ok for c in checks):
+        from zopa.cli.render import show_sources
+
+        show_sources(report)
+    if not report.verbatim:
         raise typer.Exit(1)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from typing import Any
 
 from rich import box
@@ -13,7 +12,7 @@ from rich.table import Table
 from zopa.analysis.analyze import Analysis, PackageView
 from zopa.analysis.nodeal import ModelReport, PackageScore
 from zopa.forecasting.backtest import BacktestResult
-from zopa.scenario.sources import NumberEvidence, QuoteCheck
+from zopa.scenario.sources import SourcesReport
 from zopa.studies.forecasts import ForecastReport
 from zopa.studies.leverage import Leverage
 from zopa.studies.montecarlo import MonteCarlo
@@ -104,10 +103,9 @@ def show_analysis(a: Analysis) -> None:
         c.print(t)
 
 
-def show_sources(
-    file: str, ev: Sequence[NumberEvidence], checks: Sequence[QuoteCheck] | None
-) -> None:
+def show_sources(report: SourcesReport) -> None:
     """Print ``zopa sources``: each number with its evidence; the quote checks."""
+    file, ev, checks = report.file, report.numbers, report.quotes
     c = console
     t = Table(title=f"Numbers in {file}", box=box.SIMPLE, show_lines=False)
     t.add_column("line", justify="right")
@@ -126,10 +124,10 @@ def show_sources(
         shown = e.value if isinstance(e.value, str) else f"{e.value:g}"
         t.add_row(str(e.line or ""), e.field, shown, what)
     c.print(t)
-    n_src = sum(e.kind == "source" for e in ev)
-    n_ass = sum(e.kind == "assumption" for e in ev)
+    n = report.counts()
     bare = [e for e in ev if e.kind == "none"]
-    c.print(f"{len(ev)} numbers: {n_src} sourced, {n_ass} assumptions, {len(bare)} with neither")
+    c.print(f"{len(ev)} numbers: {n['source']} sourced, {n['assumption']} assumptions, "
+            f"{n['none']} with neither")  # fmt: skip
     for e in bare:
         c.print(f"  {file}:{e.line}: {e.field}: no source and no assumption")
     if checks is not None:

@@ -18,8 +18,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (schemas)
+
+from zopa.results import frame
 from zopa.scenario.distributions import KINDS
 from zopa.scenario.numbers import walk
 from zopa.scenario.yamlfile import Lines, Path_, dotted
@@ -29,6 +32,9 @@ _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": 
 _NOT_EVIDENCE = {("zopa",)}  # the format version is not a claim
 _EVIDENCE_KEYS = ("source", "assumption")
 Cover = tuple[str | None, str | None, str | None, str]  # ref, quote, assumption, where
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -178,3 +184,89 @@ def verify(data: Any, lines: Lines, folder: str | Path) -> list[QuoteCheck]:
         else:
             out.append(QuoteCheck(field, line, ref, quote, False, f"not verbatim in {name}"))
     return out
+
+
+class NumberJson(TypedDict):
+    field: str
+    line: int | None
+    value: float | str
+    ref: str | None
+    quote: str | None
+    assumption: str | None
+    inherited_from: str | None
+
+
+class QuoteJson(TypedDict):
+    field: str
+    line: int | None
+    ref: str
+    quote: str
+    ok: bool
+    reason: str
+
+
+class SourcesJson(TypedDict):
+    """``zopa sources --json``: every number with its evidence; with ``--verify``, the
+    verdict on every quote (else ``quotes`` is null)."""
+
+    file: str
+    numbers: list[NumberJson]
+    quotes: list[QuoteJson] | None
+
+
+@dataclass
+class SourcesReport:
+    """Every number of one file with its evidence and, when checked, every quote's verdict."""
+
+    file: str
+    numbers: list[NumberEvidence]
+    quotes: list[QuoteCheck] | None = None
+
+    @property
+    def verbatim(self) -> bool:
+        """Whether every quote checked stands verbatim in its source (True if unchecked)."""
+        return self.quotes is None or all(q.ok for q in self.quotes)
+
+    def counts(self) -> dict[str, int]:
+        """How many numbers rest on a quote (``source``), an ``assumption``, or ``none``."""
+        kinds = [e.kind for e in self.numbers]
+        return {k: kinds.count(k) for k in ("source", "assumption", "none")}
+
+    def to_json(self) -> SourcesJson:
+        """Exactly what ``zopa sources --json`` prints."""
+        return {
+            "file": self.file,
+            "numbers": [
+                {"field": e.field, "line": e.line, "value": e.value, "ref": e.ref,
+                 "quote": e.quote, "assumption": e.assumption,
+                 "inherited_from": e.inherited_from}
+                for e in self.numbers
+            ],
+            "quotes": None
+            if self.quotes is None
+            else [
+                {"field": q.field, "line": q.line, "ref": q.ref, "quote": q.quote,
+                 "ok": q.ok, "reason": q.reason}
+                for q in self.quotes
+            ],
+        }  # fmt: skip
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """``numbers`` (one row per number: field, line, value, kind, ref, quote,
+        assumption) and ``quotes`` (one row per quote checked; empty if unchecked)."""
+        j = self.to_json()
+        numbers = [{**n, "kind": e.kind} for n, e in zip(j["numbers"], self.numbers, strict=True)]
+        cols = ["field", "line", "ref", "quote", "ok", "reason"]
+        return {"numbers": frame(numbers), "quotes": frame(list(j["quotes"] or []), cols)}
+
+
+def sources_report(file: str | Path, folder: str | Path | None = None) -> SourcesReport:
+    """Every number of the scenario ``file`` with its evidence; with ``folder`` (the cited
+    source texts), every quote checked verbatim. The file must be a valid scenario."""
+    from zopa.scenario.load import validate
+    from zopa.scenario.yamlfile import read_yaml
+
+    data, lines = read_yaml(file)
+    validate(data, lines, str(file))
+    checks = verify(data, lines, folder) if folder is not None else None
+    return SourcesReport(str(file), evidence(data, lines), checks)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NotRequired
 import numpy as np
 from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (schemas)
 
-from zopa.forecasting.base import Forecast, IssueForecastJson
+from zopa.forecasting.base import Forecast, ModelForecastJson
 from zopa.forecasting.registry import from_scenario, make_model
 from zopa.results import POSITION, frame, rounded
 from zopa.scenario.schema import Scenario
@@ -29,12 +29,10 @@ if TYPE_CHECKING:
 SPREAD_COLUMNS = ("mean", "sd", "p05", "p50", "p95")
 
 
-class ModelJson(TypedDict):
-    """One model's forecast: per issue its position and nearest option, the rounds run, and
-    with ``--draws`` the Monte Carlo spread."""
+class ReportedForecastJson(ModelForecastJson):
+    """One model's forecast (per issue its position and nearest option, the rounds run)
+    and, with ``--draws``, the Monte Carlo spread."""
 
-    issues: dict[str, IssueForecastJson]
-    rounds: int
     montecarlo: NotRequired[SpreadJson]
 
 
@@ -56,7 +54,7 @@ class ForecastReportJson(TypedDict):
     (None when there is no agreement zone) and the models' consensus per issue."""
 
     scenario: str
-    models: dict[str, ModelJson]
+    models: dict[str, ReportedForecastJson]
     agreement_nash: dict[str, str] | None
     consensus: dict[str, ConsensusJson]
 
@@ -98,10 +96,10 @@ class ForecastReport:
 
     def to_json(self) -> ForecastReportJson:
         """Exactly what ``zopa forecast --json`` prints."""
-        models: dict[str, ModelJson] = {}
+        models: dict[str, ReportedForecastJson] = {}
         for name, f in self.forecasts.items():
             own = f.to_json()
-            entry: ModelJson = {"issues": own["issues"], "rounds": own["rounds"]}
+            entry: ReportedForecastJson = {"issues": own["issues"], "rounds": own["rounds"]}
             if name in self.spreads:
                 entry["montecarlo"] = self.spreads[name].to_json()
             models[name] = entry
@@ -155,8 +153,8 @@ def _moves_inputs(sc: Scenario, n: Any, inputs: Any) -> bool:
     """Whether an uncertain number changes the forecasting inputs (at its 5% or 95%)."""
     from zopa.scenario.values import Values
 
-    for q in (0.05, 0.95):
-        other = from_scenario(sc, Values(sc, {id(n): float(n.distribution.ppf(q))}))
+    for x in n.distribution.probe():
+        other = from_scenario(sc, Values(sc, {id(n): float(x)}))
         for a, b in ((other.position, inputs.position), (other.salience, inputs.salience),
                      (other.capability, inputs.capability)):  # fmt: skip
             if not np.array_equal(a, b, equal_nan=True):
