@@ -43,6 +43,25 @@ def _load(file: Path | None) -> Any:
     return zopa.reference() if file is None else zopa.load(file)
 
 
+def _show(result: Any, json_out: bool, renderer: str, *args: Any) -> None:
+    """Print ``result.to_json()`` (``--json``) or the tables of ``cli.render.<renderer>``."""
+    if json_out:
+        _emit_json(result.to_json())
+        return
+    from zopa.cli import render
+
+    getattr(render, renderer)(result, *args)
+
+
+def _import(fmt: str, source: Path, output: Path) -> None:
+    """Read ``source`` in another tool's format and write it as a scenario file."""
+    from zopa.io.readers import read
+    from zopa.io.writer import write_scenario
+
+    write_scenario(read(fmt, source).document(), output)
+    typer.echo(f"wrote {output}")
+
+
 def _emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
 
@@ -66,13 +85,7 @@ def analyze(
     report = zopa.analyze(
         _load(file), top=top, threads=threads, over_time=over_time, max_packages=max_packages
     )
-    if json_out:
-        _emit_json(report.to_json())
-    else:
-        from zopa.cli.render import show_analysis, show_model
-
-        show_analysis(report.analysis)
-        show_model(report.model)
+    _show(report, json_out, "show_report")
 
 
 @contextmanager
@@ -134,12 +147,7 @@ def sources(
     import zopa
 
     report = zopa.sources(file, verify)
-    if json_out:
-        _emit_json(report.to_json())
-    else:
-        from zopa.cli.render import show_sources
-
-        show_sources(report)
+    _show(report, json_out, "show_sources")
     if not report.verbatim:
         raise typer.Exit(1)
 
@@ -167,12 +175,7 @@ def forecast(
 
     report = zopa.forecast(_load(file), model, draws=draws, seed=seed,
                            position_sd=position_sd, salience_sd=salience_sd)  # fmt: skip
-    if json_out:
-        _emit_json(report.to_json())
-    else:
-        from zopa.cli.render import show_forecasts
-
-        show_forecasts(report)
+    _show(report, json_out, "show_forecasts")
 
 
 @app.command()
@@ -189,12 +192,7 @@ def backtest(
     import zopa
 
     result = zopa.backtest(dataset, path, seed=seed, n_boot=boot)
-    if json_out:
-        _emit_json(result.to_json())
-    else:
-        from zopa.cli.render import show_backtest
-
-        show_backtest(result)
+    _show(result, json_out, "show_backtest")
 
 
 @import_app.command("ktab")
@@ -203,11 +201,7 @@ def import_ktab(
     output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")],
 ) -> None:
     """A KTAB Spatial Model of Politics input (CSV or XML) as a scenario."""
-    from zopa.io.readers import read
-    from zopa.io.writer import write_scenario
-
-    write_scenario(read("ktab", file).document(), output)
-    typer.echo(f"wrote {output}")
+    _import("ktab", file, output)
 
 
 @app.command("package")
@@ -226,12 +220,7 @@ def package_cmd(
         issue, _, option = spec.partition("=")
         changes[issue] = option
     scored = zopa.score(_load(file), changes)
-    if json_out:
-        _emit_json(scored.to_json())
-    else:
-        from zopa.cli.render import show_package
-
-        show_package(scored)
+    _show(scored, json_out, "show_package")
 
 
 @app.command()
@@ -248,12 +237,7 @@ def montecarlo(
     sc = _load(file)
     with _progress("drawing", draws) as advance:
         result = zopa.montecarlo(sc, draws, seed, workers=workers, progress=advance)
-    if json_out:
-        _emit_json(result.to_json())
-    else:
-        from zopa.cli.render import show_montecarlo
-
-        show_montecarlo(result)
+    _show(result, json_out, "show_montecarlo")
 
 
 @app.command("leverage")
@@ -270,12 +254,7 @@ def leverage_cmd(
     sc = _load(file)
     with _progress("swinging levers", None) as advance:
         result = zopa.leverage(sc, actor, metric, progress=advance)
-    if json_out:
-        _emit_json(result.to_json())
-    else:
-        from zopa.cli.render import show_leverage
-
-        show_leverage(result, top)
+    _show(result, json_out, "show_leverage", top)
 
 
 @app.command()
@@ -299,12 +278,7 @@ def sweep(
     with _progress("grid cells", None) as advance:
         result = zopa.sweep(sc, grid, draws, seed, workers=workers, scheduler=scheduler,
                             progress=advance)  # fmt: skip
-    if json_out:
-        _emit_json(result.to_json())
-    else:
-        from zopa.cli.render import show_sweep
-
-        show_sweep(result)
+    _show(result, json_out, "show_sweep")
 
 
 @import_app.command("deliberation")
@@ -313,11 +287,7 @@ def import_deliberation(
     output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")],
 ) -> None:
     """An LLM-Deliberation game (config.txt, scores_files/) as a scenario."""
-    from zopa.io.readers import read
-    from zopa.io.writer import write_scenario
-
-    write_scenario(read("deliberation", folder).document(), output)
-    typer.echo(f"wrote {output}")
+    _import("deliberation", folder, output)
 
 
 @import_app.command("genius")
@@ -326,11 +296,7 @@ def import_genius(
     output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")],
 ) -> None:
     """A GENIUS XML domain and its profiles as a scenario."""
-    from zopa.io.readers import read
-    from zopa.io.writer import write_scenario
-
-    write_scenario(read("genius", folder).document(), output)
-    typer.echo(f"wrote {output}")
+    _import("genius", folder, output)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from zopa.analysis.analyze import Analysis, PackageView
 from zopa.analysis.nodeal import ModelReport, PackageScore
+from zopa.analysis.report import Report
 from zopa.forecasting.backtest import BacktestResult
 from zopa.scenario.sources import SourcesReport
 from zopa.studies.forecasts import ForecastReport
@@ -27,6 +28,12 @@ def _package_text(p: PackageView) -> str:
 
 def _num(x: float) -> str:
     return f"{x:.3f}"
+
+
+def show_report(report: Report) -> None:
+    """Print ``zopa analyze``: the agreement analysis, then the no-deal model."""
+    show_analysis(report.analysis)
+    show_model(report.model)
 
 
 def show_analysis(a: Analysis) -> None:
