@@ -55,10 +55,9 @@ def load(path: str | Path) -> Scenario:
     >>> sc.id
     'toy'
     """
-    from zopa.scenario.load import load_text
-    from zopa.scenario.yamlfile import read_text
+    from zopa.scenario.load import load_scenario
 
-    return load_text(read_text(path), str(path))
+    return load_scenario(path)
 
 
 def loads(text: str, name: str = "<string>") -> Scenario:
@@ -81,9 +80,9 @@ def reference() -> Scenario:
     >>> zopa.reference().id
     'us-iran-2026'
     """
-    from zopa.scenario.load import reference_path
+    from zopa.scenario.load import load_scenario
 
-    return load(reference_path())
+    return load_scenario()
 
 
 def sources(path: str | Path | None = None, verify: str | Path | None = None) -> SourcesReport:

@@ -207,21 +207,21 @@ class Analysis:
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """``solutions``, ``frontier`` (one row per frontier package shown), ``binds``,
         ``top`` and ``closest``: one row per package or decider."""
-        sol = [s for s in self.solutions.values() if s is not None]
-        names = [n for n, s in self.solutions.items() if s is not None]
-        solutions = package_rows(sol)
-        for row, name, s in zip(solutions, names, sol, strict=True):
-            row.update({"solution": name, "value": s.value})
-        cols = ["solution", "value"]
-        solutions = [{c: r.pop(c) for c in cols} | r for r in solutions]
+        solutions = [
+            row
+            for name, s in self.solutions.items()
+            if s is not None
+            for row in package_rows([s], {"solution": name, "value": s.value})
+        ]
         binds = [
             {"decider": b.decider, "reservation": b.reservation,
              "red_lines_remove": b.red_lines_remove,
              "reservation_removes": b.reservation_removes, "sole_objector": b.sole_objector}
             for b in self.binding
         ]  # fmt: skip
-        closest = package_rows(self.closest if self.zone == 0 else [])
-        for row, c in zip(closest, self.closest, strict=False):
+        near = self.closest if self.zone == 0 else []
+        closest = package_rows(near)
+        for row, c in zip(closest, near, strict=True):
             row.update({f"shortfall.{d}": v for d, v in c.shortfall.items()})
             row["red_lines_crossed"] = ", ".join(c.red_lines_crossed)
         return {

@@ -113,6 +113,12 @@ class Breakdown:
     kept: float  # expected utility over the counterparts' reneging
     deal_value: float
 
+    def row(self) -> dict[str, object]:
+        """One table row: decider, utility, kept value, deal value, trust in each other."""
+        trust = {f"trust.{k}": v for k, v in self.trust.items()}
+        return {"decider": self.decider, "utility": self.utility, "kept_value": self.kept,
+                "deal_value": self.deal_value, **trust}  # fmt: skip
+
     def to_json(self) -> DeciderValueJson:
         return {
             "utility": rounded(self.utility),
@@ -171,12 +177,7 @@ class ModelReport:
             row: dict[str, object] = {"outcome": o, "name": n, "probability": prob, "war": war}
             row.update({f"value.{d.decider}": d.values.get(o) for d in self.derivations})
             rows.append(row)
-        deal = [
-            {"decider": b.decider, "utility": b.utility, "kept_value": b.kept,
-             "deal_value": b.deal_value, **{f"trust.{k}": v for k, v in b.trust.items()}}
-            for b in self.breakdown
-        ]  # fmt: skip
-        return {"no_deal": frame(rows), "likely_deal": frame(deal)}
+        return {"no_deal": frame(rows), "likely_deal": frame([b.row() for b in self.breakdown])}
 
 
 def model_report(
@@ -276,10 +277,10 @@ class PackageScore:
         }
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
-        """``deciders``: one row per decider; ``spoilers``: one row per spoiler."""
+        """``deciders``: one row per decider (its breakdown, reservation, shortfall, whether
+        it accepts); ``spoilers``: one row per spoiler."""
         rows = [
-            {"decider": b.decider, "utility": b.utility, "kept_value": b.kept,
-             "deal_value": b.deal_value, "reservation": self.reservation[b.decider],
+            {**b.row(), "reservation": self.reservation[b.decider],
              "accepts": self.accepts[b.decider],
              "red_line_crossed": self.red_line_crossed[b.decider],
              "shortfall": self.shortfall[b.decider]}

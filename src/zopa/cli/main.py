@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from zopa.api import MAX_PACKAGES
 from zopa.errors import InputError
 
 app = typer.Typer(
@@ -34,7 +35,6 @@ FileArg = Annotated[
     typer.Argument(help="Scenario file (YAML). Default: the bundled US-Iran 2026 scenario."),
 ]
 JSON_HELP = "Print JSON (its schema: zopa schema --output COMMAND)."
-DEFAULT_MAX_PACKAGES = 100_000_000  # zopa.api.MAX_PACKAGES (not imported: start-up time)
 
 
 def _load(file: Path | None) -> Any:
@@ -73,7 +73,7 @@ def analyze(
     top: Annotated[int, typer.Option("--top", min=0, help="How many top packages.")] = 10,
     max_packages: Annotated[
         int, typer.Option("--max-packages", min=1, help="Refuse larger outcome spaces.")
-    ] = DEFAULT_MAX_PACKAGES,
+    ] = MAX_PACKAGES,
     threads: Annotated[int, typer.Option("--threads", min=1, help="Worker threads.")] = 2,
     over_time: Annotated[
         bool, typer.Option("--over-time", help="Re-analyse each period of dynamics: drifts.")
