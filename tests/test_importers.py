@@ -297,7 +297,7 @@ def test_write_refuses_an_invalid_scenario(tmp_path: Path) -> None:
 
 
 def test_write_into_a_missing_folder_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="cannot write file"):
+    with pytest.raises(InputError, match="cannot write in"):
         write_scenario(read_genius(LAPTOP), tmp_path / "no" / "such" / "s.yaml")
 
 

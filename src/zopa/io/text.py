@@ -14,7 +14,8 @@ import math
 import re
 from pathlib import Path
 
-from zopa.errors import InputError, Problem
+from zopa import files
+from zopa.errors import Problem
 from zopa.results import POSITION, rounded
 from zopa.scenario.schema import RESERVED_KEYS
 
@@ -37,68 +38,18 @@ utilities, ideals, per-actor values), where the schema reserves the fields of a 
 def read_bytes(
     path: str | Path, *, max_bytes: int = MAX_BYTES, missing: Problem | None = None
 ) -> bytes:
-    """The bytes of an input file, at most ``max_bytes`` of them.
-
-    Parameters
-    ----------
-    path
-        The file.
-    max_bytes
-        The largest size accepted.
-    missing
-        The problem to report when the file does not exist (default: the file itself,
-        "cannot read the file: file not found"), for readers that know which line of
-        another file named it.
-
-    Raises
-    ------
-    InputError
-        Naming the file, when it is missing, unreadable or too large.
-    """
-    file = Path(path)
-    name = str(path)
-    try:
-        size = file.stat().st_size
-        if size > max_bytes:
-            raise InputError.at(
-                name,
-                None,
-                "",
-                f"file is {size / 2**20:.1f} MiB, more than the {max_bytes / 2**20:g} MiB "
-                "an importer reads",
-            )
-        return file.read_bytes()
-    except FileNotFoundError:
-        raise InputError(
-            missing or Problem(name, None, "", "cannot read the file: file not found")
-        ) from None
-    except OSError as e:
-        raise InputError.at(name, None, "", f"cannot read the file: {e.strerror or e}") from None
+    """The bytes of an input file (see :func:`zopa.files.read_bytes`), at most
+    ``max_bytes``; ``missing`` is the problem to report when it does not exist, for
+    readers that know which line of another file named it."""
+    return files.read_bytes(path, max_bytes, what="an importer's input", missing=missing)
 
 
 def read_text(
     path: str | Path, *, max_bytes: int = MAX_BYTES, missing: Problem | None = None
 ) -> str:
     """The text of an input file: UTF-8 (a leading byte-order mark is dropped), with every
-    line end (``\\r\\n``, ``\\r``) read as ``\\n``.
-
-    Parameters
-    ----------
-    path, max_bytes, missing
-        As for :func:`read_bytes`.
-
-    Raises
-    ------
-    InputError
-        As :func:`read_bytes` does, and naming the line of the first byte that is not
-        UTF-8.
-    """
-    raw = read_bytes(path, max_bytes=max_bytes, missing=missing)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise InputError.at(str(path), line, "", f"not UTF-8 text ({e.reason})") from None
+    line end (``\\r\\n``, ``\\r``) read as ``\\n`` (see :func:`read_bytes`)."""
+    text = files.read_text(path, max_bytes, what="an importer's input", missing=missing)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

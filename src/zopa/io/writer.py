@@ -3,20 +3,20 @@
 :func:`write_scenario` validates the dict with zopa's own loader first (an importer must
 never write an invalid scenario), dumps it with PyYAML's safe dumper (keys in the dict's
 order; options and per-issue utility tables in flow style, ``{id: A1, at: 0.0}``; no
-anchors), checks that the text reads back as a valid scenario, and writes it atomically:
-a temporary file in the target's folder, flushed to disk, then :func:`os.replace`.
+anchors), checks that the text reads back as a valid scenario, and writes it
+with :func:`zopa.files.write_text` (atomically, never over an input or, without ``force``,
+over an existing file).
 """
 
 from __future__ import annotations
 
-import os
-import secrets
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from zopa.errors import InputError
+from zopa.files import write_text
 from zopa.scenario.load import validate
 from zopa.scenario.yamlfile import Lines, parse_yaml
 
@@ -74,7 +74,13 @@ def dump_scenario(data: dict[str, Any]) -> str:
     )
 
 
-def write_scenario(data: dict[str, Any], path: str | Path) -> None:
+def write_scenario(
+    data: dict[str, Any],
+    path: str | Path,
+    *,
+    force: bool = False,
+    inputs: Iterable[str | Path] = (),
+) -> None:
     """Validate scenario ``data`` and write it to ``path`` as YAML, atomically.
 
     Parameters
@@ -83,31 +89,22 @@ def write_scenario(data: dict[str, Any], path: str | Path) -> None:
         A scenario document, as an importer returns it (:attr:`Imported.scenario
         <zopa.io.readers.Imported.scenario>`).
     path
-        The file to write (replaced when it exists).
+        The file to write.
+    force
+        Replace ``path`` when it exists (its mode is kept).
+    inputs
+        The files or folders the data was read from: never written over.
 
     Raises
     ------
     InputError
         Naming ``path`` and the field, when the data is not a valid scenario or the file
-        cannot be written; nothing is written then.
+        cannot be written (it exists without ``force``, it is an input, it is read-only);
+        nothing is written then.
     """
-    target = Path(path)
     name = str(path)
     validate(_plain(data), Lines(), name)
     text = dump_scenario(data)
     parsed, lines = parse_yaml(text, name)
     validate(parsed, lines, name)  # the text as written reads back as a valid scenario
-    tmp = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-    except OSError as e:
-        raise InputError.at(name, None, "", f"cannot write file: {e.strerror or e}") from None
+    write_text(path, text, force=force, inputs=inputs)

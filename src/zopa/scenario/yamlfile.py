@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from zopa import files
 from zopa.errors import InputError
 
 Path_ = tuple[str | int, ...]
@@ -42,27 +43,7 @@ def read_yaml(file: str | Path, max_bytes: int = MAX_BYTES) -> tuple[Any, Lines]
 
 def read_text(file: str | Path, max_bytes: int = MAX_BYTES) -> str:
     """The text of a scenario file (UTF-8, at most ``max_bytes``), or an InputError."""
-    path = Path(file)
-    name = str(file)
-    try:
-        size = path.stat().st_size
-    except OSError as e:
-        raise InputError.at(name, None, "", f"cannot read file: {e.strerror or e}") from None
-    if size > max_bytes:
-        raise InputError.at(
-            name,
-            None,
-            "",
-            f"file is {size / 2**20:.1f} MiB, larger than the {max_bytes / 2**20:.0f} MiB "
-            "a scenario may be",
-        )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError.at(name, None, "", f"not UTF-8 text ({e.reason})") from None
-    except OSError as e:
-        raise InputError.at(name, None, "", f"cannot read file: {e.strerror or e}") from None
-    return text
+    return files.read_text(file, max_bytes, what="a scenario")
 
 
 def parse_yaml(text: str, name: str = "<string>") -> tuple[Any, Lines]:
