@@ -59,7 +59,7 @@ def test_malformed_exits_2_without_traceback(tmp_path: Path, text: str, needle: 
 
 def test_missing_file_exits_2(tmp_path: Path) -> None:
     r = zopa("analyze", str(tmp_path / "nope.yaml"))
-    assert r.returncode == 2 and "cannot read file" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and "cannot read the file" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_billion_package_space_is_refused_up_front(tmp_path: Path) -> None:
