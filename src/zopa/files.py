@@ -111,6 +111,53 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+def check_target(
+    path: str | Path,
+    *,
+    force: bool = False,
+    inputs: Iterable[str | Path] = (),
+    option: str = "-o",
+) -> int | None:
+    """Check that ``path`` may be written; return the mode of the file it would replace.
+
+    Parameters
+    ----------
+    path
+        The file to write.
+    force
+        Replace an existing file (otherwise an existing file is refused).
+    inputs
+        Files (or folders) the command reads: ``path`` may never be one of them, nor a
+        file inside an input folder.
+    option
+        The option that named ``path``, for the messages.
+
+    Raises
+    ------
+    InputError
+        Naming ``path``: it exists (without ``force``), it is an input, it is read-only
+        or not a regular file.
+    """
+    target = Path(path)
+    name = str(path)
+    for src in inputs:
+        s = Path(src)
+        if _same_file(target, s):
+            raise InputError.at(name, None, option, "is the input file; refusing to write over it")
+        if s.is_dir() and target.resolve().is_relative_to(s.resolve()):
+            raise InputError.at(name, None, option, f"is inside the input folder {src}")
+    if not (target.exists() or target.is_symlink()):
+        return None
+    st = target.stat() if target.exists() else None
+    if st is None or not stat.S_ISREG(st.st_mode):
+        raise InputError.at(name, None, option, "exists and is not a regular file")
+    if not force:
+        raise InputError.at(name, None, option, "exists; pass --force to replace it")
+    if not st.st_mode & 0o222 or not os.access(target, os.W_OK):  # root may write anyway
+        raise InputError.at(name, None, option, "is read-only; refusing to replace it")
+    return stat.S_IMODE(st.st_mode)
+
+
 def write_text(
     path: str | Path,
     text: str,
@@ -121,44 +168,19 @@ def write_text(
 ) -> None:
     """Write ``text`` to ``path`` atomically: all of it or nothing.
 
-    Parameters
-    ----------
-    path
-        The file to write.
-    text
-        Its new content (UTF-8, ``\\n`` line ends).
-    force
-        Replace an existing file (otherwise an existing file is refused).
-    inputs
-        Files (or folders) the command read: ``path`` may never be one of them, nor a
-        file inside an input folder.
-    option
-        The option that named ``path``, for the messages.
+    ``path`` is checked first by :func:`check_target` (same parameters); a replaced
+    file keeps its mode, a new one gets the default mode (``0o666`` less the umask). The
+    text goes to a temporary file in the same folder, flushed to disk, then renamed over
+    ``path``; the temporary file is removed whatever stops the write.
 
     Raises
     ------
     InputError
-        Naming ``path``: it exists (without ``force``), it is an input, it is read-only
-        or not a regular file, or its folder cannot be written.
+        As :func:`check_target` does, and when the folder cannot be written.
     """
     target = Path(path)
     name = str(path)
-    for src in inputs:
-        s = Path(src)
-        if _same_file(target, s):
-            raise InputError.at(name, None, option, "is the input file; refusing to write over it")
-        if s.is_dir() and target.resolve().is_relative_to(s.resolve()):
-            raise InputError.at(name, None, option, f"is inside the input folder {src}")
-    mode = None
-    if target.exists() or target.is_symlink():
-        st = target.stat() if target.exists() else None
-        if st is None or not stat.S_ISREG(st.st_mode):
-            raise InputError.at(name, None, option, "exists and is not a regular file")
-        if not force:
-            raise InputError.at(name, None, option, "exists; pass --force to replace it")
-        if not os.access(target, os.W_OK):
-            raise InputError.at(name, None, option, "is read-only; refusing to replace it")
-        mode = stat.S_IMODE(st.st_mode)
+    mode = check_target(path, force=force, inputs=inputs, option=option)
     folder = target.parent
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)

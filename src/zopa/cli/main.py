@@ -9,11 +9,13 @@ file, line and field) before exiting with status 2. Output formatting lives in
 from __future__ import annotations
 
 import json
+import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -34,6 +36,9 @@ FileArg = Annotated[
     Path | None,
     typer.Argument(help="Scenario file (YAML). Default: the bundled US-Iran 2026 scenario."),
 ]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Replace the output file if it exists (keeps its mode).")
+]
 JSON_HELP = "Print JSON (its schema: zopa schema --output COMMAND)."
 
 
@@ -53,12 +58,15 @@ def _show(result: Any, json_out: bool, renderer: str, *args: Any) -> None:
     getattr(render, renderer)(result, *args)
 
 
-def _import(fmt: str, source: Path, output: Path) -> None:
-    """Read ``source`` in another tool's format and write it as a scenario file."""
+def _import(fmt: str, source: Path, output: Path, force: bool) -> None:
+    """Read ``source`` in another tool's format and write it as a scenario file (never
+    over the input; over an existing file only with ``--force``, keeping its mode)."""
+    from zopa.files import check_target
     from zopa.io.readers import read
     from zopa.io.writer import write_scenario
 
-    write_scenario(read(fmt, source).document(), output)
+    check_target(output, force=force, inputs=[source])  # before the reading, not after
+    write_scenario(read(fmt, source).document(), output, force=force, inputs=[source])
     typer.echo(f"wrote {output}")
 
 
@@ -199,9 +207,10 @@ def backtest(
 def import_ktab(
     file: Annotated[Path, typer.Argument(help="KTAB SMP scenario (.csv or .xml).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")],
+    force: ForceOpt = False,
 ) -> None:
     """A KTAB Spatial Model of Politics input (CSV or XML) as a scenario."""
-    _import("ktab", file, output)
+    _import("ktab", file, output, force)
 
 
 @app.command("package")
@@ -285,30 +294,69 @@ def sweep(
 def import_deliberation(
     folder: Annotated[Path, typer.Argument(help="LLM-Deliberation game folder.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")],
+    force: ForceOpt = False,
 ) -> None:
     """An LLM-Deliberation game (config.txt, scores_files/) as a scenario."""
-    _import("deliberation", folder, output)
+    _import("deliberation", folder, output, force)
 
 
 @import_app.command("genius")
 def import_genius(
     folder: Annotated[Path, typer.Argument(help="GENIUS domain folder (domain + profiles).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Scenario file to write.")],
+    force: ForceOpt = False,
 ) -> None:
     """A GENIUS XML domain and its profiles as a scenario."""
-    _import("genius", folder, output)
+    _import("genius", folder, output, force)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that every ``finally`` runs (no half-written
+    file is left behind) and workers are stopped, as for Ctrl-C."""
+
+
+_SIGNALLED: list[int] = []  # the signals that stopped this run (Typer turns both into 130)
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    import signal
+
+    _SIGNALLED.append(signum)
+    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+
+
+def _interrupted() -> NoReturn:
+    import signal
+
+    term = signal.SIGTERM in _SIGNALLED
+    sys.stderr.write(f"zopa: {'terminated' if term else 'interrupted'}; nothing was written\n")
+    sys.exit(143 if term else 130)
 
 
 def main() -> None:
-    """Console entry point: run the app; bad input exits 2 with one line per problem."""
+    """Console entry point: run the app and exit with a status that tells the truth.
+
+    0 success; 1 a check that failed (``sources --verify``); 2 bad input or usage (one
+    line per problem, naming file, line and field); 130 interrupted by Ctrl-C, 143 by
+    SIGTERM (one line saying so; nothing half-written); 70 an internal error (one line,
+    never a traceback; ``ZOPA_DEBUG=1`` shows it).
+    """
+    import signal
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_signal)
+        signal.signal(signal.SIGINT, _on_signal)
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except InputError as e:
-        sys.stderr.write("".join(f"{p}\n" for p in e.problems))
+        problems = e.problems
+        shown = problems[:MAX_SHOWN]
+        sys.stderr.write("".join(f"{_clip(str(p))}\n" for p in shown))
+        if len(problems) > len(shown):
+            sys.stderr.write(f"... and {len(problems) - len(shown)} more problems\n")
         sys.exit(2)
     except KeyboardInterrupt:
-        sys.stderr.write("zopa: interrupted\n")
-        sys.exit(130)
+        _interrupted()
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except typer.Abort:
@@ -319,8 +367,29 @@ def main() -> None:
         if show is not None:
             show()
         else:
-            sys.stderr.write(f"zopa: {e}\n")
+            sys.stderr.write(f"zopa: {_clip(str(e))}\n")
         sys.exit(int(getattr(e, "exit_code", 2)))
+    except Exception as e:
+        if os.environ.get("ZOPA_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"zopa: internal error ({type(e).__name__}: {_clip(str(e))}); "
+            "please report it (ZOPA_DEBUG=1 shows where)\n"
+        )
+        sys.exit(70)
+    if _SIGNALLED:  # Typer returns 130 for Ctrl-C, and for SIGTERM too
+        _interrupted()
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+MAX_SHOWN = 50
+"""Problems printed for one input; the rest are counted."""
+
+
+def _clip(line: str, width: int = 300) -> str:
+    """One line of at most ``width`` characters (long keys and values are cut)."""
+    line = line.replace("\n", " ")
+    return line if len(line) <= width else line[: width - 3] + "..."
 
 
 if __name__ == "__main__":
