@@ -91,12 +91,12 @@ def test_not_a_mapping(tmp_path: Path) -> None:
     assert problems(tmp_path, "") == ["1: the file is empty"]
 
 
-def test_huge_file_is_refused_without_reading(tmp_path: Path) -> None:
+def test_huge_file_is_refused_after_reading_its_cap(tmp_path: Path) -> None:
     f = tmp_path / "big.yaml"
     with f.open("wb") as h:  # sparse: 100 MB without writing 100 MB
         h.seek(100 * 2**20)
         h.write(b"\n")
-    with pytest.raises(InputError, match=r"100\.0 MiB, larger than the 10 MiB"):
+    with pytest.raises(InputError, match=r"larger than the 10 MiB a scenario may be"):
         load_scenario(f)
 
 

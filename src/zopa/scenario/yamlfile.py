@@ -8,6 +8,7 @@ alias may expand to, and turns every YAML problem into an :class:`~zopa.errors.I
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -48,16 +49,13 @@ def read_text(file: str | Path, max_bytes: int = MAX_BYTES) -> str:
 
 def parse_yaml(text: str, name: str = "<string>") -> tuple[Any, Lines]:
     """Parse YAML text; see :func:`read_yaml`."""
+    _check_characters(text, name)
+    _check_depth(text, name)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark is not None else None
-        what = " ".join(x for x in (e.context, e.problem) if x)
-        raise InputError.at(name, line, "", f"YAML syntax error: {what}") from None
     except yaml.YAMLError as e:
-        raise InputError.at(name, None, "", f"YAML error: {e}") from None
+        raise _yaml_error(e, text, name) from None
     finally:
         loader.dispose()
     if node is None:
@@ -66,6 +64,68 @@ def parse_yaml(text: str, name: str = "<string>") -> tuple[Any, Lines]:
     budget = [MAX_NODES]
     data = _build(node, (), lines, loader, name, budget)
     return data, lines
+
+
+MAX_DEPTH = 64
+"""The deepest nesting of mappings and lists a scenario may have (the language needs 7)."""
+
+MAX_DIGITS = 30
+"""The most digits a plain integer may have (numbers are bounded far lower by the schema;
+this stops a huge integer before Python converts it)."""
+
+_NON_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
+def _check_characters(text: str, name: str) -> None:
+    """Refuse characters YAML does not allow, naming their line and column."""
+    m = _NON_PRINTABLE.search(text)
+    if m is not None:
+        line = text.count("\n", 0, m.start()) + 1
+        column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+        raise InputError.at(
+            name,
+            line,
+            "",
+            f"control character U+{ord(m.group()):04X} at column {column} "
+            "(YAML allows tabs and line ends only)",
+        )
+
+
+def _check_depth(text: str, name: str) -> None:
+    """Refuse nesting deeper than :data:`MAX_DEPTH` before composing (which recurses)."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise InputError.at(
+                        name,
+                        event.start_mark.line + 1,
+                        "",
+                        f"nested more than {MAX_DEPTH} levels deep",
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as e:
+        raise _yaml_error(e, text, name) from None
+
+
+def _yaml_error(e: yaml.YAMLError, text: str, name: str) -> InputError:
+    """A PyYAML error as a located problem (never PyYAML's ``<unicode string>`` marks)."""
+    if isinstance(e, yaml.MarkedYAMLError):
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = " ".join(x for x in (e.context, e.problem) if x)
+        return InputError.at(name, line, "", f"YAML syntax error: {what}")
+    position = getattr(e, "position", None)
+    if isinstance(position, int):
+        line = text.count("\n", 0, position) + 1
+        return InputError.at(name, line, "", f"YAML error: {getattr(e, 'reason', 'unreadable')}")
+    return InputError.at(name, None, "", "YAML error: the text cannot be read as YAML")
 
 
 def _build(
@@ -77,11 +137,21 @@ def _build(
     budget: list[int],
 ) -> Any:
     budget[0] -= 1
+    line = node.start_mark.line + 1
     if budget[0] < 0:
+        raise InputError.at(name, line, dotted(path), "the document expands to too many values")
+    if len(path) > MAX_DEPTH:  # an alias inside its own anchor ends here
         raise InputError.at(
-            name, node.start_mark.line + 1, dotted(path), "the document expands to too many values"
+            name,
+            line,
+            dotted(path[:8]) + "...",
+            f"nested more than {MAX_DEPTH} levels deep (or an alias inside its own anchor)",
         )
-    lines.setdefault(path, node.start_mark.line + 1)
+    lines.setdefault(path, line)
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+        raise InputError.at(
+            name, line, dotted(path), f"YAML tag {_short(node.tag)} is not allowed in a scenario"
+        )
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         loader.flatten_mapping(node)
@@ -90,7 +160,7 @@ def _build(
                 raise InputError.at(
                     name, key_node.start_mark.line + 1, dotted(path), "a key must be a plain value"
                 )
-            key = loader.construct_object(key_node)
+            key = _scalar(key_node, path, loader, name)
             if not isinstance(key, str | int | float | bool):
                 key = str(key)
             if key in out:
@@ -109,10 +179,29 @@ def _build(
             _build(item, (*path, i), lines, loader, name, budget)
             for i, item in enumerate(node.value)
         ]
+    return _scalar(node, path, loader, name)
+
+
+def _short(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _scalar(node: yaml.ScalarNode, path: Path_, loader: Any, name: str) -> Any:
+    line = node.start_mark.line + 1
+    if node.tag == "tag:yaml.org,2002:int":
+        digits = sum(c.isdigit() for c in node.value)
+        if digits > MAX_DIGITS:
+            raise InputError.at(
+                name,
+                line,
+                dotted(path),
+                f"an integer of {digits} digits is too large (at most {MAX_DIGITS})",
+            )
     try:
         return loader.construct_object(node)
-    except yaml.YAMLError as e:
-        raise InputError.at(name, node.start_mark.line + 1, dotted(path), str(e)) from None
+    except (yaml.YAMLError, ValueError, OverflowError) as e:
+        what = e.problem if isinstance(e, yaml.MarkedYAMLError) and e.problem else str(e)
+        raise InputError.at(name, line, dotted(path), _short(what, 120)) from None
 
 
 def dotted(path: Path_) -> str:
