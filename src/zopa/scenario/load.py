@@ -10,12 +10,11 @@ import difflib
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from zopa.errors import InputError, Problem
-from zopa.scenario import schema
 from zopa.scenario.check import cross_check
 from zopa.scenario.schema import Scenario
 from zopa.scenario.yamlfile import Lines, dotted, parse_yaml, read_text
@@ -65,8 +64,26 @@ def _problems(err: ValidationError, data: Any, lines: Lines, name: str) -> list[
         key = dotted(path)
         if key in out:
             continue  # one message per field (unions report each alternative)
-        out[key] = Problem(name, lines.line(path), key, _message(e, path))
+        out[key] = Problem(name, lines.line(path), key, _misplaced(path) or _message(e, path))
     return sorted(out.values(), key=lambda p: (p.line or 0, p.field))
+
+
+def _misplaced(path: tuple[str | int, ...]) -> str | None:
+    """For a mapping of ids to records (``preferences``, ``influence``...) whose key is
+    a field of the record: the field was dedented out of its record."""
+    if len(path) < 2 or not isinstance(path[-1], str):
+        return None
+    parent = _model_at(path[:-1])
+    field, holder = path[-1], path[-2]
+    if parent is None and isinstance(holder, str):
+        outer = _model_at(path[:-2])
+        inner = _mapped_model(outer, holder) if outer is not None else None
+        if inner is not None and field in _fields(inner):
+            return (
+                f"'{field}' is not an id but a field of each entry of {holder}: "
+                "indent it under an entry"
+            )
+    return None
 
 
 def _data_path(loc: tuple[Any, ...], data: Any, kind: str) -> tuple[str | int, ...]:
@@ -91,8 +108,18 @@ def _message(e: Any, path: tuple[str | int, ...]) -> str:
         return "required field is missing"
     if kind == "extra_forbidden":
         field = str(path[-1]) if path else ""
-        hint = difflib.get_close_matches(field, _field_names(), n=1)
-        return "unknown field" + (f" (did you mean '{hint[0]}'?)" if hint else "")
+        here = _model_at(path[:-1])
+        known = sorted(_fields(here)) if here is not None else []
+        hint = difflib.get_close_matches(field, known, n=1)
+        if hint:
+            return f"unknown field (did you mean '{hint[0]}'?)"
+        near = difflib.get_close_matches(field, list(_homes()), n=1)
+        if near:
+            homes = " or ".join(_homes()[near[0]][:3])
+            if near[0] == field:
+                return f"unknown field here ('{field}' belongs in {homes})"
+            return f"unknown field (did you mean '{near[0]}'? it belongs in {homes})"
+        return "unknown field" + (f" (known here: {', '.join(known)})" if known else "")
     if kind == "model_type" and e.get("ctx", {}).get("class_name") == "Number":
         return f"must be a number, got {_show(e.get('input'))}"
     if kind in ("model_type", "dict_type"):
@@ -109,10 +136,68 @@ def _show(x: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _fields(model: type[BaseModel]) -> set[str]:
+    return {f.alias or n for n, f in model.model_fields.items()}
+
+
+def _models_in(annotation: Any) -> list[tuple[str, type[BaseModel]]]:
+    """The models an annotation holds: ``("", M)`` for ``M`` or ``M | None``, ``("[i]", M)``
+    for a list of ``M``, ``(".ID", M)`` for a mapping of ids to ``M``."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [("", annotation)]
+    if origin is Annotated:
+        return _models_in(args[0])
+    if origin is list:
+        return [("[i]" + s, m) for s, m in _models_in(args[0])]
+    if origin is dict:
+        return [(".ID" + s, m) for s, m in _models_in(args[1])]
+    return [x for a in args for x in _models_in(a)]  # unions, tuples
+
+
+def _mapped_model(model: type[BaseModel], field: str) -> type[BaseModel] | None:
+    """The model of the values of ``model.field`` when it maps ids to models."""
+    f = _by_alias(model).get(field)
+    found = _models_in(f.annotation) if f is not None else []
+    return found[0][1] if found and found[0][0] == ".ID" else None
+
+
+def _by_alias(model: type[BaseModel]) -> dict[str, Any]:
+    return {f.alias or n: f for n, f in model.model_fields.items()}
+
+
+def _model_at(path: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The schema model whose fields may stand at ``path`` of the data (None: a mapping
+    of ids, a list, or a value)."""
+    model: type[BaseModel] = Scenario
+    steps: list[str] = []  # what is still to be matched: "", "[i]", ".ID"
+    for part in path:
+        if not steps:
+            f = _by_alias(model).get(str(part))
+            found = _models_in(f.annotation) if f is not None else []
+            if not found:
+                return None
+            shape, model = found[0]
+            steps = [shape[i : i + 3] for i in range(0, len(shape), 3)]
+            continue
+        want = steps.pop(0)
+        if (want == "[i]") != isinstance(part, int):
+            return None
+    return model if not steps else None
+
+
 @cache
-def _field_names() -> list[str]:
-    names: set[str] = set()
-    for obj in vars(schema).values():
-        if isinstance(obj, type) and issubclass(obj, BaseModel):
-            names.update(f.alias or n for n, f in obj.model_fields.items())
-    return sorted(names)
+def _homes() -> dict[str, list[str]]:
+    """Field name -> the places of the scenario where it belongs (``preferences.ID``)."""
+    out: dict[str, list[str]] = {}
+
+    def visit(model: type[BaseModel], where: str, seen: frozenset[type[BaseModel]]) -> None:
+        for field, f in _by_alias(model).items():
+            out.setdefault(field, []).append(where or "the top level")
+            for shape, inner in _models_in(f.annotation):
+                if inner not in seen and issubclass(inner, BaseModel):
+                    sub = f"{where}.{field}" if where else field
+                    visit(inner, sub + shape, seen | {inner})
+
+    visit(Scenario, "", frozenset({Scenario}))
+    return out
