@@ -739,7 +739,7 @@ def test_read_text_bounds_decodes_and_names_the_line(tmp_path: Path) -> None:
     assert read_text(f) == "one\ntwo\nthree\n"
     with pytest.raises(InputError) as exc:
         read_text(f, max_bytes=4)
-    assert _error(exc).startswith(f"{f}: file is 0.0 MiB, more than the")
+    assert _error(exc) == f"{f}: file is larger than the 4 bytes an importer's input may be"
     f.write_bytes(b"ok\nok\n\xff\n")
     with pytest.raises(InputError) as exc:
         read_text(f)

@@ -179,6 +179,7 @@ def test_drifting_parameters_period_by_period() -> None:
     for row in rows:
         fixed = copy.deepcopy(data)
         fixed["parameters"]["us_trust"] = row["parameters"]["us_trust"]
+        del fixed["dynamics"]  # drifted again from 0.1, the trust would go below 0
         want = evaluate(space_of(fixed), "US")
         assert row["zone"] == want.zone and row["p_deal"] == pytest.approx(want.p_deal)
     assert rows[0]["p_deal"] > rows[-1]["p_deal"]

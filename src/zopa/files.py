@@ -23,8 +23,8 @@ from zopa.errors import InputError, Problem
 CHUNK = 1 << 20
 
 
-def _mib(n: int) -> str:
-    return f"{n / 2**20:g} MiB"
+def _size(n: int) -> str:
+    return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n:,} bytes"
 
 
 def read_bytes(
@@ -74,7 +74,7 @@ def read_bytes(
             got += len(block)
         if got > max_bytes:
             raise InputError.at(
-                name, None, "", f"file is larger than the {_mib(max_bytes)} {what} may be"
+                name, None, "", f"file is larger than the {_size(max_bytes)} {what} may be"
             )
         return b"".join(parts)
     except OSError as e:

@@ -18,6 +18,7 @@ from typing import Any
 
 from zopa.scenario.numbers import walk
 from zopa.scenario.schema import RESERVED_KEYS, Scenario
+from zopa.scenario.supports import check_supports
 from zopa.scenario.yamlfile import Path_
 
 Found = tuple[tuple[str | int, ...], str]
@@ -122,6 +123,7 @@ def cross_check(sc: Scenario, raw: dict[str, Any]) -> list[Found]:
                     )
 
     out += _check_model(sc, raw, actors, issues)
+    out += check_supports(sc)
     d = sc.decision
     n_dec = len(sc.deciders)
     if d.rule == "quota":

@@ -72,6 +72,7 @@ class Number(Evidence):
     """
 
     _dist: Any = PrivateAttr(default=None)
+    _bounds: tuple[float | None, float | None, bool] = PrivateAttr(default=(None, None, False))
 
     value: StrictFloat | StrictInt | None = None
     expr: Annotated[str, Field(min_length=1, max_length=500)] | None = None
@@ -99,8 +100,14 @@ class Number(Evidence):
                 err = e.errors()[0]
                 where = ".".join(str(x) for x in err["loc"] if x != kind)
                 raise ValueError(f"{kind}{'.' + where if where else ''}: {err['msg']}") from None
-        if self.range is not None and not self.range[0] <= self.range[1]:
-            raise ValueError(f"range {list(self.range)} must be [lo, hi] with lo <= hi")
+        if self.range is not None:
+            lo, hi = (float(x) for x in self.range)
+            if not lo <= hi:
+                raise ValueError(f"range {list(self.range)} must be [lo, hi] with lo <= hi")
+            base = float(self) if self.kind != "expr" else None
+            if base is not None and not lo <= base <= hi:
+                what = "value" if self.kind == "value" else "distribution's mean"
+                raise ValueError(f"the {what} {base:g} is outside its own range [{lo:g}, {hi:g}]")
         return self
 
     @property
@@ -114,6 +121,11 @@ class Number(Evidence):
     def distribution(self) -> Any:
         """The parsed distribution, or None."""
         return getattr(self, "_dist", None)
+
+    @property
+    def bounds(self) -> tuple[float | None, float | None, bool]:
+        """The bounds of its field: ``(lo, hi, lo_open)`` (None: unbounded)."""
+        return getattr(self, "_bounds", (None, None, False))
 
     @property
     def uncertain(self) -> bool:
@@ -130,9 +142,16 @@ class Number(Evidence):
 def _to_number(raw: Any) -> Any:
     if isinstance(raw, bool):
         return raw  # rejected by the strict number type below
+    if isinstance(raw, int) and abs(raw) > MAX_MAGNITUDE:
+        raise ValueError(f"{raw:.3g} is too large: at most {MAX_MAGNITUDE:g} in absolute value")
     if isinstance(raw, int | float):
         return {"value": raw}
     return raw
+
+
+MAX_MAGNITUDE = 1e12
+"""The largest absolute value of any number of a scenario (as for expression literals):
+sums and products of numbers stay far from overflow."""
 
 
 def _ranged(
@@ -141,6 +160,8 @@ def _ranged(
     def bad(v: float) -> str | None:
         if not math.isfinite(v):
             return "must be a finite number"
+        if abs(v) > MAX_MAGNITUDE:
+            return f"{v:g} is too large: at most {MAX_MAGNITUDE:g} in absolute value"
         if lo is not None and (v <= lo if lo_open else v < lo):
             bound = f"greater than {lo:g}" if lo_open else f"at least {lo:g}"
             return f"{v:g} is out of range: must be {bound}"
@@ -149,6 +170,7 @@ def _ranged(
         return None
 
     def check(n: Number) -> Number:
+        n._bounds = (lo, hi, lo_open)
         if n.value is not None and (msg := bad(float(n.value))):
             raise ValueError(msg)
         if n.distribution is not None:
@@ -160,7 +182,7 @@ def _ranged(
             for v in n.range:
                 if (msg := bad(float(v))) is not None:
                     raise ValueError(f"range: {msg}")
-        return n  # expressions are checked when they are evaluated
+        return n  # expressions: over their parameters' supports (scenario.supports)
 
     return check
 

@@ -19,7 +19,19 @@ from zopa.errors import InputError
 
 Path_ = tuple[str | int, ...]
 # libyaml's parser when PyYAML was built with it (several times faster), same safe constructor
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """The safe loader, reading ``1e-3`` as a number as YAML 1.2 does (YAML 1.1, and so
+    PyYAML, wants ``1.0e-3`` and reads ``1e-3`` as text)."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
 MAX_BYTES = 10 * 1024 * 1024  # a scenario is text written by people: 10 MiB is plenty
 MAX_NODES = 2_000_000  # bounds what aliases can expand to ("billion laughs")
 
@@ -154,7 +166,13 @@ def _build(
         )
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
-        loader.flatten_mapping(node)
+        try:
+            loader.flatten_mapping(node)  # merge keys (<<: *base)
+        except yaml.YAMLError as e:
+            what = e.problem if isinstance(e, yaml.MarkedYAMLError) and e.problem else str(e)
+            raise InputError.at(
+                name, line, dotted(path), f"YAML merge key: {_short(what, 120)}"
+            ) from None
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise InputError.at(
