@@ -747,7 +747,7 @@ def test_read_text_bounds_decodes_and_names_the_line(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         read_text(tmp_path / "absent.txt")
     assert _error(exc) == f"{tmp_path / 'absent.txt'}: cannot read the file: file not found"
-    with pytest.raises(InputError, match="cannot read the file: Is a directory"):
+    with pytest.raises(InputError, match="cannot read the file: it is a folder"):
         read_text(tmp_path)
 
 

@@ -27,6 +27,14 @@ def _size(n: int) -> str:
     return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n:,} bytes"
 
 
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "it is a folder"
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        return "it is a pipe, not a regular file"
+    return "it is a device, not a regular file"
+
+
 def read_bytes(
     path: str | Path,
     max_bytes: int,
@@ -62,8 +70,9 @@ def read_bytes(
     except OSError as e:
         raise InputError.at(name, None, "", f"cannot read the file: {e.strerror or e}") from None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise InputError.at(name, None, "", "not a regular file (a folder, device or pipe)")
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError.at(name, None, "", f"cannot read the file: {_kind(mode)}")
         parts: list[bytes] = []
         got = 0
         while got <= max_bytes:

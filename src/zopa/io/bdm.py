@@ -10,8 +10,10 @@ columns are ignored), then one line per actor on a single issue::
     Netherlands,0.08,4,0.8
 
 Rules: the actor name is non-empty and unique; capability is a finite number > 0;
-position a finite number; salience a number in [0, 1] (0: the actor takes no part).
-Blank lines are skipped; a UTF-8 byte-order mark is allowed.
+position a finite number; salience a number in [0, 1] (0: the actor takes no part);
+capabilities and positions at most :data:`~zopa.io.text.MAX_MAGNITUDE` in magnitude, at
+most :data:`~zopa.io.text.MAX_ACTORS` actors. Blank lines are skipped; a UTF-8 byte-order
+mark is allowed.
 
 The result is a :class:`~zopa.forecasting.base.ForecastInput` with one issue, id ``"issue"``.
 The file says nothing about the scale of the positions, so by default they are kept as
@@ -33,7 +35,15 @@ import numpy as np
 
 from zopa.errors import InputError, Problem
 from zopa.forecasting.base import ForecastInput
-from zopa.io.text import read_text
+from zopa.io.text import (
+    MAX_ACTORS,
+    magnitude_message,
+    over_limit,
+    raise_problems,
+    read_text,
+    shown,
+    too_large,
+)
 
 COLUMNS = ("Actor", "Capability", "Position", "Salience")
 ISSUE = "issue"
@@ -76,7 +86,7 @@ def read_bdm_csv(path: str | Path, *, scale: tuple[float, float] | None = None) 
             if any(cell.strip() for cell in row):  # blank lines are skipped
                 rows.append((reader.line_num, row))
     except csv.Error as e:
-        raise InputError.at(name, reader.line_num + 1, "", f"malformed CSV: {e}") from None
+        raise InputError.at(name, reader.line_num + 1, "", _csv_message(e)) from None
     if not rows:
         raise InputError.at(name, 1, "", "empty file: expected the header " + ",".join(COLUMNS))
     header_line, header = rows[0]
@@ -88,6 +98,8 @@ def read_bdm_csv(path: str | Path, *, scale: tuple[float, float] | None = None) 
             [Problem(name, header_line, c, "missing column in the header") for c in missing]
         )
     col = {c: where[c.lower()] for c in COLUMNS}
+    if (message := over_limit(len(rows) - 1, MAX_ACTORS, "actor lines")) is not None:
+        raise InputError.at(name, rows[MAX_ACTORS + 1][0], "", message)
 
     problems: list[Problem] = []
     actors: list[str] = []
@@ -101,7 +113,7 @@ def read_bdm_csv(path: str | Path, *, scale: tuple[float, float] | None = None) 
             problems.append(Problem(name, line, "Actor", "missing actor name"))
             bad = True
         elif actor in first_line:
-            dup = f"duplicate actor {actor!r} (first on line {first_line[actor]})"
+            dup = f"duplicate actor {shown(actor)} (first on line {first_line[actor]})"
             problems.append(Problem(name, line, "Actor", dup))
             bad = True
         else:
@@ -121,8 +133,7 @@ def read_bdm_csv(path: str | Path, *, scale: tuple[float, float] | None = None) 
             values.append((nums["Capability"], nums["Position"], nums["Salience"]))
     if not problems and not actors:
         problems.append(Problem(name, header_line, "", "no actors after the header"))
-    if problems:
-        raise InputError(problems)
+    raise_problems(problems)
 
     cap, pos, sal = (np.array(v, dtype=float) for v in zip(*values, strict=True))
     if scale is not None:
@@ -138,15 +149,23 @@ def read_bdm_csv(path: str | Path, *, scale: tuple[float, float] | None = None) 
     )
 
 
+def _csv_message(e: csv.Error) -> str:
+    if "field limit" in str(e):
+        return f"a field is longer than {csv.field_size_limit()} characters"
+    return f"malformed CSV: {e}"
+
+
 def _number(cell: str | None) -> tuple[float | None, str | None]:
     if cell is None or cell == "":
         return None, "missing value"
     try:
         num = float(cell)
     except ValueError:
-        return None, f"not a number: {cell!r}"
+        return None, f"not a number: {shown(cell)}"
     if not math.isfinite(num):
-        return None, f"not a finite number: {cell!r}"
+        return None, f"not a finite number: {shown(cell)}"
+    if too_large(num):
+        return None, magnitude_message(num)
     return num, None
 
 

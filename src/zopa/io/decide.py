@@ -17,9 +17,14 @@ must lie on its issue's scale, salience and power in 0..100 (decide's limits). A
 without a ``#D`` row for an issue takes no part in it.
 
 Every problem in a file is reported at once in one :class:`zopa.errors.InputError` naming
-the file, the 1-based line and the field. Unlike decide, duplicate ids and duplicate
-actor-issue rows are errors (decide keeps the last one silently), and so is an issue with
-a single scale point (decide then maps every position to 0).
+the file, the 1-based line and the field (at most :data:`~zopa.io.text.MAX_PROBLEMS` of
+them). Unlike decide, duplicate ids and duplicate actor-issue rows are errors (decide keeps
+the last one silently), and so are an issue with a single scale point (decide then maps
+every position to 0), an empty file, a file without ``#A`` or ``#P`` rows, scale points
+beyond :data:`~zopa.io.text.MAX_MAGNITUDE` and more actors, issues or actors times issues
+than the importers read (:data:`~zopa.io.text.MAX_ACTORS`,
+:data:`~zopa.io.text.MAX_ISSUES`, :data:`~zopa.io.text.MAX_CELLS`; checked before the
+arrays are allocated).
 """
 
 from __future__ import annotations
@@ -32,8 +37,19 @@ import numpy as np
 
 from zopa.errors import InputError, Problem
 from zopa.forecasting.base import ForecastInput
+from zopa.io.text import (
+    MAX_ACTORS,
+    MAX_CELLS,
+    MAX_ISSUES,
+    MAX_OPTIONS,
+    bounded,
+    magnitude_message,
+    over_limit,
+    read_text,
+    shown,
+    too_large,
+)
 from zopa.io.text import finite_number as _number
-from zopa.io.text import read_text
 
 __all__ = ["DecideData", "parse_decide", "read_decide", "to_forecast_input"]
 
@@ -113,6 +129,51 @@ def _delimiter(lines: list[str]) -> str:
     return ";" if ";" in text else ","
 
 
+def _fields(line: str, lineno: int, delim: str, name: str) -> list[str]:
+    """The fields of one line, unquoted; a csv error names the line."""
+    try:
+        fields = next(csv.reader([line], delimiter=delim, quotechar="'"), [""])
+    except csv.Error as e:
+        if "field limit" in str(e):
+            message = f"a field is longer than {csv.field_size_limit()} characters"
+        else:
+            message = f"malformed line: {e}"
+        raise InputError.at(name, lineno, "", message) from None
+    return [_unquote(f) for f in fields] or [""]
+
+
+def _order(p: Problem) -> tuple[int, str]:
+    return (p.line or 0, p.field)
+
+
+def _check_counts(
+    name: str,
+    actors: dict[str, tuple[int, str]],
+    issues: dict[str, tuple[int, str]],
+    n_points: int,
+    n_rows: int,
+) -> Problem | None:
+    """The problem of a file without actors or issues, or with more than an importer reads
+    (at the last #A or #P row), else None."""
+    n_act, n_iss = len(actors), len(issues)
+    if not actors:
+        return Problem(name, 1, "#A", "no actors: the file has no valid #A row")
+    if not issues:
+        return Problem(name, 1, "#P", "no issues: the file has no valid #P row")
+    if not n_rows:
+        return Problem(name, 1, "#D", "no positions: the file has no valid #D row")
+    last = max(line for line, _ in (*actors.values(), *issues.values()))
+    for message in (
+        over_limit(n_act, MAX_ACTORS, "actors (#A rows)"),
+        over_limit(n_iss, MAX_ISSUES, "issues (#P rows)"),
+        over_limit(n_points, MAX_OPTIONS, "scale points (#M rows)"),
+        over_limit(n_act * n_iss, MAX_CELLS, f"values ({n_act} actors x {n_iss} issues)"),
+    ):
+        if message is not None:
+            return Problem(name, last, "", message)
+    return None
+
+
 def _unquote(value: str) -> str:
     value = value.strip()
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
@@ -141,7 +202,9 @@ def parse_decide(text: str, name: str = "<string>") -> DecideData:
         Every problem found in the file, each naming the file, the 1-based line and the
         field.
     """
-    lines = text.splitlines()
+    lines = text.split("\n")
+    if not any(line.strip() for line in lines):
+        raise InputError.at(name, 1, "", "empty file")
     delim = _delimiter(lines)
     problems: list[Problem] = []
 
@@ -156,12 +219,16 @@ def parse_decide(text: str, name: str = "<string>") -> DecideData:
     for lineno, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        fields = [_unquote(f) for f in next(csv.reader([line], delimiter=delim, quotechar="'"))]
+        fields = _fields(line, lineno, delim, name)
         kind = fields[0]
         if kind in _IGNORED:
             continue
         if kind not in _FIELDS:
-            bad(lineno, "type", f"unknown row type {kind!r} (expected #A, #P, #M, #D, #O or #/)")
+            bad(
+                lineno,
+                "type",
+                f"unknown row type {shown(kind)} (expected #A, #P, #M, #D, #O or #/)",
+            )
             continue
         names = _FIELDS[kind]
         values = fields[1:]
@@ -178,7 +245,7 @@ def parse_decide(text: str, name: str = "<string>") -> DecideData:
                 bad(
                     lineno,
                     "id",
-                    f"duplicate actor {values[0]!r} (first on line {actors[values[0]][0]})",
+                    f"duplicate actor {shown(values[0])} (first on line {actors[values[0]][0]})",
                 )
             else:
                 actors[values[0]] = (lineno, values[1] or values[0])
@@ -187,19 +254,24 @@ def parse_decide(text: str, name: str = "<string>") -> DecideData:
                 bad(
                     lineno,
                     "id",
-                    f"duplicate issue {values[0]!r} (first on line {issues[values[0]][0]})",
+                    f"duplicate issue {shown(values[0])} (first on line {issues[values[0]][0]})",
                 )
             else:
                 issues[values[0]] = (lineno, values[1])
         elif kind == "#M":
             number = _number(values[1])
             if number is None:
-                bad(lineno, "position", f"not a number: {values[1]!r}")
+                bad(lineno, "position", f"not a number: {shown(values[1])}")
+            elif too_large(number):
+                bad(lineno, "position", magnitude_message(number))
             else:
                 scale.append((lineno, values[0], number, values[2]))
         else:
             rows.append((lineno, values[0], values[1], values[2], values[3], values[4]))
 
+    fatal = _check_counts(name, actors, issues, len(scale), len(rows))
+    if fatal is not None:  # nothing to allocate, or too much
+        raise InputError(bounded(sorted([*problems, fatal], key=_order)))
     issue_ids = tuple(issues)
     actor_ids = tuple(actors)
     col = {k: i for i, k in enumerate(issue_ids)}
@@ -210,7 +282,7 @@ def parse_decide(text: str, name: str = "<string>") -> DecideData:
     point_line: list[int] = [0] * n_iss
     for lineno, issue, number, meaning in scale:
         if issue not in col:
-            bad(lineno, "issue", f"unknown issue {issue!r} (no #P row declares it)")
+            bad(lineno, "issue", f"unknown issue {shown(issue)} (no #P row declares it)")
             continue
         points[col[issue]].append((number, meaning))
         point_line[col[issue]] = point_line[col[issue]] or lineno
@@ -235,16 +307,16 @@ def parse_decide(text: str, name: str = "<string>") -> DecideData:
     for lineno, actor, issue, pos_text, sal_text, pow_text in rows:
         ok = True
         if actor not in row:
-            bad(lineno, "actor", f"unknown actor {actor!r} (no #A row declares it)")
+            bad(lineno, "actor", f"unknown actor {shown(actor)} (no #A row declares it)")
             ok = False
         if issue not in col:
-            bad(lineno, "issue", f"unknown issue {issue!r} (no #P row declares it)")
+            bad(lineno, "issue", f"unknown issue {shown(issue)} (no #P row declares it)")
             ok = False
         nums: dict[str, float] = {}
         for fld, txt in (("position", pos_text), ("salience", sal_text), ("power", pow_text)):
             number = _number(txt)
             if number is None:
-                bad(lineno, fld, f"not a number: {txt!r}")
+                bad(lineno, fld, f"not a number: {shown(txt)}")
                 ok = False
             else:
                 nums[fld] = number
@@ -279,7 +351,7 @@ def parse_decide(text: str, name: str = "<string>") -> DecideData:
         where[a, k] = lineno
 
     if problems:
-        raise InputError(sorted(problems, key=lambda p: (p.line or 0, p.field)))
+        raise InputError(bounded(sorted(problems, key=_order)))
     return DecideData(
         path=name,
         actors=actor_ids,

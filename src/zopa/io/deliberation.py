@@ -44,7 +44,11 @@ Options have no scale in the game: ``at`` spreads them evenly over 0..100 in fil
 Every number carries its evidence: a ``sources:`` entry for the game folder's
 ``config.txt`` and one per score file; each issue's utilities quote the score line they
 come from, each reservation quotes the threshold. Malformed input raises
-:class:`zopa.errors.InputError` naming the file, the 1-based line and the field.
+:class:`zopa.errors.InputError` naming the file, the 1-based line and the field; so do
+scores and thresholds beyond :data:`~zopa.io.text.MAX_MAGNITUDE`, more than
+:data:`~zopa.io.text.MAX_FILES` parties, :data:`~zopa.io.text.MAX_OPTIONS` options or
+:data:`~zopa.io.text.MAX_CELLS` scores in all, and a folder whose files together exceed
+:data:`~zopa.io.text.MAX_FOLDER_BYTES`.
 """
 
 from __future__ import annotations
@@ -55,7 +59,20 @@ from pathlib import Path
 from typing import Any
 
 from zopa.errors import InputError, Problem
-from zopa.io.text import clean_round, read_text, scenario_slug, spread_at
+from zopa.io.text import (
+    MAX_CELLS,
+    MAX_FILES,
+    MAX_OPTIONS,
+    FolderBudget,
+    clean_round,
+    cut,
+    magnitude_message,
+    over_limit,
+    raise_problems,
+    scenario_slug,
+    spread_at,
+    too_large,
+)
 from zopa.io.text import finite_number as _number
 
 REPO_URL = "https://github.com/S-Abdelnabi/LLM-Deliberation"
@@ -107,10 +124,12 @@ def read_deliberation(dir: str | Path) -> dict[str, Any]:
     config = folder / "config.txt"
     if not folder.is_dir():
         raise InputError.at(str(folder), None, "", "not a folder (expected a game folder)")
-    parties = _read_config(config)
-    scores = {p.id: _read_scores(folder, config, p) for p in parties}
+    reader = FolderBudget(str(folder))
+    parties = _read_config(config, reader)
+    scores = {p.id: _read_scores(folder, config, p, reader) for p in parties}
     shape = _check_shapes(parties, scores)
-    names = _issue_names(folder / "global_instructions.txt", shape)
+    _check_cells(config, parties, shape)
+    names = _issue_names(folder / "global_instructions.txt", shape, reader)
     return _scenario(folder, parties, scores, shape, names)
 
 
@@ -118,8 +137,8 @@ def read_deliberation(dir: str | Path) -> dict[str, Any]:
 # reading
 
 
-def _read_config(config: Path) -> list[_Party]:
-    lines = read_text(config).splitlines()
+def _read_config(config: Path, reader: FolderBudget) -> list[_Party]:
+    lines = reader.read_text(config).split("\n")
     problems: list[Problem] = []
     parties: list[_Party] = []
     seen: dict[str, int] = {}
@@ -153,6 +172,10 @@ def _read_config(config: Path) -> list[_Party]:
             continue
         if not role:
             problems.append(Problem(str(config), n, "role", "the role is empty"))
+        if len(parties) == MAX_FILES:
+            message = f"more than {MAX_FILES} parties: an importer reads at most {MAX_FILES}"
+            problems.append(Problem(str(config), n, "", message))
+            break
         if pid in seen:
             problems.append(
                 Problem(
@@ -164,24 +187,37 @@ def _read_config(config: Path) -> list[_Party]:
         parties.append(_Party(n, name or pid, pid, role, incentive, raw.strip()))
     if not parties and not problems:
         problems.append(Problem(str(config), 1, "", "no party is listed"))
-    if problems:
-        raise InputError(problems)
+    raise_problems(problems)
     return parties
 
 
-def _read_scores(folder: Path, config: Path, party: _Party) -> _Scores:
+def _score(cell: str, path: Path, line: int, fld: str, problems: list[Problem]) -> float | None:
+    """A score or threshold: a finite number of at most MAX_MAGNITUDE, else a problem."""
+    v = _number(cell)
+    if v is None:
+        shown = f"'{cut(cell)}'" if cell else "an empty cell"
+        problems.append(Problem(str(path), line, fld, f"{shown} is not a number"))
+    elif too_large(v):
+        problems.append(Problem(str(path), line, fld, magnitude_message(v)))
+        return None
+    return v
+
+
+def _read_scores(folder: Path, config: Path, party: _Party, reader: FolderBudget) -> _Scores:
     rel = f"scores_files/{party.id}.txt"
     path = folder / rel
     missing = Problem(str(config), party.line, "file", f"score file {rel} not found")
-    lines = read_text(path, missing=missing).splitlines()
+    lines = reader.read_text(path, missing=missing).split("\n")
     body = [(n, raw) for n, raw in enumerate(lines, start=1) if raw.strip()]
     if not body:
         raise InputError.at(str(path), 1, "threshold", "the score file is empty")
     problems: list[Problem] = []
     *issue_lines, (t_line, t_raw) = body
     cells = [c.strip() for c in t_raw.split(",")]
-    threshold = _number(cells[0]) if len(cells) == 1 else None
-    if len(cells) > 1:
+    threshold = None
+    if len(cells) == 1:
+        threshold = _score(cells[0], path, t_line, "threshold", problems)
+    else:
         problems.append(
             Problem(
                 str(path),
@@ -191,8 +227,6 @@ def _read_scores(folder: Path, config: Path, party: _Party) -> _Scores:
                 f"(one number); line {t_line} holds {len(cells)} scores",
             )
         )
-    elif threshold is None:
-        problems.append(Problem(str(path), t_line, "threshold", f"'{cells[0]}' is not a number"))
     if not issue_lines and len(cells) == 1:
         problems.append(Problem(str(path), t_line, "", "no score line before the threshold"))
     if len(issue_lines) > len(ISSUE_LETTERS):
@@ -200,20 +234,21 @@ def _read_scores(folder: Path, config: Path, party: _Party) -> _Scores:
             Problem(str(path), issue_lines[len(ISSUE_LETTERS)][0], "", "more than 26 issues")
         )
     rows: list[tuple[int, list[float], str]] = []
+    total = 0
     for k, (n, raw) in enumerate(issue_lines[: len(ISSUE_LETTERS)]):
         letter = ISSUE_LETTERS[k]
+        cells = raw.split(",")
+        total += len(cells)
+        if total > MAX_OPTIONS:
+            message = f"more than {MAX_OPTIONS} options: an importer reads at most {MAX_OPTIONS}"
+            problems.append(Problem(str(path), n, letter, message))
+            break
         values: list[float] = []
-        for j, cell in enumerate(c.strip() for c in raw.split(",")):
-            v = _number(cell)
-            if v is None:
-                shown = f"'{cell}'" if cell else "an empty cell"
-                problems.append(
-                    Problem(str(path), n, f"{letter}{j + 1}", f"{shown} is not a number")
-                )
+        for j, cell in enumerate(c.strip() for c in cells):
+            v = _score(cell, path, n, f"{letter}{j + 1}", problems)
             values.append(0.0 if v is None else v)
         rows.append((n, values, raw.strip()))
-    if problems:
-        raise InputError(problems)
+    raise_problems(problems)
     assert threshold is not None
     return _Scores(path, rows, threshold, t_line, t_raw.strip())
 
@@ -247,29 +282,47 @@ def _check_shapes(parties: list[_Party], scores: dict[str, _Scores]) -> list[int
                         f"gives issue {ISSUE_LETTERS[k]} {want} options",
                     )
                 )
-    if problems:
-        raise InputError(problems)
+    raise_problems(problems)
     return shape
 
 
-_ISSUE_HEAD = re.compile(r'^\s*Issue\s+([A-Z])\s*:\s*"?(.*?)"?\s*$')
-_OPTION = re.compile(r"^\s*([A-Z])(\d+)\s*:?\s+(\S.*?)\s*$")
+def _check_cells(config: Path, parties: list[_Party], shape: list[int]) -> None:
+    """Refuse more scores (parties times options) than an importer reads."""
+    cells = len(parties) * sum(shape)
+    message = over_limit(
+        cells, MAX_CELLS, f"scores ({len(parties)} parties x {sum(shape)} options)"
+    )
+    if message is not None:
+        raise InputError.at(str(config), parties[-1].line, "", message)
 
 
-def _issue_names(path: Path, shape: list[int]) -> dict[str, Any] | None:
+# matched against stripped lines, with no lazy group before an optional tail: linear time
+_ISSUE_HEAD = re.compile(r"Issue\s+([A-Z])\s*:(.*)")
+_OPTION = re.compile(r"([A-Z])([0-9]{1,9})\s*:?\s+(\S.*)")
+
+
+def _issue_title(text: str) -> str:
+    """The issue name after ``Issue A:``: one pair of surrounding quotes dropped."""
+    text = text.strip()
+    text = text.removeprefix('"').rstrip()
+    return text.removesuffix('"').strip()
+
+
+def _issue_names(path: Path, shape: list[int], reader: FolderBudget) -> dict[str, Any] | None:
     """Issue names and option labels from global_instructions.txt, if it parses cleanly."""
     try:
-        text = read_text(path)
+        text = reader.read_text(path)
     except InputError:
         return None
     issues: dict[str, str] = {}
     options: dict[str, dict[int, str]] = {}
     current = None
-    for raw in text.splitlines():
+    for line in text.split("\n"):
+        raw = line.strip()
         head = _ISSUE_HEAD.match(raw)
         if head:
             current = head.group(1)
-            issues[current] = head.group(2).strip() or f"Issue {current}"
+            issues[current] = _issue_title(head.group(2)) or f"Issue {current}"
             options[current] = {}
             continue
         opt = _OPTION.match(raw)

@@ -30,12 +30,17 @@ Conventions:
   The file carries no other measure: Council voting weights, for example, are absent.
 
 A malformed file raises :class:`zopa.errors.InputError` naming the file, the 1-based line
-and the field (every problem found, up to a limit).
+and the field (every problem found, up to a limit). A leading byte-order mark is dropped;
+capabilities above :data:`~zopa.io.text.MAX_MAGNITUDE`, more than
+:data:`~zopa.io.text.MAX_ACTORS` actor columns and more than
+:data:`~zopa.io.text.MAX_CELLS` actors times issue lines are errors, checked before the
+arrays are allocated.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -45,7 +50,7 @@ import numpy as np
 
 from zopa.errors import InputError, Problems
 from zopa.forecasting.base import ForecastInput
-from zopa.io.text import read_text
+from zopa.io.text import MAX_ACTORS, MAX_CELLS, MAX_MAGNITUDE, cut, over_limit, read_text, shown
 
 INSTITUTIONS = ("com", "ep")
 """The actor codes that are not member states."""
@@ -151,17 +156,17 @@ def _number(
     try:
         value = float(text)
     except ValueError:
-        problems.add(line, column, f"expected a number, found {text!r}")
+        problems.add(line, column, f"expected a number, found {shown(text)}")
         return math.nan
     if not math.isfinite(value) or not low <= value <= high:
-        problems.add(line, column, f"{text} is outside {low:g}..{high:g}")
+        problems.add(line, column, f"{cut(text)} is outside {low:g}..{high:g}")
         return math.nan
     return value
 
 
 def _read_rows(path: Path, problems: Problems) -> list[tuple[int, list[str]]]:
-    text = read_text(path)
-    reader = csv.reader(text.splitlines(keepends=True), delimiter="\t", quotechar='"')
+    text = read_text(path).removeprefix("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline="\n"), delimiter="\t", quotechar='"')
     rows: list[tuple[int, list[str]]] = []
     start = 1
     try:
@@ -170,10 +175,23 @@ def _read_rows(path: Path, problems: Problems) -> list[tuple[int, list[str]]]:
                 rows.append((start, row))
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise InputError.at(str(path), reader.line_num, "", f"bad quoting: {exc}") from None
+        raise InputError.at(str(path), start, "", _csv_message(exc)) from None
     if not rows:
-        problems.add(None, "", "empty file")
+        problems.add(1, "", "empty file")
     return rows
+
+
+def _too_many(actors: int, issues: int) -> str | None:
+    """The message when there are more actors, or actors x issues, than an importer reads."""
+    return over_limit(actors, MAX_ACTORS, "actors") or over_limit(
+        actors * max(issues, 0), MAX_CELLS, f"values ({actors} actors x {issues} issue lines)"
+    )
+
+
+def _csv_message(exc: csv.Error) -> str:
+    if "field limit" in str(exc):
+        return f"a field is longer than {csv.field_size_limit()} characters"
+    return f"bad quoting: {exc}"
 
 
 def read_deu3(
@@ -215,7 +233,7 @@ def read_deu3(
     problems.raise_if_any()
 
     header_line, header = rows[0]
-    header = [h.strip() for h in header]
+    header = [h.strip().lstrip("\ufeff").strip() for h in header]
     column: dict[str, int] = {}
     for j, name in enumerate(header):
         if name in column:
@@ -229,6 +247,8 @@ def read_deu3(
     )
     if not actors:
         problems.add(header_line, "p<actor>", "no actor columns (p<actor> with s<actor>)")
+    elif (message := _too_many(len(actors), len(rows) - 2)) is not None:
+        problems.add(header_line, "p<actor>", message)
     problems.raise_if_any()
     width = len(header)
 
@@ -238,7 +258,7 @@ def read_deu3(
 
     # Line 2: the GDP-based capability of every actor.
     if len(rows) < 2:
-        problems.add(None, "", "no capability line and no issues after the header")
+        problems.add(header_line + 1, "", "no capability line and no issues after the header")
         problems.raise_if_any()
     cap_line, cap_row = rows[1]
     if len(cap_row) != width:
@@ -251,7 +271,7 @@ def read_deu3(
     gdp = np.empty(len(actors))
     for a, code in enumerate(actors):
         name = "p" + code
-        value = _number(cell(cap_row, name), problems, cap_line, name, 0.0, math.inf)
+        value = _number(cell(cap_row, name), problems, cap_line, name, 0.0, MAX_MAGNITUDE)
         if cell(cap_row, name) == "":
             problems.add(cap_line, name, "missing capability")
         elif value == 0.0:
@@ -271,13 +291,13 @@ def read_deu3(
         try:
             pr = int(text)
         except ValueError:
-            problems.add(line, "prnrnmc", f"expected a proposal number, found {text!r}")
+            problems.add(line, "prnrnmc", f"expected a proposal number, found {shown(text)}")
             continue
         text = cell(row, "isnrnmc")
         try:
             issue = int(text)
         except ValueError:
-            problems.add(line, "isnrnmc", f"expected an issue number, found {text!r}")
+            problems.add(line, "isnrnmc", f"expected an issue number, found {shown(text)}")
             continue
         if issue in seen_issue:
             problems.add(line, "isnrnmc", f"issue {issue} already on line {seen_issue[issue]}")
@@ -286,11 +306,13 @@ def read_deu3(
         prnr = cell(row, "prnr")
         if pr in prnr_of and prnr_of[pr][0] != prnr:
             first = prnr_of[pr]
-            problems.add(line, "prnr", f"{prnr!r} differs from {first[0]!r} on line {first[1]}")
+            problems.add(
+                line, "prnr", f"{shown(prnr)} differs from {shown(first[0])} on line {first[1]}"
+            )
         prnr_of.setdefault(pr, (prnr, line))
         groups.setdefault(pr, []).append((line, row))
     if not groups and not problems.items:
-        problems.add(None, "", "no issues after line 2")
+        problems.add(cap_line + 1, "", "no issues after line 2")
 
     capabilities = {"gdp": gdp, "equal": np.ones(n)}
     chosen = capabilities[capability]

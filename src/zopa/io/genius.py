@@ -34,9 +34,14 @@ ids are the profile file names without the words every profile name shares (so
 
 Only discrete issues are read; integer and real issues (GENIUS ``evaluator`` functions)
 are reported as unsupported. The XML is parsed by :func:`zopa.io.xmltree.parse_xml`
-(DTDs and entity declarations refused). Malformed input raises
-:class:`zopa.errors.InputError` naming the file, the 1-based line (the parser's error
-position for bad XML) and the field.
+(DTDs and entity declarations refused, nesting and element counts bounded). Malformed
+input raises :class:`zopa.errors.InputError` naming the file, the 1-based line (the
+parser's error position for bad XML) and the field. The reader is linear in the size of
+the folder and bounded: at most :data:`~zopa.io.text.MAX_FILES` XML files and
+:data:`~zopa.io.text.MAX_FOLDER_BYTES` together, :data:`~zopa.io.text.MAX_ISSUES` issues,
+:data:`~zopa.io.text.MAX_OPTIONS` values, :data:`~zopa.io.text.MAX_CELLS` evaluations
+(profiles times values); weights and evaluations at most
+:data:`~zopa.io.text.MAX_MAGNITUDE`.
 """
 
 from __future__ import annotations
@@ -48,14 +53,22 @@ from typing import Any
 
 from zopa.errors import InputError, Problem
 from zopa.io.text import (
+    MAX_CELLS,
+    MAX_ISSUES,
+    MAX_OPTIONS,
+    FolderBudget,
     clean_round,
+    cut,
     finite_number,
-    read_bytes,
+    magnitude_message,
+    over_limit,
+    raise_problems,
     scenario_slug,
     spread_at,
+    too_large,
     unique_id,
 )
-from zopa.io.xmltree import Element, parse_xml
+from zopa.io.xmltree import MAX_ELEMENTS, Budget, Element, parse_xml
 
 # ---------------------------------------------------------------------------------------
 # domain and profiles
@@ -89,12 +102,16 @@ def _is_profile(root: Element) -> bool:
 def _float(
     raw: str | None, file: Path, line: int, fld: str, problems: list[Problem]
 ) -> float | None:
+    """A finite number of at most MAX_MAGNITUDE, or None (and a problem)."""
     if raw is None:
         problems.append(Problem(str(file), line, fld, "missing"))
         return None
     v = finite_number(raw)
     if v is None:
-        problems.append(Problem(str(file), line, fld, f"'{raw}' is not a number"))
+        problems.append(Problem(str(file), line, fld, f"'{cut(raw)}' is not a number"))
+    elif too_large(v):
+        problems.append(Problem(str(file), line, fld, magnitude_message(v)))
+        return None
     return v
 
 
@@ -110,7 +127,11 @@ def _read_domain(path: Path, root: Element) -> list[_Issue]:
     problems: list[Problem] = []
     issues: list[_Issue] = []
     seen: set[str] = set()
-    for node in root.iter("issue"):
+    total = 0
+    for count, node in enumerate(root.iter("issue"), start=1):
+        if (message := over_limit(count, MAX_ISSUES, "issues")) is not None:
+            problems.append(Problem(str(path), node.line, "issue", message))
+            break
         name = node.attrib.get("name", "").strip()
         if not name:
             problems.append(Problem(str(path), node.line, "issue.name", "the issue has no name"))
@@ -131,6 +152,7 @@ def _read_domain(path: Path, root: Element) -> list[_Issue]:
             continue
         seen.add(name)
         values: list[str] = []
+        known: set[str] = set()
         descriptions: list[str | None] = []
         before = len(problems)
         for item in node.findall("item"):
@@ -140,11 +162,24 @@ def _read_domain(path: Path, root: Element) -> list[_Issue]:
                     Problem(str(path), item.line, f"issue '{name}'.item", "the item has no value")
                 )
                 continue
-            if v in values:
+            if v in known:
                 problems.append(
                     Problem(str(path), item.line, f"issue '{name}'.item", f"duplicate value '{v}'")
                 )
                 continue
+            total += 1
+            if total > MAX_OPTIONS:
+                problems.append(
+                    Problem(
+                        str(path),
+                        item.line,
+                        f"issue '{name}'.item",
+                        f"more than {MAX_OPTIONS} values in the domain: an importer reads "
+                        f"at most {MAX_OPTIONS}",
+                    )
+                )
+                raise_problems(problems)
+            known.add(v)
             values.append(v)
             d = (item.attrib.get("description") or "").strip()
             descriptions.append(d if d and d != v else None)
@@ -155,15 +190,14 @@ def _read_domain(path: Path, root: Element) -> list[_Issue]:
         issues.append(_Issue(name, node.attrib.get("index"), values, descriptions, node.line))
     if not issues and not problems:
         problems.append(Problem(str(path), root.line, "issue", "the domain has no issues"))
-    if problems:
-        raise InputError(problems)
+    raise_problems(problems)
     return issues
 
 
 def _read_profile(path: Path, root: Element, issues: list[_Issue]) -> _Profile:
     problems: list[Problem] = []
     by_name = {i.name: i for i in issues}
-    known = ", ".join(f"'{i.name}'" for i in issues)
+    known = ", ".join(f"'{i.name}'" for i in issues[:10]) + (", ..." if len(issues) > 10 else "")
 
     weight_nodes: dict[str, Element] = {}
     for w in root.iter("weight"):
@@ -196,6 +230,7 @@ def _read_profile(path: Path, root: Element, issues: list[_Issue]) -> _Profile:
                 Problem(str(path), node.line, fld, f"{kind} evaluators are not supported")
             )
             continue
+        before = len(problems)
         idx = node.attrib.get("index", str(pos)).strip()
         wnode = weight_nodes.get(idx)
         if wnode is None:
@@ -209,12 +244,13 @@ def _read_profile(path: Path, root: Element, issues: list[_Issue]) -> _Profile:
             elif wv is not None:
                 weights[name] = wv
         domain = by_name[name]
+        values = set(domain.values)
         evals: dict[str, float] = {}
         for item in node.findall("item"):
             v = item.attrib.get("value")
             ifld = f"{fld}.item"
-            if v not in domain.values:
-                shown = "an item without value" if v is None else f"unknown value '{v}'"
+            if v is None or v not in values:
+                shown = "an item without value" if v is None else f"unknown value '{cut(v)}'"
                 problems.append(
                     Problem(str(path), item.line, ifld, f"{shown} (domain issue '{name}')")
                 )
@@ -227,15 +263,10 @@ def _read_profile(path: Path, root: Element, issues: list[_Issue]) -> _Profile:
             elif e is not None:
                 evals[v] = e
         missing = [v for v in domain.values if v not in evals]
-        if missing and not any(p.field.startswith(fld) for p in problems):
-            problems.append(
-                Problem(
-                    str(path),
-                    node.line,
-                    fld,
-                    "no evaluation for " + ", ".join(f"'{v}'" for v in missing),
-                )
-            )
+        if missing and not any(p.field.startswith(fld) for p in problems[before:]):
+            shown = ", ".join(f"'{v}'" for v in missing[:10])
+            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+            problems.append(Problem(str(path), node.line, fld, f"no evaluation for {shown}{more}"))
         evaluations[name] = [evals.get(v, 0.0) for v in domain.values]
     for i in issues:
         if i.name not in found:
@@ -263,8 +294,7 @@ def _read_profile(path: Path, root: Element, issues: list[_Issue]) -> _Profile:
     discount = None
     if disc is not None:
         discount = _float(disc.attrib.get("value"), path, disc.line, "discount_factor", problems)
-    if problems:
-        raise InputError(problems)
+    raise_problems(problems)
     return _Profile(path, weights, evaluations, reservation, quote, discount)
 
 
@@ -274,11 +304,13 @@ def _find_files(folder: Path) -> tuple[Path, Element, list[tuple[Path, Element]]
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".xml" and p.is_file())
     if not files:
         raise InputError.at(str(folder), None, "", "no .xml file in the folder")
+    reader = FolderBudget(str(folder))
+    budget = Budget(MAX_ELEMENTS, " in the folder's files together")
     domains: list[tuple[Path, Element]] = []
     profiles: list[tuple[Path, Element]] = []
     skipped: list[str] = []
     for f in files:
-        root = parse_xml(read_bytes(f), str(f))
+        root = parse_xml(reader.read_bytes(f), str(f), budget=budget)
         if next(root.iter("issue"), None) is None:
             skipped.append(f.name)
         elif _is_profile(root):
@@ -297,7 +329,7 @@ def _find_files(folder: Path) -> tuple[Path, Element, list[tuple[Path, Element]]
             "no domain file: expected one XML file with issues but no weights or evaluations",
         )
     if len(domains) > 1:
-        names = ", ".join(d[0].name for d in domains)
+        names = ", ".join(d[0].name for d in domains[:10])
         raise InputError.at(
             str(folder), None, "domain", f"several files could be the domain: {names}"
         )
@@ -306,6 +338,20 @@ def _find_files(folder: Path) -> tuple[Path, Element, list[tuple[Path, Element]]
             str(folder), None, "profile", "no utility profile (an XML file with weights)"
         )
     return domains[0][0], domains[0][1], profiles, skipped
+
+
+def _check_cells(folder: Path, issues: list[_Issue], profiles: int) -> None:
+    """Refuse more evaluations (profiles times values) than an importer reads."""
+    values = sum(len(i.values) for i in issues)
+    cells = values * profiles
+    if cells > MAX_CELLS:
+        raise InputError.at(
+            str(folder),
+            None,
+            "profile",
+            f"{profiles} profiles x {values} values = {cells} evaluations: an importer reads "
+            f"at most {MAX_CELLS}",
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -349,6 +395,7 @@ def read_genius(dir: str | Path) -> dict[str, Any]:
     folder = Path(dir)
     domain_path, domain_root, profile_roots, skipped = _find_files(folder)
     issues = _read_domain(domain_path, domain_root)
+    _check_cells(folder, issues, len(profile_roots))
     problems: list[Problem] = []
     profiles: list[_Profile] = []
     for path, root in profile_roots:
@@ -356,8 +403,7 @@ def read_genius(dir: str | Path) -> dict[str, Any]:
             profiles.append(_read_profile(path, root, issues))
         except InputError as e:
             problems += e.problems
-    if problems:
-        raise InputError(problems)
+    raise_problems(problems)
 
     name = folder.resolve().name or domain_path.stem
     sid = scenario_slug(name, "genius")
@@ -367,7 +413,10 @@ def read_genius(dir: str | Path) -> dict[str, Any]:
     out_issues = []
     for k, issue in enumerate(issues):
         taken: set[str] = set()
-        ids = [unique_id(v, taken, f"v{j + 1}") for j, v in enumerate(issue.values)]
+        counters: dict[str, int] = {}
+        ids = [
+            unique_id(v, taken, f"v{j + 1}", counters=counters) for j, v in enumerate(issue.values)
+        ]
         option_ids.append(ids)
         options = []
         for j, (oid, v) in enumerate(zip(ids, issue.values, strict=True)):
@@ -467,8 +516,10 @@ def _preferences(
             "value": 0.0,
             "assumption": f"no <reservation> in {p.file.name}: GENIUS default 0",
         }
-    else:
+    elif p.reservation_quote:
         reservation = {"value": p.reservation, "source": {"ref": ref, "quote": p.reservation_quote}}
+    else:
+        reservation = {"value": p.reservation, "assumption": f"<reservation> in {p.file.name}"}
     return {
         "assumption": f"imported from GENIUS profile {p.file.name}: utility of a value = "
         f"evaluation / the issue's largest evaluation{disc}",

@@ -23,9 +23,15 @@ XML
 Conventions: an empty ``<dCoord/>`` is a missing position (NaN: the actor takes no part
 in that dimension; KTAB itself would read 0); every other value must be a number.
 Saliences summing to more than 100 (beyond a rounding tolerance of 1e-6), positions or
-saliences outside 0..100, negative capabilities, wrong counts, missing rows, duplicate
-actor names and malformed XML raise :class:`zopa.errors.InputError` naming the file, the
-1-based line and the field (every problem found in the file).
+saliences outside 0..100, negative capabilities (or above
+:data:`~zopa.io.text.MAX_MAGNITUDE`), wrong counts, missing rows, duplicate actor names,
+malformed CSV or XML and counts beyond the importers' maxima (:data:`MAX_ACTORS
+<zopa.io.text.MAX_ACTORS>` actors, :data:`MAX_ISSUES <zopa.io.text.MAX_ISSUES>`
+dimensions, :data:`MAX_CELLS <zopa.io.text.MAX_CELLS>` actors times dimensions, checked
+before anything is allocated) raise :class:`zopa.errors.InputError` naming the file, the
+1-based line and the field (every problem found in the file). With ``scenario=True`` the
+readers also refuse what a zopa scenario cannot hold, at the line that holds it: a
+capability of 0, an actor with no position or whose saliences are all 0.
 
 :func:`to_forecast_input` gives a :class:`~zopa.forecasting.base.ForecastInput` (saliences
 as written, on 0..100; 0 where a position is missing) and :func:`to_scenario_dict` a zopa
@@ -36,7 +42,8 @@ reservation 0. Ids: the scenario's is the file name lowercased to [a-z0-9_-]; an
 its dimension name lowercased, an actor's its name, with characters outside
 [A-Za-z0-9_.-] replaced by ``_`` (made unique); both models use the same actor and issue
 ids. (An actor whose saliences are all 0 gives a scenario that zopa's loader rejects:
-weights must not all be zero.)
+weights must not all be zero; read with ``scenario=True``, as :func:`zopa.io.readers.read`
+does, to have it reported at its line.)
 """
 
 from __future__ import annotations
@@ -51,8 +58,18 @@ import numpy as np
 
 from zopa.errors import InputError, Problems
 from zopa.forecasting.base import ForecastInput
+from zopa.io.text import (
+    MAX_ACTORS,
+    MAX_CELLS,
+    MAX_ISSUES,
+    MAX_MAGNITUDE,
+    over_limit,
+    read_text,
+    scenario_slug,
+    shown,
+    unique_id,
+)
 from zopa.io.text import finite_number as _number
-from zopa.io.text import read_text, scenario_slug, unique_id
 from zopa.io.xmltree import Element, parse_xml
 
 _SALIENCE_TOL = 1e-6
@@ -98,13 +115,99 @@ class KtabData:
 # CSV
 
 
-def read_csv(path: str | Path) -> KtabData:
+def _csv_rows(text: str, file: str) -> list[tuple[int, list[str]]]:
+    """The non-empty rows (line, fields), fields stripped, trailing empty fields dropped."""
+    rows: list[tuple[int, list[str]]] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        try:
+            fields = next(csv.reader([line], skipinitialspace=True), [])
+        except csv.Error as e:
+            raise InputError.at(file, number, "", _csv_message(e)) from None
+        fields = [f.strip() for f in fields]
+        while fields and fields[-1] == "":
+            fields.pop()
+        if fields:
+            rows.append((number, fields))
+    return rows
+
+
+def _csv_message(e: csv.Error) -> str:
+    if "field limit" in str(e):
+        return f"a field is longer than {csv.field_size_limit()} characters"
+    return f"malformed CSV: {e}"
+
+
+def _count(text: str) -> int | None:
+    """A count written in ASCII digits (at most 18 of them), else None."""
+    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else None
+
+
+def _csv_counts(file: str, line1: int, head: list[str]) -> tuple[int, int]:
+    """numActors and numDims of line 1, checked against the maxima."""
+    problems = Problems(file)
+    counts: dict[str, int] = {}
+    for key, text_value, limit, what in (
+        ("numActors", head[2], MAX_ACTORS, "actors"),
+        ("numDims", head[3], MAX_ISSUES, "dimensions"),
+    ):
+        count = _count(text_value)
+        if count is None and re.fullmatch(r"[0-9]+", text_value):
+            problems.add(
+                line1, key, f"{shown(text_value)} {what}: an importer reads at most {limit}"
+            )
+        elif count is None or count < 1:
+            problems.add(line1, key, f"must be a positive integer, not {shown(text_value)}")
+        elif (message := over_limit(count, limit, what)) is not None:
+            problems.add(line1, key, message)
+        counts[key] = count or 0
+    problems.raise_if_any()
+    n, d = counts["numActors"], counts["numDims"]
+    if (message := over_limit(n * d, MAX_CELLS, f"actors x dimensions ({n} x {d})")) is not None:
+        raise InputError.at(file, line1, "numDims", message)
+    return n, d
+
+
+def _capability(
+    text: str, problems: Problems, line: int, fld: str, scenario: bool, label: str
+) -> float | None:
+    """A capability: a number >= 0 (> 0 for a scenario), at most MAX_MAGNITUDE."""
+    value = _number(text)
+    if value is None or value < 0:
+        problems.add(line, fld, f"{label} must be a number >= 0, not {shown(text)}")
+    elif value > MAX_MAGNITUDE:
+        problems.add(line, fld, f"{label} {value:g} is too large: at most {MAX_MAGNITUDE:g}")
+    elif scenario and value == 0:
+        problems.add(line, fld, f"{label} must be > 0 in a zopa scenario, not {shown(text)}")
+    else:
+        return value
+    return None
+
+
+def _weights_problem(pos: np.ndarray, sal: np.ndarray) -> str | None:
+    """Why one actor's row gives no scenario weights (no position, saliences all 0)."""
+    present = ~np.isnan(pos)
+    if not present.any():
+        return "no position on any dimension: a zopa scenario needs one"
+    if not np.nansum(sal[present]) > 0:
+        return "saliences are all 0 where the actor has a position: a zopa scenario needs one > 0"
+    return None
+
+
+def _csv_weights(problems: Problems, line: int, pos: np.ndarray, sal: np.ndarray) -> None:
+    """Report an actor row that gives no scenario weights."""
+    if (message := _weights_problem(pos, sal)) is not None:
+        problems.add(line, "salience", message)
+
+
+def read_csv(path: str | Path, *, scenario: bool = False) -> KtabData:
     """Read a KTAB SMP CSV file (the layout is in the module docstring).
 
     Parameters
     ----------
     path
         The ``.csv`` file.
+    scenario
+        Also refuse what a zopa scenario cannot hold (see the module docstring).
 
     Returns
     -------
@@ -119,16 +222,8 @@ def read_csv(path: str | Path) -> KtabData:
     """
     path = Path(path)
     file = str(path)
-    text = read_text(path)
+    rows = _csv_rows(read_text(path), file)
     problems = Problems(file)
-    rows: list[tuple[int, list[str]]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        fields = next(csv.reader([line], skipinitialspace=True), [])
-        fields = [f.strip() for f in fields]
-        while fields and fields[-1] == "":
-            fields.pop()
-        if fields:
-            rows.append((number, fields))
     if not rows:
         raise InputError.at(file, 1, "", "empty file")
 
@@ -137,17 +232,7 @@ def read_csv(path: str | Path) -> KtabData:
         raise InputError.at(
             file, line1, "numActors", "line 1 must be: name, description, numActors, numDims"
         )
-    counts: dict[str, int] = {}
-    for key, text_value in (("numActors", head[2]), ("numDims", head[3])):
-        try:
-            count = int(text_value)
-        except ValueError:
-            count = -1
-        if count < 1:
-            problems.add(line1, key, f"must be a positive integer, not {text_value!r}")
-        counts[key] = count
-    problems.raise_if_any()
-    n, d = counts["numActors"], counts["numDims"]
+    n, d = _csv_counts(file, line1, head)
 
     if len(rows) < 2:
         raise InputError.at(file, line1 + 1, "header", "missing header line")
@@ -178,6 +263,7 @@ def read_csv(path: str | Path) -> KtabData:
             "numActors",
             f"line {line1} declares {n} actors but the file has {len(actor_rows)} actor rows",
         )
+    problems.raise_if_any()  # the counts match the data: now allocate
     names: list[str] = []
     descs: list[str] = []
     cap = np.full(n, np.nan)
@@ -192,15 +278,13 @@ def read_csv(path: str | Path) -> KtabData:
         if not name:
             problems.add(number, columns[0], "empty actor name")
         elif name in seen:
-            problems.add(number, columns[0], f"duplicate actor {name!r} (line {seen[name]})")
+            problems.add(number, columns[0], f"duplicate actor {shown(name)} (line {seen[name]})")
         else:
             seen[name] = number
         names.append(name)
         descs.append(fields[1])
-        capability = _number(fields[2])
-        if capability is None or capability < 0:
-            problems.add(number, columns[2], f"capability must be a number >= 0, not {fields[2]!r}")
-        else:
+        capability = _capability(fields[2], problems, number, columns[2], scenario, "capability")
+        if capability is not None:
             cap[a] = capability
         for k in range(d):
             for offset, target, label in ((3, pos, "position"), (4, sal, "salience")):
@@ -210,13 +294,15 @@ def read_csv(path: str | Path) -> KtabData:
                     problems.add(
                         number,
                         columns[col],
-                        f"{label} must be a number in 0..100, not {fields[col]!r}",
+                        f"{label} must be a number in 0..100, not {shown(fields[col])}",
                     )
                 else:
                     target[a, k] = value
         total = float(np.nansum(sal[a]))
         if total > 100.0 + _SALIENCE_TOL:
             problems.add(number, "salience", f"saliences sum to {total:g}, more than 100")
+        elif scenario and not np.isnan(sal[a]).any() and not np.isnan(pos[a]).any():
+            _csv_weights(problems, number, pos[a], sal[a])
     problems.raise_if_any()
     return KtabData(
         name=head[0],
@@ -235,13 +321,15 @@ def read_csv(path: str | Path) -> KtabData:
 # XML
 
 
-def read_xml(path: str | Path) -> KtabData:
+def read_xml(path: str | Path, *, scenario: bool = False) -> KtabData:
     """Read a KTAB SMP XML file (``smpSchema.xsd``; the layout is in the module docstring).
 
     Parameters
     ----------
     path
         The ``.xml`` file.
+    scenario
+        Also refuse what a zopa scenario cannot hold (see the module docstring).
 
     Returns
     -------
@@ -272,11 +360,11 @@ def read_xml(path: str | Path) -> KtabData:
     seed: int | None = None
     seed_el = scen.find("prngSeed")
     if seed_el is not None and seed_el.text:
-        if re.fullmatch(r"\d+", seed_el.text) and int(seed_el.text) < 2**64:
+        if re.fullmatch(r"[0-9]{1,20}", seed_el.text) and int(seed_el.text) < 2**64:
             seed = int(seed_el.text)
         else:
             problems.add(
-                seed_el.line, "prngSeed", f"not a 64-bit unsigned integer: {seed_el.text!r}"
+                seed_el.line, "prngSeed", f"not a 64-bit unsigned integer: {shown(seed_el.text)}"
             )
 
     parameters: dict[str, str] = {}
@@ -288,7 +376,9 @@ def read_xml(path: str | Path) -> KtabData:
                 continue
             choice = "Proportional" if el.text == "Prop" else el.text
             if choice not in allowed:
-                problems.add(el.line, key, f"must be one of {', '.join(allowed)}, not {el.text!r}")
+                problems.add(
+                    el.line, key, f"must be one of {', '.join(allowed)}, not {shown(el.text)}"
+                )
             else:
                 parameters[key] = choice
         for el in params_el.children:
@@ -309,6 +399,7 @@ def read_xml(path: str | Path) -> KtabData:
         nd = len(first.findall("dCoord")) if first is not None else 0
         dims = tuple(f"Dim{k}" for k in range(nd))
     problems.raise_if_any()
+    _xml_counts(file, scen, actors_el, dims_el, len(actor_els), len(dims))
 
     n, d = len(actor_els), len(dims)
     names: list[str] = []
@@ -318,12 +409,13 @@ def read_xml(path: str | Path) -> KtabData:
     sal = np.full((n, d), np.nan)
     seen: dict[str, int] = {}
     for a, actor in enumerate(actor_els):
+        before = len(problems.items)
         el = required(actor, "name")
         name = el.text if el is not None else ""
         if el is not None and not name:
             problems.add(el.line, "name", "empty actor name")
         elif name in seen:
-            problems.add(actor.line, "name", f"duplicate actor {name!r} (line {seen[name]})")
+            problems.add(actor.line, "name", f"duplicate actor {shown(name)} (line {seen[name]})")
         else:
             seen[name] = actor.line
         names.append(name)
@@ -331,10 +423,8 @@ def read_xml(path: str | Path) -> KtabData:
         descs.append(el.text if el is not None else "")
         el = required(actor, "capability")
         if el is not None:
-            value = _number(el.text)
-            if value is None or value < 0:
-                problems.add(el.line, "capability", f"must be a number >= 0, not {el.text!r}")
-            else:
+            value = _capability(el.text, problems, el.line, "capability", scenario, "it")
+            if value is not None:
                 cap[a] = value
         for block, item, target, label in (
             ("Position", "dCoord", pos, "position"),
@@ -352,15 +442,17 @@ def read_xml(path: str | Path) -> KtabData:
                 value = _number(el.text)
                 if value is None or not 0.0 <= value <= 100.0:
                     problems.add(
-                        el.line, item, f"{label} must be a number in 0..100, not {el.text!r}"
+                        el.line, item, f"{label} must be a number in 0..100, not {shown(el.text)}"
                     )
                 else:
                     target[a, k] = value
         total = float(np.nansum(sal[a]))
+        sal_el = actor.find("Salience")
         if total > 100.0 + _SALIENCE_TOL:
-            sal_el = actor.find("Salience")
             where = sal_el.line if sal_el is not None else actor.line
             problems.add(where, "Salience", f"saliences sum to {total:g}, more than 100")
+        elif scenario and len(problems.items) == before:
+            _xml_weights(problems, actor, pos[a], sal[a])
 
     accommodation: np.ndarray | None = None
     adjust_el = scen.find("IdealAdjustment")
@@ -373,7 +465,7 @@ def read_xml(path: str | Path) -> KtabData:
                 el = required(pair, tag)
                 if el is not None:
                     if el.text not in index:
-                        problems.add(el.line, tag, f"unknown actor {el.text!r}")
+                        problems.add(el.line, tag, f"unknown actor {shown(el.text)}")
                     else:
                         ends.append(index[el.text])
             el = required(pair, "adjust")
@@ -381,7 +473,7 @@ def read_xml(path: str | Path) -> KtabData:
                 continue
             value = _number(el.text)
             if value is None or not 0.0 <= value <= 1.0:
-                problems.add(el.line, "adjust", f"must be a number in 0..1, not {el.text!r}")
+                problems.add(el.line, "adjust", f"must be a number in 0..1, not {shown(el.text)}")
             elif len(ends) == 2:
                 accommodation[ends[0], ends[1]] = value
         sums = accommodation.sum(axis=1)
@@ -408,13 +500,49 @@ def read_xml(path: str | Path) -> KtabData:
     )
 
 
-def read(path: str | Path) -> KtabData:
+def _xml_counts(
+    file: str,
+    scen: Element,
+    actors_el: Element | None,
+    dims_el: Element | None,
+    n: int,
+    d: int,
+) -> None:
+    """Refuse more actors, dimensions or both together than an importer reads."""
+    problems = Problems(file)
+    where_n = actors_el.line if actors_el is not None else scen.line
+    where_d = dims_el.line if dims_el is not None else where_n
+    if (message := over_limit(n, MAX_ACTORS, "actors")) is not None:
+        problems.add(where_n, "Actors", message)
+    if (message := over_limit(d, MAX_ISSUES, "dimensions")) is not None:
+        problems.add(where_d, "Dimensions", message)
+    if not problems.items:
+        message = over_limit(n * d, MAX_CELLS, f"values ({n} actors x {d} dimensions)")
+        if message is not None:
+            problems.add(where_d, "Dimensions", message)
+    problems.raise_if_any()
+
+
+def _xml_weights(problems: Problems, actor: Element, pos: np.ndarray, sal: np.ndarray) -> None:
+    """Report an actor whose row gives no scenario weights, at its Position or Salience."""
+    message = _weights_problem(pos, sal)
+    if message is None:
+        return
+    tag = "Position" if message.startswith("no position") else "Salience"
+    el = actor.find(tag)
+    problems.add(el.line if el is not None else actor.line, tag, message)
+
+
+def read(path: str | Path, *, scenario: bool = False) -> KtabData:
     """Read a KTAB SMP file: XML if its name ends in ``.xml``, CSV otherwise.
 
     Parameters
     ----------
     path
         The file.
+    scenario
+        Also refuse what a zopa scenario cannot hold (a capability of 0, an actor without
+        positions or weights), at the line that holds it.
 
     Returns
     -------
@@ -428,7 +556,9 @@ def read(path: str | Path) -> KtabData:
         field.
     """
     path = Path(path)
-    return read_xml(path) if path.suffix.lower() == ".xml" else read_csv(path)
+    if path.suffix.lower() == ".xml":
+        return read_xml(path, scenario=scenario)
+    return read_csv(path, scenario=scenario)
 
 
 # ---------------------------------------------------------------------------------------

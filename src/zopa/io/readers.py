@@ -152,7 +152,7 @@ def _deliberation(path: Path) -> Imported:
 def _ktab(path: Path) -> Imported:
     from zopa.io import ktab
 
-    data = ktab.read(path)
+    data = ktab.read(path, scenario=True)  # what the scenario cannot hold named at its line
     return Imported("ktab", path, ktab.to_scenario_dict(data), data)
 
 

@@ -6,16 +6,23 @@ the line), parses numbers with :func:`finite_number`, makes ids with :func:`uniq
 (issue, option and actor ids) and :func:`scenario_slug` (the scenario's id), places
 options evenly on 0..100 with :func:`spread_at`, and rounds imported utilities with
 :func:`clean_round`.
+
+Hostile input is bounded here too: every importer checks the counts it reads against the
+maxima below (:func:`over_limit`) before it allocates anything, refuses numbers beyond
+:data:`MAX_MAGNITUDE` where the format sets no range (:func:`too_large`), shows at most
+:data:`SHOWN` characters of a bad value (:func:`shown`) and reports at most
+:data:`MAX_PROBLEMS` problems (:func:`bounded`).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from zopa import files
-from zopa.errors import Problem
+from zopa.errors import InputError, Problem
 from zopa.results import POSITION, rounded
 from zopa.scenario.schema import RESERVED_KEYS
 
@@ -24,6 +31,36 @@ MAX_BYTES = 20 * 1024 * 1024
 
 DIGITS = 12
 """Decimals kept in imported utilities and reservations (far inside the 1e-9 tolerance)."""
+
+MAX_ACTORS = 2_000
+"""The most actors (parties, profiles, table rows) an importer reads."""
+
+MAX_ISSUES = 1_000
+"""The most issues (dimensions) an importer reads."""
+
+MAX_OPTIONS = 100_000
+"""The most options (values) of all issues together an importer reads."""
+
+MAX_CELLS = 500_000
+"""The most actor-by-issue (or actor-by-option) numbers an importer reads: with the other
+maxima it keeps an imported scenario well inside the 2,000,000 values a scenario file may
+hold, and the arrays of the forecasting inputs small."""
+
+MAX_FILES = 100
+"""The most files an importer reads from one folder (profiles, score files)."""
+
+MAX_FOLDER_BYTES = 64 * 1024 * 1024
+"""The most bytes an importer reads from the files of one folder together."""
+
+MAX_MAGNITUDE = 1e15
+"""The largest magnitude of a number the format gives no range (capabilities, weights,
+scores, unscaled positions): far beyond any real data, far below where sums overflow."""
+
+MAX_PROBLEMS = 50
+"""The most problems one error lists (then one line says how many more there are)."""
+
+SHOWN = 40
+"""The most characters of a bad value a message quotes."""
 
 RESERVED_IDS = RESERVED_KEYS
 """Words no imported id may be: ids are keys of the scenario's number mappings (weights,
@@ -50,7 +87,46 @@ def read_text(
     """The text of an input file: UTF-8 (a leading byte-order mark is dropped), with every
     line end (``\\r\\n``, ``\\r``) read as ``\\n`` (see :func:`read_bytes`)."""
     text = files.read_text(path, max_bytes, what="an importer's input", missing=missing)
+    return _newlines(text)
+
+
+def _newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@dataclass
+class FolderBudget:
+    """Reads the files of one folder: at most :data:`MAX_FILES` files and
+    :data:`MAX_FOLDER_BYTES` bytes together (each file at most :data:`MAX_BYTES`).
+
+    The errors name ``folder``, where the limits apply.
+    """
+
+    folder: str
+    files_left: int = MAX_FILES
+    bytes_left: int = MAX_FOLDER_BYTES
+
+    def read_bytes(self, path: str | Path, *, missing: Problem | None = None) -> bytes:
+        """The bytes of a file of the folder (see :func:`read_bytes`), counted."""
+        if self.files_left <= 0:
+            raise InputError.at(
+                self.folder, None, "", f"more than {MAX_FILES} files to read in the folder"
+            )
+        data = read_bytes(path, missing=missing)
+        self.files_left -= 1
+        self.bytes_left -= len(data)
+        if self.bytes_left < 0:
+            raise InputError.at(
+                self.folder,
+                None,
+                "",
+                f"the folder's files are larger than {MAX_FOLDER_BYTES / 2**20:g} MiB together",
+            )
+        return data
+
+    def read_text(self, path: str | Path, *, missing: Problem | None = None) -> str:
+        """The text of a file of the folder (see :func:`read_text`), counted."""
+        return _newlines(files.decode(self.read_bytes(path, missing=missing), str(path)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -66,6 +142,16 @@ def finite_number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def too_large(x: float) -> bool:
+    """Whether ``|x|`` exceeds :data:`MAX_MAGNITUDE`."""
+    return abs(x) > MAX_MAGNITUDE
+
+
+def magnitude_message(x: float) -> str:
+    """The message for a number that :func:`too_large` refuses."""
+    return f"{x:g} is too large: at most {MAX_MAGNITUDE:g} in magnitude"
+
+
 def clean_round(x: float, digits: int = DIGITS) -> float:
     """``x`` rounded to ``digits`` decimals, with ``-0.0`` written as ``0.0``."""
     v = rounded(x, digits)
@@ -75,6 +161,43 @@ def clean_round(x: float, digits: int = DIGITS) -> float:
 def spread_at(j: int, n: int) -> float:
     """The place on 0..100 of option ``j`` of ``n`` spread evenly in order (50 for one)."""
     return 50.0 if n == 1 else rounded(100.0 * j / (n - 1), POSITION)
+
+
+# ---------------------------------------------------------------------------------------
+# bounds and messages
+
+
+def cut(text: str, limit: int = SHOWN) -> str:
+    """``text`` for a message: at most ``limit`` characters, ``...`` marking a cut."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def shown(text: str, limit: int = SHOWN) -> str:
+    """``text`` quoted for a message (the ``repr`` of :func:`cut` ``text``)."""
+    return repr(cut(text, limit))
+
+
+def over_limit(count: int, limit: int, what: str) -> str | None:
+    """The message when ``count`` ``what`` are more than ``limit``, else None."""
+    if count <= limit:
+        return None
+    return f"{count} {what}: an importer reads at most {limit}"
+
+
+def bounded(problems: list[Problem], limit: int = MAX_PROBLEMS) -> list[Problem]:
+    """The first ``limit`` problems, then one saying how many more there are."""
+    if len(problems) <= limit:
+        return problems
+    rest = len(problems) - limit
+    last = problems[limit - 1]
+    more = Problem(last.file, None, "", f"... and {rest} more problem(s)")
+    return [*problems[:limit], more]
+
+
+def raise_problems(problems: list[Problem]) -> None:
+    """Raise an :class:`InputError` with :func:`bounded` ``problems``, if there are any."""
+    if problems:
+        raise InputError(bounded(problems))
 
 
 # ---------------------------------------------------------------------------------------
@@ -89,7 +212,14 @@ def scenario_slug(text: str, fallback: str, max_length: int = 64) -> str:
     return slug or fallback
 
 
-def unique_id(text: str, taken: set[str], fallback: str, *, reserved_suffix: str = "_") -> str:
+def unique_id(
+    text: str,
+    taken: set[str],
+    fallback: str,
+    *,
+    reserved_suffix: str = "_",
+    counters: dict[str, int] | None = None,
+) -> str:
     """An id for ``text`` that is not in ``taken`` (and is added to it).
 
     Parameters
@@ -103,6 +233,9 @@ def unique_id(text: str, taken: set[str], fallback: str, *, reserved_suffix: str
         The id when nothing of ``text`` is left.
     reserved_suffix
         Appended to a reserved word (:data:`RESERVED_IDS`).
+    counters
+        Where to resume counting for each name (kept between calls with the same
+        ``taken``): many names that give the same id then cost linear, not quadratic, time.
 
     Returns
     -------
@@ -112,8 +245,11 @@ def unique_id(text: str, taken: set[str], fallback: str, *, reserved_suffix: str
     base = re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:60] or fallback
     if base in RESERVED_IDS:
         base += reserved_suffix
-    ident, n = base, 2
+    n = counters.get(base, 2) if counters is not None else 2
+    ident = base if n == 2 else f"{base}_{n}"
     while ident in taken:
         ident, n = f"{base}_{n}", n + 1
+    if counters is not None:
+        counters[base] = n
     taken.add(ident)
     return ident

@@ -7,24 +7,37 @@ draws, same seed: common random numbers) with those numbers fixed. Cells run on 
 processes by default, or on a Dask distributed scheduler (``--scheduler ADDRESS``); each
 cell is a pure function of (file text, setting, draws, seed), so results are identical
 whatever runs them.
+
+Bounds: at most :data:`MAX_POINTS` values a lever and :data:`MAX_CELLS` cells; every value
+finite, within the number's ``range:`` when it states one, and always within what its field
+accepts (a probability 0..1, a place 0..100, a weight >= 0...). A scheduler's address is
+checked up front and must answer within :data:`CONNECT_TIMEOUT` seconds.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
+import re
+import types
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin, get_type_hints
 
 import numpy as np
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
 from zopa.errors import InputError
 from zopa.results import frame
-from zopa.scenario.numbers import numbers
-from zopa.scenario.schema import Scenario
-from zopa.studies.montecarlo import ErrorsJson, montecarlo
+from zopa.scenario.numbers import walk
+from zopa.scenario.schema import Number, Scenario
+from zopa.scenario.yamlfile import Path_, dotted
+from zopa.studies.montecarlo import ErrorsJson, montecarlo, worker_pool
+
+MAX_POINTS = 1000  # values of one lever
+MAX_CELLS = 10_000  # cells of a grid: each is a Monte Carlo run and about 1 KB of JSON
+CONNECT_TIMEOUT = 5.0  # seconds a Dask scheduler (and its first worker) may take to answer
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,27 +52,110 @@ class Axis:
 
 
 def parse_grid(specs: Sequence[str], sc: Scenario) -> list[Axis]:
-    """``LEVER=lo:hi:n`` strings -> axes (``n`` evenly spaced values from lo to hi)."""
-    known = {p for p, _ in numbers(sc)}
-    out = []
+    """``LEVER=lo:hi:n`` strings -> axes (``n`` evenly spaced values from lo to hi).
+
+    Refuses (naming ``--grid`` and the lever) an unknown lever, a lever given twice, ``n``
+    outside 1..:data:`MAX_POINTS`, more than :data:`MAX_CELLS` cells in all, and values that
+    are not finite, outside the number's ``range:`` or outside what its field accepts.
+    """
+    found = {dotted(p): (p, n) for p, n in walk(sc, lambda _, x: not isinstance(x, Number))
+             if isinstance(n, Number)}  # fmt: skip
+    out: list[Axis] = []
     for spec in specs:
         name, _, rng = spec.partition("=")
-        path = name.strip()
-        if path not in known and f"parameters.{path}" in known:
-            path = f"parameters.{path}"
-        if path not in known:
-            close = sorted(p for p in known if path.split(".")[-1] in p)[:5]
-            hint = f" (did you mean {', '.join(close)}?)" if close else ""
-            raise InputError.at("--grid", None, name, f"no number at this path{hint}")
-        try:
-            lo, hi, n = rng.split(":")
-            values = np.linspace(float(lo), float(hi), int(n))
-        except ValueError:
-            raise InputError.at("--grid", None, name, f"'{rng}' is not lo:hi:n") from None
-        if not 1 <= len(values) <= 1000:
-            raise InputError.at("--grid", None, name, "n must be between 1 and 1000")
-        out.append(Axis(path, tuple(float(v) for v in values)))
+        path = _lever_path(name.strip(), found)
+        if any(a.path == path for a in out):
+            raise InputError.at("--grid", None, name, f"{path} is given twice")
+        lo, hi, n = _lo_hi_n(name, rng)
+        field_path, number = found[path]
+        for v in (lo, hi):  # every value lies between the two ends
+            _check_value(sc, name, field_path, number, v)
+        out.append(Axis(path, tuple(float(v) for v in np.linspace(lo, hi, n))))
+    total = math.prod(len(a.values) for a in out)
+    if total > MAX_CELLS:
+        sizes = " x ".join(str(len(a.values)) for a in out)
+        raise InputError.at(
+            "--grid", None, "", f"{sizes} = {total:,} cells; at most {MAX_CELLS:,} "
+            "(each cell is a Monte Carlo run): use fewer values a lever"
+        )  # fmt: skip
     return out
+
+
+def _lever_path(path: str, found: dict[str, Any]) -> str:
+    """A lever's full path (a parameter's bare name works too), or bad input."""
+    if path not in found and f"parameters.{path}" in found:
+        path = f"parameters.{path}"
+    if path not in found:
+        close = sorted(p for p in found if path.split(".")[-1] in p)[:5]
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise InputError.at("--grid", None, path, f"no number at this path{hint}")
+    return path
+
+
+def _lo_hi_n(name: str, rng: str) -> tuple[float, float, int]:
+    """``lo:hi:n`` parsed: finite ends and 1..MAX_POINTS values (checked before any array)."""
+    try:
+        lo_s, hi_s, n_s = rng.split(":")
+        lo, hi, n = float(lo_s), float(hi_s), int(n_s)
+    except ValueError:
+        raise InputError.at("--grid", None, name, f"'{rng}' is not lo:hi:n") from None
+    if not 1 <= n <= MAX_POINTS:
+        raise InputError.at("--grid", None, name, f"n must be between 1 and {MAX_POINTS:,}")
+    for v in (lo, hi):
+        if not math.isfinite(v):
+            raise InputError.at("--grid", None, name, f"{v} is not a finite number")
+    return lo, hi, n
+
+
+def _check_value(sc: Scenario, name: str, path: Path_, number: Number, v: float) -> None:
+    """Bad input unless ``v`` lies within the number's ``range:`` and its field's bounds."""
+    if number.range is not None and not number.range[0] <= v <= number.range[1]:
+        lo, hi = number.range
+        raise InputError.at(
+            "--grid", None, name, f"{v:g} is outside the number's range [{lo:g}, {hi:g}]"
+        )
+    try:
+        TypeAdapter(number_type(sc, path)).validate_python(v)
+    except ValidationError as e:
+        msg = str(e.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise InputError.at("--grid", None, name, msg) from None
+
+
+def number_type(sc: Scenario, path: Path_) -> Any:
+    """The type (with its validators) the scenario schema checks the number at ``path``
+    with, e.g. ``Unit`` for a probability: found field by field from :class:`Scenario`."""
+    node: Any = sc
+    tp: Any = Scenario
+    for key in path:
+        tp = _child_type(node, tp, key)
+        if isinstance(node, BaseModel):
+            node = getattr(node, str(key)) if key in type(node).model_fields else (
+                (node.__pydantic_extra__ or {})[str(key)])  # fmt: skip
+        else:
+            node = node[key]
+    return tp
+
+
+def _child_type(node: Any, tp: Any, key: str | int) -> Any:
+    """The declared type of ``node``'s child ``key`` (``tp``: the type of ``node``)."""
+    if isinstance(node, BaseModel):
+        f = type(node).model_fields.get(str(key))
+        if f is not None:
+            return Annotated[(f.annotation, *f.metadata)] if f.metadata else f.annotation
+        extra = get_type_hints(type(node), include_extras=True)["__pydantic_extra__"]
+        return get_args(_bare(extra))[-1]
+    return get_args(_bare(tp))[-1]  # an item of a list or a value of a mapping
+
+
+def _bare(tp: Any) -> Any:
+    """``tp`` without ``Annotated`` and ``| None``: the container type below them."""
+    while True:
+        if get_origin(tp) is Annotated:
+            tp = get_args(tp)[0]
+        elif get_origin(tp) in (Union, types.UnionType):
+            tp = next(a for a in get_args(tp) if a is not type(None))
+        else:
+            return tp
 
 
 def cells(axes: Sequence[Axis]) -> list[dict[str, float]]:
@@ -172,19 +268,10 @@ def run_cells(
     scheduler: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[CellJson]:
-    """Run every cell (in grid order) on local processes or a Dask scheduler."""
+    """Run every cell (in grid order) on local processes or a Dask scheduler. On any
+    exception (Ctrl-C included) queued cells are cancelled and local workers stopped."""
     if scheduler is not None:
-        from distributed import Client, as_completed
-
-        with Client(scheduler) as client:
-            futures = [
-                client.submit(run_cell, text, name, cell, draws, seed, pure=True, key=f"cell-{i}")
-                for i, cell in enumerate(grid)
-            ]
-            for _ in as_completed(futures):
-                if progress:
-                    progress(1)
-            return list(client.gather(futures))
+        return _on_dask(text, name, grid, draws, seed, scheduler, progress)
     if workers <= 1:
         out = []
         for cell in grid:
@@ -192,7 +279,7 @@ def run_cells(
             if progress:
                 progress(1)
         return out
-    with ProcessPoolExecutor(workers) as pool:
+    with worker_pool(workers) as pool:
         futures = [pool.submit(run_cell, text, name, cell, draws, seed) for cell in grid]
         results = []
         for f in futures:
@@ -200,3 +287,75 @@ def run_cells(
             if progress:
                 progress(1)
         return results
+
+
+_ADDRESS = re.compile(
+    r"(?:(?P<scheme>tcp|tls|ws|wss|ucx)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
+    r":(?P<port>[0-9]{1,5})"
+)
+
+
+def check_address(address: str) -> str:
+    """A Dask scheduler's address as ``[tcp|tls|ws|wss|ucx://]HOST:PORT`` (or an
+    ``inproc://`` one, of this process), or bad input naming ``--scheduler``."""
+    if address.startswith("inproc://") and len(address) > len("inproc://"):
+        return address
+    m = _ADDRESS.fullmatch(address.strip())
+    if m is None or not 1 <= int(m["port"]) <= 65535:
+        raise InputError.at(
+            "--scheduler", None, "", f"{address!r} is not a scheduler address: give "
+            "tcp://HOST:PORT (as the scheduler prints it; also tls://, ws://, wss://, ucx://)"
+        )  # fmt: skip
+    return address.strip()
+
+
+def _connect(address: str) -> Any:
+    """A Dask client of the scheduler at ``address`` with at least one worker, within
+    :data:`CONNECT_TIMEOUT` seconds each, or bad input naming ``--scheduler``."""
+    from distributed import Client
+
+    try:
+        client = Client(check_address(address), timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as e:
+        raise InputError.at(
+            "--scheduler", None, "", f"no Dask scheduler answers at {address} within "
+            f"{CONNECT_TIMEOUT:g} s ({type(e).__name__}: {str(e)[:200]})"
+        ) from None  # fmt: skip
+    try:
+        client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError) as e:
+        client.close()
+        raise InputError.at(
+            "--scheduler", None, "", f"the Dask scheduler at {address} has no worker "
+            f"(none joined within {CONNECT_TIMEOUT:g} s: {type(e).__name__})"
+        ) from None  # fmt: skip
+    return client
+
+
+def _on_dask(
+    text: str,
+    name: str,
+    grid: list[dict[str, float]],
+    draws: int,
+    seed: int,
+    scheduler: str,
+    progress: Callable[[int], None] | None,
+) -> list[CellJson]:
+    """Every cell on a Dask scheduler; keys name the cell's inputs (runs never share one)."""
+    from dask.base import tokenize
+    from distributed import as_completed
+
+    with _connect(scheduler) as client:
+        futures = [
+            client.submit(run_cell, text, name, cell, draws, seed, pure=True,
+                          key=f"cell-{i}-{tokenize(text, name, cell, draws, seed)}")
+            for i, cell in enumerate(grid)
+        ]  # fmt: skip
+        try:
+            for _ in as_completed(futures):
+                if progress:
+                    progress(1)
+            return list(client.gather(futures))
+        except BaseException:
+            client.cancel(futures)
+            raise
