@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (schemas)
 
+from zopa.errors import InputError
+from zopa.files import read_text
 from zopa.results import frame
 from zopa.scenario.distributions import KINDS
 from zopa.scenario.numbers import walk
@@ -158,10 +160,16 @@ def _is_source(path: Path_) -> bool:
     return bool(path) and path[-1] == "source"
 
 
+MAX_SOURCE_BYTES = 50 * 2**20
+"""The largest source text read by ``--verify`` (an article is well under 1 MiB)."""
+
+
 def verify(data: Any, lines: Lines, folder: str | Path) -> list[QuoteCheck]:
     """Check every quote against the cited source's text in ``folder``."""
     folder = Path(folder)
-    files = {
+    if not folder.is_dir():
+        raise InputError.at(str(folder), None, "--verify", "not a folder of source texts")
+    file_of = {
         s.get("id"): s.get("file")
         for s in (data.get("sources") or [])
         if isinstance(s, dict) and isinstance(data, dict)
@@ -169,13 +177,17 @@ def verify(data: Any, lines: Lines, folder: str | Path) -> list[QuoteCheck]:
     texts: dict[str, str | None] = {}
     out = []
     for field, line, ref, quote in quotes(data, lines):
-        name = files.get(ref)
+        name = file_of.get(ref)
         if not name:
             out.append(QuoteCheck(field, line, ref, quote, False, f"source '{ref}' names no file"))
             continue
         if name not in texts:
             path = folder / name
-            texts[name] = normalise(path.read_text(encoding="utf-8")) if path.is_file() else None
+            texts[name] = (
+                normalise(read_text(path, MAX_SOURCE_BYTES, what="a source text"))
+                if path.is_file()
+                else None
+            )
         text = texts[name]
         if text is None:
             out.append(QuoteCheck(field, line, ref, quote, False, f"{name} not found in {folder}"))
