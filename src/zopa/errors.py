@@ -21,8 +21,14 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        field = f" {self.field}:" if self.field else ""
-        return f"{where}:{field} {self.message}"
+        field = f" {_clip(self.field, 120)}:" if self.field else ""
+        return f"{_clip(where, 300)}:{field} {_clip(self.message, 400)}"
+
+
+def _clip(text: str, width: int) -> str:
+    """``text`` on one line, cut to ``width`` characters (a 100 KB key is not echoed)."""
+    text = " ".join(text.splitlines())
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 class InputError(Exception):

@@ -71,7 +71,8 @@ def _import(fmt: str, source: Path, output: Path, force: bool) -> None:
 
 
 def _emit_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+    """Print ``obj`` as strict JSON: a NaN or an infinity is a bug, never printed."""
+    sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 @app.command()
@@ -351,7 +352,7 @@ def main() -> None:
     except InputError as e:
         problems = e.problems
         shown = problems[:MAX_SHOWN]
-        sys.stderr.write("".join(f"{_clip(str(p))}\n" for p in shown))
+        sys.stderr.write("".join(f"{p}\n" for p in shown))
         if len(problems) > len(shown):
             sys.stderr.write(f"... and {len(problems) - len(shown)} more problems\n")
         sys.exit(2)
