@@ -227,7 +227,9 @@ def package_cmd(
 
     changes = {}
     for spec in options:
-        issue, _, option = spec.partition("=")
+        issue, eq, option = spec.partition("=")
+        if not eq or not issue or not option:
+            raise InputError.at("--set", None, "", f"{spec!r} is not ISSUE=OPTION")
         changes[issue] = option
     scored = zopa.score(_load(file), changes)
     _show(scored, json_out, "show_package")
