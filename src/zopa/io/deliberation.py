@@ -62,6 +62,7 @@ from zopa.errors import InputError, Problem
 from zopa.io.text import (
     MAX_CELLS,
     MAX_FILES,
+    MAX_MAGNITUDE,
     MAX_OPTIONS,
     FolderBudget,
     clean_round,
@@ -247,6 +248,10 @@ def _read_scores(folder: Path, config: Path, party: _Party, reader: FolderBudget
         for j, cell in enumerate(c.strip() for c in cells):
             v = _score(cell, path, n, f"{letter}{j + 1}", problems)
             values.append(0.0 if v is None else v)
+        span = max(0.0, *values) - min(0.0, *values)  # the weight
+        if too_large(span):
+            message = f"the scores span {span:g}: at most {MAX_MAGNITUDE:g} (the issue's weight)"
+            problems.append(Problem(str(path), n, letter, message))
         rows.append((n, values, raw.strip()))
     raise_problems(problems)
     assert threshold is not None

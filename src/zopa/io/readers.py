@@ -12,8 +12,11 @@ them and returns an :class:`Imported`. Two kinds of format:
 
 :attr:`Imported.data` is always the format's own parsed object, and
 :meth:`Imported.forecast_input` gives the forecasting-model inputs where the format has a
-single one. The format modules are imported on first use (``numpy`` is not loaded to
-read a GENIUS folder).
+single one. Every reader is bounded (file sizes, counts, nesting, magnitudes: see
+:mod:`zopa.io.text`) and reports every problem of its input, including what a scenario
+could not hold, as an :class:`~zopa.errors.InputError` at the input's file and line, so
+that :func:`~zopa.io.writer.write_scenario` never has to. The format modules are imported
+on first use (``numpy`` is not loaded to read a GENIUS folder).
 
 >>> from zopa.io.readers import read
 >>> read("ktab", "tests/data/ktab/smpExample.xml").to_scenario().id  # doctest: +SKIP

@@ -24,6 +24,7 @@ from pathlib import Path
 from zopa import files
 from zopa.errors import InputError, Problem
 from zopa.results import POSITION, rounded
+from zopa.scenario.schema import MAX_MAGNITUDE as SCENARIO_MAX_MAGNITUDE
 from zopa.scenario.schema import RESERVED_KEYS
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -52,9 +53,10 @@ MAX_FILES = 100
 MAX_FOLDER_BYTES = 64 * 1024 * 1024
 """The most bytes an importer reads from the files of one folder together."""
 
-MAX_MAGNITUDE = 1e15
+MAX_MAGNITUDE = SCENARIO_MAX_MAGNITUDE
 """The largest magnitude of a number the format gives no range (capabilities, weights,
-scores, unscaled positions): far beyond any real data, far below where sums overflow."""
+scores, unscaled positions): that of any number of a scenario
+(:data:`zopa.scenario.schema.MAX_MAGNITUDE`), far beyond any real data."""
 
 MAX_PROBLEMS = 50
 """The most problems one error lists (then one line says how many more there are)."""
@@ -245,10 +247,11 @@ def unique_id(
     base = re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:60] or fallback
     if base in RESERVED_IDS:
         base += reserved_suffix
-    n = counters.get(base, 2) if counters is not None else 2
-    ident = base if n == 2 else f"{base}_{n}"
+    n = counters.get(base, 1) if counters is not None else 1  # 1: the name itself
+    ident = base if n == 1 else f"{base}_{n}"
     while ident in taken:
-        ident, n = f"{base}_{n}", n + 1
+        n += 1
+        ident = f"{base}_{n}"
     if counters is not None:
         counters[base] = n
     taken.add(ident)

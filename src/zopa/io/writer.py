@@ -18,7 +18,7 @@ import yaml
 
 from zopa.files import write_text
 from zopa.scenario.load import validate
-from zopa.scenario.yamlfile import Lines, parse_yaml
+from zopa.scenario.yamlfile import EXPONENT_FIRST, EXPONENT_FLOAT, Lines, parse_yaml
 
 
 class _Flow(dict[str, Any]):
@@ -28,6 +28,10 @@ class _Flow(dict[str, Any]):
 class _Dumper(yaml.SafeDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True  # never write anchors and aliases: people read this file
+
+
+# text that the loader reads as a number (``1e5``) is written quoted
+_Dumper.add_implicit_resolver("tag:yaml.org,2002:float", EXPONENT_FLOAT, EXPONENT_FIRST)
 
 
 def _represent_flow(dumper: yaml.SafeDumper, data: _Flow) -> yaml.Node:

@@ -37,6 +37,17 @@ MAX_QUOTE = 500
 
 _DECLARED = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml\s[^>]*?encoding\s*=\s*([\"'])(.*?)\1")
 _LINE_END = re.compile(r"\r\n|\r|\n")
+_READABLE = re.compile(r"utf-8|utf-16(?:-le|-be)?|ascii|iso8859-\d+|cp\d+|mac-[a-z]+|koi8-[a-z]+")
+"""Codecs (by their Python name) expat can read: its own and single-byte ones (a
+multi-byte ``cp`` codec is refused by expat, and reported)."""
+
+
+def _unsupported(name: str = "") -> str:
+    which = f" {name[:40]!r}" if name else ""
+    return (
+        f"unsupported encoding{which} in the XML declaration (UTF-8, UTF-16, US-ASCII or a "
+        "single-byte encoding such as ISO-8859-1)"
+    )
 
 
 @dataclass(slots=True)
@@ -97,17 +108,29 @@ def _quote(source_lines: list[str], line: int) -> str:
 
 
 def _check_declared_encoding(data: bytes, file: str) -> str:
-    """The Python codec for the declared encoding (``utf-8`` when none is declared)."""
+    """The Python codec of the document's encoding (``utf-8`` when none is declared).
+
+    Raises
+    ------
+    InputError
+        At line 1, for an encoding Python does not know or that expat cannot read: it
+        reads UTF-8, UTF-16, US-ASCII and single-byte encodings (ISO-8859-*, cp*, ...).
+    """
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "utf-16"
     m = _DECLARED.match(data[:1024])
     if m is None:
         return "utf-8"
     name = m.group(2).decode("ascii", errors="replace")
     try:
-        return codecs.lookup(name).name
-    except LookupError:
+        codec = codecs.lookup(name).name
+    except (LookupError, ValueError):
         raise InputError.at(
             file, 1, "encoding", f"unknown encoding {name[:40]!r} in the XML declaration"
         ) from None
+    if not _READABLE.fullmatch(codec):
+        raise InputError.at(file, 1, "encoding", _unsupported(name))
+    return codec
 
 
 def parse_xml(
@@ -203,13 +226,7 @@ def parse_xml(
             file, e.lineno, "", f"malformed XML: {msg} (column {e.offset + 1})"
         ) from None
     except (LookupError, ValueError):  # an encoding expat cannot read (a multi-byte one)
-        raise InputError.at(
-            file,
-            1,
-            "encoding",
-            "unsupported encoding in the XML declaration (UTF-8, UTF-16, ISO-8859-1, "
-            "US-ASCII or a single-byte encoding)",
-        ) from None
+        raise InputError.at(file, 1, "encoding", _unsupported()) from None
     finally:
         if collecting:
             gc.enable()

@@ -22,16 +22,15 @@ Path_ = tuple[str | int, ...]
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_Base):  # type: ignore[misc]
+class _Loader(_Base):
     """The safe loader, reading ``1e-3`` as a number as YAML 1.2 does (YAML 1.1, and so
     PyYAML, wants ``1.0e-3`` and reads ``1e-3`` as text)."""
 
 
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
-    list("-+0123456789."),
-)
+EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
+"""Numbers such as ``1e-3`` that YAML 1.1 reads as text: a writer must quote such text."""
+EXPONENT_FIRST = list("-+0123456789.")
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", EXPONENT_FLOAT, EXPONENT_FIRST)
 MAX_BYTES = 10 * 1024 * 1024  # a scenario is text written by people: 10 MiB is plenty
 MAX_NODES = 2_000_000  # bounds what aliases can expand to ("billion laughs")
 
@@ -114,9 +113,10 @@ def _check_depth(text: str, name: str) -> None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
+                    mark = event.start_mark
                     raise InputError.at(
                         name,
-                        event.start_mark.line + 1,
+                        mark.line + 1 if mark is not None else None,
                         "",
                         f"nested more than {MAX_DEPTH} levels deep",
                     )
@@ -197,6 +197,7 @@ def _build(
             _build(item, (*path, i), lines, loader, name, budget)
             for i, item in enumerate(node.value)
         ]
+    assert isinstance(node, yaml.ScalarNode)
     return _scalar(node, path, loader, name)
 
 
