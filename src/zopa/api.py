@@ -11,6 +11,8 @@ Heavy modules are imported inside the functions, so ``import zopa`` stays fast.
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -32,7 +34,120 @@ if TYPE_CHECKING:
 
 MAX_PACKAGES = 100_000_000  # larger spaces are refused unless asked for
 
+# Bounds on every number a caller passes to a run (the CLI's options reach them unchanged);
+# each refusal is an InputError naming the option, with the bound and its reason.
+MAX_SEED = 2**63 - 1  # numpy seeds are >= 0; this one fits a signed 64-bit integer
+MEMORY_BUDGET = 4 * 2**30  # bytes the draws of one run may hold (estimated per scenario)
+MAX_DRAWS = 10_000_000  # Monte Carlo draws of a run; of a sweep, over all its cells
+DRAWS_WHY = "a cap on run time: about 20 minutes on one core for the reference scenario"
+MAX_FORECAST_DRAWS = 100_000  # each draw runs every model: 25 ms on the reference scenario
+FORECAST_WHY = "a cap on run time: about 40 minutes for every model on the reference scenario"
+MIN_BOOT, MAX_BOOT = 100, 100_000  # bootstrap draws of a backtest
+MAX_TOP = 10_000  # packages listed by analyze --top
+CORES = os.cpu_count() or 1
+MAX_WORKERS = 4 * CORES  # processes or threads
+MAX_POSITION_SD = 100.0  # the width of the 0..100 scale: more only piles positions at 0 and 100
+MAX_SALIENCE_SD = 3.0  # log-normal: one sd multiplies a salience by 20
+
 Progress = Callable[[int], None]
+
+
+def format_count(n: int) -> str:
+    """A count as text: ``1,234,567``, or ``about 3.2 x 10^4301`` from 10^21 on (Python
+    refuses to turn integers of more than 4,300 digits into text).
+
+    Examples
+    --------
+    >>> format_count(314928)
+    '314,928'
+    >>> format_count(3**9000)
+    'about 1.2 x 10^4294'
+    """
+    if abs(n) < 10**21:
+        return f"{n:,}"
+    e = math.log10(abs(n))
+    k = math.floor(e)
+    m = round(10 ** (e - k), 1)
+    if m >= 10:
+        m, k = 1.0, k + 1
+    return f"about {'-' if n < 0 else ''}{m:.1f} x 10^{k}"
+
+
+def format_bytes(n: float) -> str:
+    """``n`` bytes in GiB, MiB or KiB (one decimal)."""
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n:,.0f} bytes"
+
+
+def whole(option: str, value: object, lo: int, hi: int | None = None, why: str = "") -> int:
+    """``value`` as an int in ``lo..hi`` (``hi`` None: no upper bound), or bad input naming
+    ``option`` (``why``: the reason for the bound, appended to the message)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InputError.at(option, None, "", f"{value!r} is not a whole number")
+    n = int(value)
+    if n < lo or (hi is not None and n > hi):
+        bound = (
+            f"at least {format_count(lo)}"
+            if hi is None
+            else f"between {format_count(lo)} and {format_count(hi)}"
+        )
+        raise InputError.at(
+            option, None, "", f"{format_count(n)} is out of range: must be {bound}{why}"
+        )
+    return n
+
+
+def real(option: str, value: object, lo: float, hi: float, why: str = "") -> float:
+    """``value`` as a finite float in ``lo..hi``, or bad input naming ``option``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InputError.at(option, None, "", f"{value!r} is not a number")
+    try:
+        x = float(value)
+    except OverflowError:
+        x = math.inf
+    if not math.isfinite(x):
+        raise InputError.at(option, None, "", f"{x} is not a finite number")
+    if not lo <= x <= hi:
+        raise InputError.at(
+            option, None, "", f"{x:g} is out of range: must be between {lo:g} and {hi:g}{why}"
+        )
+    return x
+
+
+def _seed(seed: object) -> int:
+    return whole("--seed", seed, 0, MAX_SEED, " (2**63 - 1)")
+
+
+def _workers(option: str, n: object) -> int:
+    return whole(option, n, 1, MAX_WORKERS, f" (4 for each of the {CORES} cores here)")
+
+
+def check_draws(
+    option: str,
+    draws: object,
+    per_draw: int,
+    most: int,
+    why: str,
+    lo: int = 1,
+    processes: int = 1,
+) -> int:
+    """``draws`` as an int in ``lo..most`` whose memory, ``per_draw`` bytes each in each of
+    ``processes``, fits :data:`MEMORY_BUDGET`; else bad input naming ``option`` with the
+    memory it needs, the limit and its reason (``why``: what the cap ``most`` stands for)."""
+    n = whole(option, draws, lo)
+    per = max(1, per_draw) * processes
+    fits = max(lo, MEMORY_BUDGET // per)
+    limit = min(most, fits)
+    if n <= limit:
+        return n
+    reason = why if most <= fits else f"within the {format_bytes(MEMORY_BUDGET)} memory budget"
+    each = f", in each of {processes} processes" if processes > 1 else ""
+    raise InputError.at(
+        option, None, "", f"{format_count(n)} draws need about {format_bytes(n * per)} of "
+        f"memory ({per_draw:,} bytes a draw here{each}); at most {limit:,} ({reason})"
+    )  # fmt: skip
 
 
 def load(path: str | Path) -> Scenario:
@@ -118,27 +233,33 @@ def check_size(sc: Scenario, max_packages: int = MAX_PACKAGES) -> None:
     packages, with the size and an estimate of the time it would take."""
     from zopa.analysis.analyze import estimate_seconds
 
+    limit = whole("--max-packages", max_packages, 1)
     n = sc.n_packages()
-    if n > max_packages:
+    if n > limit:
         name = sc.source_text[1] if sc.source_text else sc.id
-        secs = estimate_seconds(n, len(sc.deciders))
+        linear = sc.credibility is None and not sc.spoilers  # no deal model (zopa.space)
+        secs = estimate_seconds(n, len(sc.deciders), linear=linear)
         raise SpaceTooLarge(
             Problem(
                 name,
                 None,
                 "issues",
-                f"the outcome space has {n:,} packages, more than --max-packages "
-                f"{max_packages:,} (estimated time about {_duration(secs)}); "
+                f"the outcome space has {format_count(n)} packages, more than "
+                f"--max-packages {format_count(limit)} (estimated time {_duration(secs)}); "
                 "raise --max-packages to run it anyway, or merge options",
             )
         )
 
 
 def _duration(secs: float) -> str:
+    """``about`` ``secs`` in years, days, hours, minutes or seconds; "more than a million
+    years" past that (and for an infinite estimate)."""
+    if not secs < 3.15e13:
+        return "more than a million years"
     for unit, size in (("years", 3.15e7), ("days", 86400), ("hours", 3600), ("minutes", 60)):
         if secs >= size:
-            return f"{secs / size:,.1f} {unit}"
-    return f"{secs:.1f} s"
+            return f"about {secs / size:,.1f} {unit}"
+    return f"about {secs:.1f} s"
 
 
 def analyze(
@@ -157,13 +278,13 @@ def analyze(
     sc
         A scenario (:func:`load`, :func:`loads`, :func:`reference`).
     top
-        How many of the zone's best packages to list.
+        How many of the zone's best packages to list (0..:data:`MAX_TOP`).
     threads
-        Worker threads (results never depend on it).
+        Worker threads (1..:data:`MAX_WORKERS`; results never depend on it).
     over_time
         Also re-analyse each period of ``dynamics:``.
     max_packages
-        Refuse larger outcome spaces.
+        Refuse larger outcome spaces (at least 1).
 
     Returns
     -------
@@ -181,6 +302,8 @@ def analyze(
     from zopa.analysis.report import analyze_scenario
     from zopa.space.space import compile_space
 
+    top = whole("--top", top, 0, MAX_TOP, " (packages listed)")
+    threads = _workers("--threads", threads)
     check_size(sc, max_packages)
     return analyze_scenario(sc, compile_space(sc), top=top, threads=threads, over_time=over_time)
 
@@ -235,9 +358,13 @@ def montecarlo(
         A scenario.
     draws, seed
         How many draws, from which seed: the same seed gives the same bytes for any
-        number of ``workers``.
+        number of ``workers``. At most :data:`MAX_DRAWS` draws and as many as
+        :data:`MEMORY_BUDGET` holds (:func:`zopa.studies.montecarlo.bytes_per_draw`);
+        seeds 0..:data:`MAX_SEED`.
     workers
-        Processes (each re-reads the scenario's text).
+        Processes (1..:data:`MAX_WORKERS`; each re-reads the scenario's text). They ignore
+        Ctrl-C; on any exception, Ctrl-C included, queued blocks are cancelled and the
+        processes ended at once.
     progress
         Called with the number of draws done since the last call.
 
@@ -253,8 +380,12 @@ def montecarlo(
     >>> 0 <= m.to_json()["p_deal"] <= 1
     True
     """
+    from zopa.studies.montecarlo import bytes_per_draw
     from zopa.studies.montecarlo import montecarlo as run
 
+    seed = _seed(seed)
+    workers = _workers("--workers", workers)
+    draws = check_draws("--draws", draws, bytes_per_draw(sc), MAX_DRAWS, DRAWS_WHY)
     check_size(sc, max_packages)
     text, name = sc.source_text or (None, sc.id)
     return run(sc, draws, seed, workers, text, name, progress)
@@ -321,9 +452,13 @@ def sweep(
         A scenario read from text (:func:`load`, :func:`loads`, :func:`reference`).
     grid
         ``["LEVER=lo:hi:n", ...]`` or ``{LEVER: (lo, hi, n)}``; a lever is a number's
-        path (``conflict.cost.IRN``) or a parameter's name.
+        path (``conflict.cost.IRN``) or a parameter's name. Bounds: see
+        :func:`zopa.studies.sweep.parse_grid`; cells x ``draws`` at most :data:`MAX_DRAWS`.
+    draws, seed, workers
+        As for :func:`montecarlo` (each of ``workers`` processes holds a cell's draws).
     scheduler
-        A Dask distributed scheduler's address; local processes otherwise.
+        A Dask distributed scheduler's address (``tcp://HOST:PORT``), which must answer
+        within a few seconds; local processes otherwise.
 
     Returns
     -------
@@ -335,9 +470,18 @@ def sweep(
     >>> sc = zopa.load("tests/data/toy_nodeal.yaml")  # doctest: +SKIP
     >>> zopa.sweep(sc, {"credibility.trust.IR.US": (0.2, 0.8, 3)}, draws=100, workers=1)
     """
-    from zopa.studies.sweep import parse_grid
+    from zopa.studies.montecarlo import bytes_per_draw
+    from zopa.studies.sweep import check_address, parse_grid
     from zopa.studies.sweep import sweep as run
 
+    seed = _seed(seed)
+    workers = _workers("--workers", workers)
+    if scheduler is not None:
+        scheduler = check_address(scheduler)
+    processes = 1 if scheduler is not None else workers  # cells run at once on this machine
+    draws = check_draws(
+        "--draws", draws, bytes_per_draw(sc), MAX_DRAWS, DRAWS_WHY, processes=processes
+    )
     check_size(sc, max_packages)
     specs = (
         [f"{k}={lo}:{hi}:{n}" for k, (lo, hi, n) in grid.items()]
@@ -346,7 +490,19 @@ def sweep(
     )
     if not specs:
         raise InputError.at("--grid", None, "", "give at least one LEVER=lo:hi:n")
-    return run(sc, parse_grid(specs, sc), draws, seed, workers, scheduler, progress)
+    axes = parse_grid(specs, sc)
+    _check_total(math.prod(len(a.values) for a in axes), draws)
+    return run(sc, axes, draws, seed, workers, scheduler, progress)
+
+
+def _check_total(n_cells: int, draws: int) -> None:
+    """A sweep's draws over all its cells within :data:`MAX_DRAWS`, or bad input."""
+    if n_cells * draws > MAX_DRAWS:
+        raise InputError.at(
+            "--grid", None, "", f"{n_cells:,} cells x {draws:,} draws (--draws) = "
+            f"{n_cells * draws:,} draws in all; at most {MAX_DRAWS:,} ({DRAWS_WHY}): "
+            "fewer values a lever or fewer draws"
+        )  # fmt: skip
 
 
 def forecast(
@@ -368,9 +524,11 @@ def forecast(
     models
         ``"all"``, one model's name or a list of names (see :mod:`zopa.forecasting.registry`).
     draws, seed
-        Monte Carlo draws of the scenario's uncertain numbers plus the stated jitter.
+        Monte Carlo draws of the scenario's uncertain numbers plus the stated jitter
+        (0..:data:`MAX_FORECAST_DRAWS`, within :data:`MEMORY_BUDGET`).
     position_sd, salience_sd
-        The jitter of positions (0..100 scale) and of saliences (log-normal).
+        The jitter of positions (0..100 scale; 0..:data:`MAX_POSITION_SD`) and of
+        saliences (log-normal; 0..:data:`MAX_SALIENCE_SD`).
 
     Returns
     -------
@@ -394,6 +552,14 @@ def forecast(
             raise InputError.at(
                 "--model", None, "", f"unknown model {n!r}; choose from {known}, all"
             )
+    from zopa.studies.forecast_spread import bytes_per_draw
+
+    seed = _seed(seed)
+    per_draw = bytes_per_draw(len(sc.actors), len(sc.issues))
+    draws = check_draws("--draws", draws, per_draw, MAX_FORECAST_DRAWS, FORECAST_WHY, lo=0)
+    position_sd = real("--position-sd", position_sd, 0.0, MAX_POSITION_SD, " (the 0..100 scale)")
+    salience_sd = real("--salience-sd", salience_sd, 0.0, MAX_SALIENCE_SD,
+                       " (log-normal: 3 multiplies a salience by 20 at one sd)")  # fmt: skip
     check_size(sc, max_packages)
     return run_forecasts(sc, list(names), draws, seed, position_sd, salience_sd)
 
@@ -413,6 +579,9 @@ def backtest(
     path
         ``deu3.csv``; default ``$ZOPA_DEU3``, else ``tests/data/deu3/deu3.csv`` under the
         current directory (a clone of zopa).
+    seed, n_boot
+        The bootstrap's seed (0..:data:`MAX_SEED`) and draws (:data:`MIN_BOOT`..
+        :data:`MAX_BOOT`).
 
     Examples
     --------
@@ -425,6 +594,8 @@ def backtest(
 
     if dataset != "deu":
         raise InputError.at("dataset", None, "", f"unknown data set {dataset!r}: only 'deu'")
+    seed = _seed(seed)
+    n_boot = whole("--boot", n_boot, MIN_BOOT, MAX_BOOT, " (bootstrap draws)")
     found = Path(path) if path is not None else _deu_path()
     data = read_deu3(found)
     models = default_models(every=True)  # the baselines and every registered model

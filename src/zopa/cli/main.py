@@ -110,11 +110,12 @@ def _progress(what: str, total: int | None) -> Iterator[Callable[[int], None]]:
 @app.command()
 def validate(file: Annotated[Path, typer.Argument(help="Scenario file (YAML).")]) -> None:
     """Check a scenario file; print what it holds, or every problem (exit status 2)."""
+    from zopa.api import format_count
+
     sc = _load(file)
-    name = str(file)
     typer.echo(
-        f"{name}: valid: {len(sc.actors)} actors ({len(sc.deciders)} deciders), "
-        f"{len(sc.issues)} issues, {sc.n_packages():,} packages"
+        f"{file}: valid: {len(sc.actors)} actors ({len(sc.deciders)} deciders), "
+        f"{len(sc.issues)} issues, {format_count(sc.n_packages())} packages"
     )
 
 
@@ -171,7 +172,7 @@ def forecast(
     draws: Annotated[
         int, typer.Option("--draws", min=0, help="Monte Carlo draws over jittered inputs.")
     ] = 0,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo draws.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the Monte Carlo draws.")] = 0,
     position_sd: Annotated[
         float, typer.Option("--position-sd", min=0, help="Jitter of positions (0..100 scale).")
     ] = 5.0,
@@ -193,7 +194,7 @@ def backtest(
     path: Annotated[
         Path | None, typer.Argument(help="deu3.csv (default: the copy in tests/data)")
     ] = None,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0)] = 0,
     boot: Annotated[int, typer.Option("--boot", min=100, help="Bootstrap draws.")] = 2000,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -239,7 +240,9 @@ def package_cmd(
 def montecarlo(
     file: FileArg = None,
     draws: Annotated[int, typer.Option("--draws", min=1, help="Number of draws.")] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed, the same bytes.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Seed: the same seed, the same bytes.")
+    ] = 0,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Processes.")] = 1,
     json_out: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
@@ -276,7 +279,7 @@ def sweep(
         list[str], typer.Option("--grid", help="LEVER=lo:hi:n (repeat for more axes).")
     ] = [],  # noqa: B006
     draws: Annotated[int, typer.Option("--draws", min=1)] = 1000,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0)] = 0,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Local processes.")] = 2,
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://...).")

@@ -560,7 +560,7 @@ def bytes_per_draw(sc: Scenario) -> int:
     larger of the draws table (two float64 per uncertain number while it is drawn), the
     table with the results of every block and their concatenation (``zone``, ``deal``,
     ``p_deal``, ``p_war``, a value per actor), and the results with the likely deal's
-    options, issue by issue (``shares``). Measured: 311 bytes a draw on the reference
+    options, issue by issue (``shares``). Measured: 318 bytes a draw on the reference
     scenario (11 uncertain numbers, 10 actors, 11 issues); this gives 312."""
     numbers_, results = len(random_numbers(sc)), 4 + len(sc.actors)
     table = 2 * numbers_
@@ -584,8 +584,10 @@ def montecarlo(
     fixed: dict[str, float] | None = None,
 ) -> MonteCarlo:
     """Run ``draws`` draws (see the module docstring); ``workers`` > 1 needs the file's
-    ``text`` (each process re-reads it). Results do not depend on ``workers``. ``fixed``
-    sets numbers (by path, see :func:`numbers`) to a value in every draw."""
+    ``text`` (each process re-reads it and gets its blocks' rows of the one draws table).
+    Results do not depend on ``workers``; an interrupt stops them at once
+    (:func:`worker_pool`). ``fixed`` sets numbers (by path, see :func:`numbers`) to a value
+    in every draw."""
     fixed = dict(fixed or {})
     nums, x = draw_table(sc, draws, seed, fixed)
     setting = fixed_numbers(sc, fixed)
