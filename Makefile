@@ -8,7 +8,7 @@ SUM    := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 STAMP  := $(VENV)/.installed-$(SUM)
 RUN    := .venv-run
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_smp.py
 	$(BIN)/python bench/bench_montecarlo.py
 	$(BIN)/python bench/bench_startup.py
+
+# FUZZ_CASES=N (default 100000), FUZZ_SEED=S: cases spread over the cores; non-zero on failure
+fuzz: $(STAMP)
+	$(BIN)/python tests/fuzzing.py
 
 clean:
 	rm -rf $(VENV) $(RUN) .pytest_cache .mypy_cache .ruff_cache .hypothesis

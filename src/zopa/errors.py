@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+WIDTH = 480
+"""The longest line a problem prints as (a 100 KB key or value is cut, not echoed)."""
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -22,7 +25,7 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
         field = f" {_clip(self.field, 120)}:" if self.field else ""
-        return f"{_clip(where, 300)}:{field} {_clip(self.message, 400)}"
+        return _clip(f"{_clip(where, 200)}:{field} {self.message}", WIDTH)
 
 
 def _clip(text: str, width: int) -> str:

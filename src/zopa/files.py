@@ -13,9 +13,12 @@ or SIGTERM, which the command line turns into an exception).
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import tempfile
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from zopa.errors import InputError, Problem
@@ -113,6 +116,30 @@ def read_text(
     return decode(read_bytes(path, max_bytes, what=what, missing=missing), str(path))
 
 
+_written: list[str] = []
+
+
+def written() -> list[str]:
+    """The files :func:`write_text` has written in full in this process (a command
+    interrupted after its output is in place has done its work)."""
+    return list(_written)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM (in the main thread) until the block is done."""
+    held = threading.current_thread() is threading.main_thread() and hasattr(
+        signal, "pthread_sigmask"
+    )
+    if held:
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        if held:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return os.path.samefile(a, b)
@@ -207,7 +234,9 @@ def write_text(
             os.umask(umask)
             mode = 0o666 & ~umask
         os.chmod(tmp, mode)
-        os.replace(tmp, target)
+        with _signals_held():  # renamed and recorded, or neither
+            os.replace(tmp, target)
+            _written.append(name)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -332,11 +332,19 @@ def _on_signal(signum: int, frame: Any) -> None:
 
 
 def _interrupted() -> NoReturn:
+    """Exit 130 (Ctrl-C) or 143 (SIGTERM); 0 if the command's output was already written
+    in full when the signal came (its work is done)."""
     import signal
 
-    term = signal.SIGTERM in _SIGNALLED
-    sys.stderr.write(f"zopa: {'terminated' if term else 'interrupted'}; nothing was written\n")
-    sys.exit(143 if term else 130)
+    from zopa.files import written
+
+    what = "terminated" if signal.SIGTERM in _SIGNALLED else "interrupted"
+    done = written()
+    if done:
+        sys.stderr.write(f"zopa: {what} after writing {', '.join(done)} in full\n")
+        sys.exit(0)
+    sys.stderr.write(f"zopa: {what}; nothing was written\n")
+    sys.exit(143 if what == "terminated" else 130)
 
 
 def main() -> None:
