@@ -25,7 +25,7 @@ class _Flow(dict[str, Any]):
     """A mapping written in flow style (``{a: 1, b: 2}``)."""
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
     def ignore_aliases(self, data: Any) -> bool:
         return True  # never write anchors and aliases: people read this file
 

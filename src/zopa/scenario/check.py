@@ -46,6 +46,7 @@ def cross_check(sc: Scenario, raw: dict[str, Any]) -> list[Found]:
 
     actors = {a.id for a in sc.actors}
     issues = {i.id: {o.id for o in i.options} for i in sc.issues}
+    option_order = {i.id: [o.id for o in i.options] for i in sc.issues}
     if not sc.deciders:
         out.append((("actors",), "no decider: at least one actor must have role party or veto"))
     for a in sc.deciders:
@@ -84,7 +85,7 @@ def cross_check(sc: Scenario, raw: dict[str, Any]) -> list[Found]:
                             _unknown(f"option of issue '{issue}'", opt, issues[issue]),
                         )
                     )
-            missing = [o for o in _ordered(sc, issue) if o not in given]
+            missing = [o for o in option_order[issue] if o not in given]
             if missing:
                 out.append(
                     ((*base, "utilities", issue), f"no utility for option(s) {', '.join(missing)}")
@@ -136,10 +137,6 @@ def cross_check(sc: Scenario, raw: dict[str, Any]) -> list[Found]:
     elif d.at_least is not None:
         out.append((("decision", "at_least"), "at_least goes with rule: quota only"))
     return out
-
-
-def _ordered(sc: Scenario, issue: str) -> list[str]:
-    return [o.id for i in sc.issues if i.id == issue for o in i.options]
 
 
 def _unique(where: str | tuple[str | int, ...], ids: list[str]) -> list[Found]:
