@@ -160,6 +160,14 @@ def test_a_dedented_field_is_not_read_as_an_id() -> None:
     assert "'reservation' is not an id but a field of each entry of preferences" in msg
 
 
+def test_lists_are_bounded() -> None:
+    """5,000 spoilers made analyze run for minutes: a scenario's lists have caps."""
+    spoiler = "  - {actor: IL, outcome: strike, max_probability: 0.5, threshold: 0.5, scale: 0.1}\n"
+    text = TOY.replace(TOY[TOY.index("spoilers:") :], "spoilers:\n" + spoiler * 101)
+    (msg,) = problems(text)
+    assert msg == "s.yaml:50: spoilers: 101 items: at most 100 may be given"
+
+
 def test_a_huge_key_is_not_echoed() -> None:
     key = "k" * 100_000
     (msg,) = problems(TOY + f"? {key}\n: 1\n")

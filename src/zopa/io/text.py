@@ -24,6 +24,8 @@ from pathlib import Path
 from zopa import files
 from zopa.errors import InputError, Problem
 from zopa.results import POSITION, rounded
+from zopa.scenario.schema import MAX_ACTORS as SCENARIO_MAX_ACTORS
+from zopa.scenario.schema import MAX_ISSUES as SCENARIO_MAX_ISSUES
 from zopa.scenario.schema import MAX_MAGNITUDE as SCENARIO_MAX_MAGNITUDE
 from zopa.scenario.schema import RESERVED_KEYS
 
@@ -33,11 +35,12 @@ MAX_BYTES = 20 * 1024 * 1024
 DIGITS = 12
 """Decimals kept in imported utilities and reservations (far inside the 1e-9 tolerance)."""
 
-MAX_ACTORS = 2_000
-"""The most actors (parties, profiles, table rows) an importer reads."""
+MAX_ACTORS = SCENARIO_MAX_ACTORS
+"""The most actors (parties, profiles, table rows) an importer reads: as many as a
+scenario may have."""
 
-MAX_ISSUES = 1_000
-"""The most issues (dimensions) an importer reads."""
+MAX_ISSUES = SCENARIO_MAX_ISSUES
+"""The most issues (dimensions) an importer reads: as many as a scenario may have."""
 
 MAX_OPTIONS = 100_000
 """The most options (values) of all issues together an importer reads."""

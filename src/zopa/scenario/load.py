@@ -126,6 +126,9 @@ def _message(e: Any, path: tuple[str | int, ...]) -> str:
         return f"must be a mapping, got {_show(e.get('input'))}"
     if kind == "literal_error" and path and path[-1] == "zopa":
         return f"unsupported format version {_show(e.get('input'))} (this zopa reads version 1)"
+    if kind == "too_long" and isinstance(e.get("input"), list):
+        ctx = e.get("ctx", {})
+        return f"{len(e['input']):,} items: at most {ctx.get('max_length', '?'):,} may be given"
     if kind == "value_error":
         return msg.removeprefix("Value error, ")
     return f"{msg}, got {_show(e.get('input'))}" if "input" in e else msg

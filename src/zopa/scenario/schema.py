@@ -149,6 +149,18 @@ def _to_number(raw: Any) -> Any:
     return raw
 
 
+MAX_ACTORS = 2_000
+"""The most actors a scenario may have (the forecasting models pair every two of them)."""
+MAX_ISSUES = 1_000
+"""The most issues a scenario may have."""
+MAX_OPTIONS = 10_000
+"""The most options one issue may have."""
+MAX_SPOILERS = 100
+"""The most spoilers: each adds a strike probability to every package of every run."""
+MAX_ITEMS = 1_000
+"""The most items of the other lists (sources, no-deal outcomes, red lines of an actor,
+reference packages, constraints)."""
+
 MAX_MAGNITUDE = 1e12
 """The largest absolute value of any number of a scenario (as for expression literals):
 sums and products of numbers stay far from overflow."""
@@ -271,7 +283,7 @@ class Issue(Evidence):
     id: Id
     name: str
     description: str | None = None
-    options: Annotated[list[Option], Field(min_length=1)]
+    options: Annotated[list[Option], Field(min_length=1, max_length=MAX_OPTIONS)]
 
 
 class RedLine(Evidence):
@@ -289,7 +301,7 @@ class Preferences(Evidence):
     utilities: dict[str, UtilityMap] = Field(default_factory=dict)
     ideal: IdealMap | None = None
     reservation: Unit | None = None  # None: the expected no-deal value (0 without no_deal)
-    red_lines: list[RedLine] = Field(default_factory=list)
+    red_lines: Annotated[list[RedLine], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
 
 
 class Decision(Evidence):
@@ -367,20 +379,24 @@ class Scenario(_Strict):
     id: ScenarioId
     title: str
     description: str | None = None
-    sources: list[Source] = Field(default_factory=list)
-    actors: Annotated[list[Actor], Field(min_length=1)]
-    issues: Annotated[list[Issue], Field(min_length=1)]
+    sources: Annotated[list[Source], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
+    actors: Annotated[list[Actor], Field(min_length=1, max_length=MAX_ACTORS)]
+    issues: Annotated[list[Issue], Field(min_length=1, max_length=MAX_ISSUES)]
     preferences: dict[str, Preferences] = Field(default_factory=dict)
     decision: Decision = Field(default_factory=Decision)
     parameters: dict[str, AnyNumber] = Field(default_factory=dict)
-    no_deal: list[Outcome] = Field(default_factory=list)
+    no_deal: Annotated[list[Outcome], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
     conflict: Conflict | None = None
     dynamics: Dynamics | None = None
     credibility: Credibility | None = None
-    spoilers: list[Spoiler] = Field(default_factory=list)
+    spoilers: Annotated[list[Spoiler], Field(max_length=MAX_SPOILERS)] = Field(default_factory=list)
     influence: dict[str, UtilityMap] = Field(default_factory=dict)
-    reference_packages: list[ReferencePackage] = Field(default_factory=list)
-    constraints: list[Constraint] = Field(default_factory=list)
+    reference_packages: Annotated[list[ReferencePackage], Field(max_length=MAX_ITEMS)] = Field(
+        default_factory=list
+    )
+    constraints: Annotated[list[Constraint], Field(max_length=MAX_ITEMS)] = Field(
+        default_factory=list
+    )
     # The text it was read from and its name, for workers that re-read it (set by the loader).
     _source: tuple[str, str] | None = PrivateAttr(default=None)
 
