@@ -366,12 +366,16 @@ def _many_issues(k: int) -> str:
     )
 
 
-def test_1100_issues_are_refused_with_a_size_and_no_overflow() -> None:
-    sc = zopa.loads(_many_issues(1100), "many.yaml")
+def test_1000_issues_are_refused_with_a_size_and_no_overflow() -> None:
+    """1,100 issues overflowed the size estimate; a scenario now holds at most 1,000, and
+    1,000 are refused by the package limit with a size and a time, not an overflow."""
+    with pytest.raises(InputError, match=r"^many.yaml:7: issues: 1,100 items: at most 1,000"):
+        zopa.loads(_many_issues(1100), "many.yaml")
+    sc = zopa.loads(_many_issues(1000), "many.yaml")
     with pytest.raises(InputError) as e:
         zopa.analyze(sc)
     msg = str(e.value)
-    assert msg.startswith("many.yaml: issues: the outcome space has about 1.4 x 10^331 packages")
+    assert msg.startswith("many.yaml: issues: the outcome space has about 1.1 x 10^301 packages")
     assert "estimated time more than a million years" in msg
 
 
