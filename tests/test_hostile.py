@@ -790,16 +790,23 @@ def _sigterm_no_tmp(tmp: Path) -> None:
             out.unlink()
         p = start("import", "ktab", src, "-o", out)
         time.sleep(after)
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-        try:
-            _, err = p.communicate(timeout=15)
-        finally:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-        assert "Traceback" not in err, err[-1500:]
+        _sigterm_and_wait(p)
         left = [x.name for x in folder.iterdir() if x != out]
         assert not left, f"left in the output folder after SIGTERM at {after} s: {left}"
+
+
+def _sigterm_and_wait(p: subprocess.Popen[str]) -> str:
+    """SIGTERM ``p`` (if still running), wait for it, and return its standard error,
+    checked for a traceback."""
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+    try:
+        _, err = p.communicate(timeout=15)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+    assert "Traceback" not in err, err[-1500:]
+    return err
 
 
 def _sigterm_after_write(tmp: Path) -> None:
@@ -814,14 +821,7 @@ def _sigterm_after_write(tmp: Path) -> None:
         end = time.monotonic() + 60
         while not out.exists() and p.poll() is None and time.monotonic() < end:
             time.sleep(0.002)
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-        try:
-            _, err = p.communicate(timeout=15)
-        finally:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-        assert "Traceback" not in err, err[-1500:]
+        err = _sigterm_and_wait(p)
         assert p.returncode == 0 or not out.exists(), (
             f"exit {p.returncode} ({_last(err)}) but {out.name} was written"
         )
