@@ -2,12 +2,16 @@
 
 Every reader in zopa (scenario loader, importers) raises :class:`InputError`; the CLI
 prints its message and exits with status 2, never a traceback. One error may carry
-several problems (all problems found in one file are reported together).
+several problems (all problems found in one file are reported together, the first
+:data:`MAX_PROBLEMS` of them and a count of the rest).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+MAX_PROBLEMS = 50
+"""The most problems one error lists; one more line says how many more there are."""
 
 WIDTH = 480
 """The longest line a problem prints as (a 100 KB key or value is cut, not echoed)."""
@@ -38,7 +42,12 @@ class InputError(Exception):
     """Bad input. ``problems`` lists every problem found; ``str()`` is one line per problem."""
 
     def __init__(self, problems: list[Problem] | Problem) -> None:
-        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        items = [problems] if isinstance(problems, Problem) else list(problems)
+        if len(items) > MAX_PROBLEMS:  # the first ones, then how many more
+            rest = len(items) - MAX_PROBLEMS
+            more = Problem(items[MAX_PROBLEMS - 1].file, None, "", f"... and {rest} more problems")
+            items = [*items[:MAX_PROBLEMS], more]
+        self.problems = items
         super().__init__("\n".join(str(p) for p in self.problems))
 
     @classmethod
@@ -48,16 +57,15 @@ class InputError(Exception):
 
 
 class Problems:
-    """Collects the problems found in one file (at most ``limit``), then raises them all."""
+    """Collects the problems found in one file, then raises them all (the first
+    :data:`MAX_PROBLEMS` of them and a count of the rest)."""
 
-    def __init__(self, file: str, limit: int = 50) -> None:
+    def __init__(self, file: str) -> None:
         self.file = file
-        self.limit = limit
         self.items: list[Problem] = []
 
     def add(self, line: int | None, field: str, message: str) -> None:
-        if len(self.items) < self.limit:
-            self.items.append(Problem(self.file, line, field, message))
+        self.items.append(Problem(self.file, line, field, message))
 
     def raise_if_any(self) -> None:
         if self.items:

@@ -363,11 +363,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except InputError as e:
-        problems = e.problems
-        shown = problems[:MAX_SHOWN]
-        sys.stderr.write("".join(f"{p}\n" for p in shown))
-        if len(problems) > len(shown):
-            sys.stderr.write(f"... and {len(problems) - len(shown)} more problems\n")
+        sys.stderr.write("".join(f"{p}\n" for p in e.problems))
         sys.exit(2)
     except KeyboardInterrupt:
         _interrupted()
@@ -394,10 +390,6 @@ def main() -> None:
     if _SIGNALLED:  # Typer returns 130 for Ctrl-C, and for SIGTERM too
         _interrupted()
     sys.exit(code if isinstance(code, int) else 0)
-
-
-MAX_SHOWN = 50
-"""Problems printed for one input; the rest are counted."""
 
 
 def _clip(line: str, width: int = 300) -> str:

@@ -17,7 +17,7 @@ must lie on its issue's scale, salience and power in 0..100 (decide's limits). A
 without a ``#D`` row for an issue takes no part in it.
 
 Every problem in a file is reported at once in one :class:`zopa.errors.InputError` naming
-the file, the 1-based line and the field (at most :data:`~zopa.io.text.MAX_PROBLEMS` of
+the file, the 1-based line and the field (at most :data:`~zopa.errors.MAX_PROBLEMS` of
 them). Unlike decide, duplicate ids and duplicate actor-issue rows are errors (decide keeps
 the last one silently), and so are an issue with a single scale point (decide then maps
 every position to 0), an empty file, a file without ``#A`` or ``#P`` rows, scale points
@@ -42,7 +42,6 @@ from zopa.io.text import (
     MAX_CELLS,
     MAX_ISSUES,
     MAX_OPTIONS,
-    bounded,
     magnitude_message,
     over_limit,
     read_text,
@@ -271,7 +270,7 @@ def parse_decide(text: str, name: str = "<string>") -> DecideData:
 
     fatal = _check_counts(name, actors, issues, len(scale), len(rows))
     if fatal is not None:  # nothing to allocate, or too much
-        raise InputError(bounded(sorted([*problems, fatal], key=_order)))
+        raise InputError(sorted([*problems, fatal], key=_order))
     issue_ids = tuple(issues)
     actor_ids = tuple(actors)
     col = {k: i for i, k in enumerate(issue_ids)}
@@ -351,7 +350,7 @@ def parse_decide(text: str, name: str = "<string>") -> DecideData:
         where[a, k] = lineno
 
     if problems:
-        raise InputError(bounded(sorted(problems, key=_order)))
+        raise InputError(sorted(problems, key=_order))
     return DecideData(
         path=name,
         actors=actor_ids,

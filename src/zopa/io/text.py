@@ -9,9 +9,9 @@ options evenly on 0..100 with :func:`spread_at`, and rounds imported utilities w
 
 Hostile input is bounded here too: every importer checks the counts it reads against the
 maxima below (:func:`over_limit`) before it allocates anything, refuses numbers beyond
-:data:`MAX_MAGNITUDE` where the format sets no range (:func:`too_large`), shows at most
-:data:`SHOWN` characters of a bad value (:func:`shown`) and reports at most
-:data:`MAX_PROBLEMS` problems (:func:`bounded`).
+:data:`MAX_MAGNITUDE` where the format sets no range (:func:`too_large`) and shows at most
+:data:`SHOWN` characters of a bad value (:func:`shown`); an error lists at most
+:data:`zopa.errors.MAX_PROBLEMS` problems.
 """
 
 from __future__ import annotations
@@ -60,9 +60,6 @@ MAX_MAGNITUDE = SCENARIO_MAX_MAGNITUDE
 """The largest magnitude of a number the format gives no range (capabilities, weights,
 scores, unscaled positions): that of any number of a scenario
 (:data:`zopa.scenario.schema.MAX_MAGNITUDE`), far beyond any real data."""
-
-MAX_PROBLEMS = 50
-"""The most problems one error lists (then one line says how many more there are)."""
 
 SHOWN = 40
 """The most characters of a bad value a message quotes."""
@@ -189,20 +186,11 @@ def over_limit(count: int, limit: int, what: str) -> str | None:
     return f"{count} {what}: an importer reads at most {limit}"
 
 
-def bounded(problems: list[Problem], limit: int = MAX_PROBLEMS) -> list[Problem]:
-    """The first ``limit`` problems, then one saying how many more there are."""
-    if len(problems) <= limit:
-        return problems
-    rest = len(problems) - limit
-    last = problems[limit - 1]
-    more = Problem(last.file, None, "", f"... and {rest} more problem(s)")
-    return [*problems[:limit], more]
-
-
 def raise_problems(problems: list[Problem]) -> None:
-    """Raise an :class:`InputError` with :func:`bounded` ``problems``, if there are any."""
+    """Raise an :class:`InputError` with ``problems`` (which lists the first
+    :data:`~zopa.errors.MAX_PROBLEMS` and counts the rest), if there are any."""
     if problems:
-        raise InputError(bounded(problems))
+        raise InputError(problems)
 
 
 # ---------------------------------------------------------------------------------------
