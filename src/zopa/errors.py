@@ -28,12 +28,13 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        field = f" {_clip(self.field, 120)}:" if self.field else ""
-        return _clip(f"{_clip(where, 200)}:{field} {self.message}", WIDTH)
+        field = f" {clip(self.field, 120)}:" if self.field else ""
+        return clip(f"{clip(where, 200)}:{field} {self.message}", WIDTH)
 
 
-def _clip(text: str, width: int) -> str:
-    """``text`` on one line, cut to ``width`` characters (a 100 KB key is not echoed)."""
+def clip(text: str, width: int) -> str:
+    """``text`` on one line, cut to ``width`` characters with ``...`` marking the cut (a
+    100 KB key or value is never echoed whole in a message)."""
     text = " ".join(text.splitlines())
     return text if len(text) <= width else text[: width - 3] + "..."
 

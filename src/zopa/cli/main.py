@@ -20,7 +20,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from zopa.api import MAX_PACKAGES
-from zopa.errors import InputError
+from zopa.errors import InputError, clip
 
 app = typer.Typer(
     name="zopa",
@@ -377,25 +377,19 @@ def main() -> None:
         if show is not None:
             show()
         else:
-            sys.stderr.write(f"zopa: {_clip(str(e))}\n")
+            sys.stderr.write(f"zopa: {clip(str(e), 300)}\n")
         sys.exit(int(getattr(e, "exit_code", 2)))
     except Exception as e:
         if os.environ.get("ZOPA_DEBUG"):
             raise
         sys.stderr.write(
-            f"zopa: internal error ({type(e).__name__}: {_clip(str(e))}); "
+            f"zopa: internal error ({type(e).__name__}: {clip(str(e), 300)}); "
             "please report it (ZOPA_DEBUG=1 shows where)\n"
         )
         sys.exit(70)
     if _SIGNALLED:  # Typer returns 130 for Ctrl-C, and for SIGTERM too
         _interrupted()
     sys.exit(code if isinstance(code, int) else 0)
-
-
-def _clip(line: str, width: int = 300) -> str:
-    """One line of at most ``width`` characters (long keys and values are cut)."""
-    line = line.replace("\n", " ")
-    return line if len(line) <= width else line[: width - 3] + "..."
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zopa import files
-from zopa.errors import InputError, Problem
+from zopa.errors import InputError, Problem, clip
 from zopa.results import POSITION, rounded
 from zopa.scenario.schema import MAX_ACTORS as SCENARIO_MAX_ACTORS
 from zopa.scenario.schema import MAX_ISSUES as SCENARIO_MAX_ISSUES
@@ -170,8 +170,9 @@ def spread_at(j: int, n: int) -> float:
 
 
 def cut(text: str, limit: int = SHOWN) -> str:
-    """``text`` for a message: at most ``limit`` characters, ``...`` marking a cut."""
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    """``text`` for a message: at most ``limit`` characters, ``...`` marking a cut
+    (:func:`zopa.errors.clip` at :data:`SHOWN`)."""
+    return clip(text, limit)
 
 
 def shown(text: str, limit: int = SHOWN) -> str:

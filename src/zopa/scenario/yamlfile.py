@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from zopa import files
-from zopa.errors import InputError
+from zopa.errors import InputError, clip
 
 Path_ = tuple[str | int, ...]
 # libyaml's parser when PyYAML was built with it (several times faster), same safe constructor
@@ -162,7 +162,7 @@ def _build(
     lines.setdefault(path, line)
     if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
         raise InputError.at(
-            name, line, dotted(path), f"YAML tag {_short(node.tag)} is not allowed in a scenario"
+            name, line, dotted(path), f"YAML tag {clip(node.tag, 40)} is not allowed in a scenario"
         )
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -171,7 +171,7 @@ def _build(
         except yaml.YAMLError as e:
             what = e.problem if isinstance(e, yaml.MarkedYAMLError) and e.problem else str(e)
             raise InputError.at(
-                name, line, dotted(path), f"YAML merge key: {_short(what, 120)}"
+                name, line, dotted(path), f"YAML merge key: {clip(what, 120)}"
             ) from None
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
@@ -201,10 +201,6 @@ def _build(
     return _scalar(node, path, loader, name)
 
 
-def _short(text: str, width: int = 40) -> str:
-    return text if len(text) <= width else text[: width - 3] + "..."
-
-
 def _scalar(node: yaml.ScalarNode, path: Path_, loader: Any, name: str) -> Any:
     line = node.start_mark.line + 1
     if node.tag == "tag:yaml.org,2002:int":
@@ -220,7 +216,7 @@ def _scalar(node: yaml.ScalarNode, path: Path_, loader: Any, name: str) -> Any:
         return loader.construct_object(node)
     except (yaml.YAMLError, ValueError, OverflowError) as e:
         what = e.problem if isinstance(e, yaml.MarkedYAMLError) and e.problem else str(e)
-        raise InputError.at(name, line, dotted(path), _short(what, 120)) from None
+        raise InputError.at(name, line, dotted(path), clip(what, 120)) from None
 
 
 def dotted(path: Path_) -> str:
