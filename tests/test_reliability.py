@@ -236,6 +236,18 @@ def test_a_drift_counts_in_the_parameters_values() -> None:
     assert problems(text.replace("periods: 4", "periods: 3")) == []
 
 
+def test_a_ranged_expression_parameter_spans_its_whole_extent() -> None:
+    """A parameter defined by an expression and freed by a range takes every value of the
+    expression, even a narrow peak no sample point hits (1000 at q = 0.30001)."""
+    extra = (
+        "parameters:\n  q: {uniform: [0.2, 0.9]}\n"
+        '  s: {expr: "1 / (abs(q - 0.30001) + 0.001)", range: [1, 2]}\n'
+    )
+    text = toy_with("{id: downgrade, at: 100}", '{id: downgrade, at: {expr: "s / 9"}}', extra)
+    (msg,) = problems(text)
+    assert "at.expr: 's / 9' is 111.111 at s=1000: it must be at most 100" in msg
+
+
 def test_validate_accepts_what_runs_with_every_draw() -> None:
     """A scenario validate accepts runs its Monte Carlo (every draw is in the supports)."""
     import zopa

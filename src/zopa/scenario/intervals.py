@@ -269,6 +269,18 @@ def values_at(e: Expr, box: Box) -> tuple[dict[str, np.ndarray], np.ndarray]:
     return pts, np.array(np.broadcast_to(v, (n,)))
 
 
+def extent(e: Expr, box: Box) -> Interval:
+    """Bounds of every value ``e`` takes over ``box``: its interval bound (which holds
+    everywhere), or, where an operation may fail, the range of its finite values at the
+    sample points (the expression's own check reports the failure)."""
+    try:
+        return _interval(e._node, {k: box[k] for k in e.names})
+    except _MayFail:
+        v = values_at(e, box)[1]
+        v = v[np.isfinite(v)]
+        return (float(v.min()), float(v.max())) if v.size else (0.0, 0.0)
+
+
 def _witness(e: Expr, box: Box, bounds: Bounds) -> str | None:
     """A point of ``box`` where ``e`` is not finite or out of bounds, as a message."""
     pts, v = values_at(e, box)

@@ -19,7 +19,15 @@ import numpy as np
 
 from zopa.errors import InputError
 from zopa.scenario.expr import Expr, compile_expr, dependency_order
-from zopa.scenario.intervals import Bounds, Interval, inline, problem_over, total, values_at
+from zopa.scenario.intervals import (
+    Bounds,
+    Interval,
+    extent,
+    inline,
+    problem_over,
+    total,
+    values_at,
+)
 from zopa.scenario.numbers import walk
 from zopa.scenario.schema import Number, Scenario
 
@@ -73,7 +81,7 @@ class _Parameters:
             if n.range is None and name not in steps:
                 self.defs[name] = self.exprs[name]
                 continue
-            lo, hi = _extent(e, self.box)
+            lo, hi = extent(e, self.box)
             if n.range is not None:
                 lo, hi = _hull((lo, hi), (float(n.range[0]), float(n.range[1])))
             self.box[name] = (lo, hi)
@@ -86,18 +94,10 @@ class _Parameters:
                 b = base[name]
                 self.box[name] = _hull(self.box[name], (b + step[0], b + step[1]))
 
-    def expression(self, n: Number, where: str) -> Expr:
+    def expression(self, n: Number) -> Expr:
         """The number's expression with the defined parameters inlined."""
         assert n.expr is not None
-        return inline(compile_expr(n.expr, set(self.exprs) | set(self.box), field=where), self.defs)
-
-
-def _extent(e: Expr, box: dict[str, Interval]) -> Interval:
-    """Bounds of ``e`` over ``box`` from its values at the box's sample points (the
-    values a freed parameter takes; its own check proves them)."""
-    v = values_at(e, box)[1]
-    v = v[np.isfinite(v)]
-    return (float(v.min()), float(v.max())) if v.size else (0.0, 0.0)
+        return inline(compile_expr(n.expr, set(self.exprs) | set(self.box)), self.defs)
 
 
 def _drift_steps(sc: Scenario) -> dict[str, Interval]:
@@ -125,7 +125,7 @@ def check_supports(sc: Scenario) -> list[Found]:
         if not isinstance(n, Number) or n.kind != "expr":
             continue
         try:
-            e = params.expression(n, "")
+            e = params.expression(n)
         except InputError:
             continue
         lo, hi, lo_open = n.bounds
@@ -137,7 +137,7 @@ def check_supports(sc: Scenario) -> list[Found]:
 
 
 def _term(n: Number, params: _Parameters) -> Expr | float:
-    return params.expression(n, "") if n.kind == "expr" else float(n)
+    return params.expression(n) if n.kind == "expr" else float(n)
 
 
 def _sums(sc: Scenario, params: _Parameters) -> list[Found]:
