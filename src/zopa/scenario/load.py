@@ -78,7 +78,7 @@ def _misplaced(path: tuple[str | int, ...]) -> str | None:
     if parent is None and isinstance(holder, str):
         outer = _model_at(path[:-2])
         inner = _mapped_model(outer, holder) if outer is not None else None
-        if inner is not None and field in _fields(inner):
+        if inner is not None and field in _by_alias(inner):
             return (
                 f"'{field}' is not an id but a field of each entry of {holder}: "
                 "indent it under an entry"
@@ -109,7 +109,7 @@ def _message(e: Any, path: tuple[str | int, ...]) -> str:
     if kind == "extra_forbidden":
         field = str(path[-1]) if path else ""
         here = _model_at(path[:-1])
-        known = sorted(_fields(here)) if here is not None else []
+        known = sorted(_by_alias(here)) if here is not None else []
         hint = difflib.get_close_matches(field, known, n=1)
         if hint:
             return f"unknown field (did you mean '{hint[0]}'?)"
@@ -137,10 +137,6 @@ def _message(e: Any, path: tuple[str | int, ...]) -> str:
 def _show(x: Any) -> str:
     text = repr(x)
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _fields(model: type[BaseModel]) -> set[str]:
-    return {f.alias or n for n, f in model.model_fields.items()}
 
 
 def _models_in(annotation: Any) -> list[tuple[str, type[BaseModel]]]:
