@@ -166,20 +166,28 @@ MAX_MAGNITUDE = 1e12
 sums and products of numbers stay far from overflow."""
 
 
+def value_problem(
+    v: float, lo: float | None = None, hi: float | None = None, lo_open: bool = False
+) -> str | None:
+    """What is wrong with the value ``v`` of a number whose field has these bounds (see
+    :attr:`Number.bounds`), or None: the check every plain number gets."""
+    if not math.isfinite(v):
+        return "must be a finite number"
+    if abs(v) > MAX_MAGNITUDE:
+        return f"{v:g} is too large: at most {MAX_MAGNITUDE:g} in absolute value"
+    if lo is not None and (v <= lo if lo_open else v < lo):
+        bound = f"greater than {lo:g}" if lo_open else f"at least {lo:g}"
+        return f"{v:g} is out of range: must be {bound}"
+    if hi is not None and v > hi:
+        return f"{v:g} is out of range: must be at most {hi:g}"
+    return None
+
+
 def _ranged(
     lo: float | None, hi: float | None, lo_open: bool = False
 ) -> Callable[[Number], Number]:
     def bad(v: float) -> str | None:
-        if not math.isfinite(v):
-            return "must be a finite number"
-        if abs(v) > MAX_MAGNITUDE:
-            return f"{v:g} is too large: at most {MAX_MAGNITUDE:g} in absolute value"
-        if lo is not None and (v <= lo if lo_open else v < lo):
-            bound = f"greater than {lo:g}" if lo_open else f"at least {lo:g}"
-            return f"{v:g} is out of range: must be {bound}"
-        if hi is not None and v > hi:
-            return f"{v:g} is out of range: must be at most {hi:g}"
-        return None
+        return value_problem(v, lo, hi, lo_open)
 
     def check(n: Number) -> Number:
         n._bounds = (lo, hi, lo_open)
@@ -258,7 +266,7 @@ class Actor(Evidence):
     id: Id
     name: str
     role: Literal["party", "veto", "spoiler", "mediator", "stakeholder"]
-    capability: Positive = Field(default_factory=lambda: Number(value=1.0))
+    capability: Positive = Field(default_factory=lambda: 1.0, validate_default=True)
     description: str | None = None
 
     @property
@@ -369,7 +377,7 @@ class Constraint(Evidence):
 
     actor: Id
     beats: Id
-    margin: AnyNumber = Field(default_factory=lambda: Number(value=0.0))
+    margin: AnyNumber = Field(default_factory=lambda: 0.0, validate_default=True)
 
 
 class Scenario(_Strict):

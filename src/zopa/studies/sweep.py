@@ -19,20 +19,17 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydantic import BaseModel, TypeAdapter, ValidationError
 from typing_extensions import TypedDict
 
 from zopa.errors import InputError
 from zopa.results import frame
-from zopa.scenario.numbers import walk
-from zopa.scenario.schema import Number, Scenario
-from zopa.scenario.yamlfile import Path_, dotted
+from zopa.scenario.numbers import numbers
+from zopa.scenario.schema import Number, Scenario, value_problem
 from zopa.studies.montecarlo import ErrorsJson, montecarlo, worker_pool
 
 MAX_POINTS = 1000  # values of one lever
@@ -58,8 +55,7 @@ def parse_grid(specs: Sequence[str], sc: Scenario) -> list[Axis]:
     outside 1..:data:`MAX_POINTS`, more than :data:`MAX_CELLS` cells in all, and values that
     are not finite, outside the number's ``range:`` or outside what its field accepts.
     """
-    found = {dotted(p): (p, n) for p, n in walk(sc, lambda _, x: not isinstance(x, Number))
-             if isinstance(n, Number)}  # fmt: skip
+    found = dict(numbers(sc))
     out: list[Axis] = []
     for spec in specs:
         name, _, rng = spec.partition("=")
@@ -67,9 +63,9 @@ def parse_grid(specs: Sequence[str], sc: Scenario) -> list[Axis]:
         if any(a.path == path for a in out):
             raise InputError.at("--grid", None, name, f"{path} is given twice")
         lo, hi, n = _lo_hi_n(name, rng)
-        field_path, number = found[path]
+        number = found[path]
         for v in (lo, hi):  # every value lies between the two ends
-            _check_value(sc, name, field_path, number, v)
+            _check_value(name, number, v)
         out.append(Axis(path, tuple(float(v) for v in np.linspace(lo, hi, n))))
     total = math.prod(len(a.values) for a in out)
     if total > MAX_CELLS:
@@ -107,55 +103,16 @@ def _lo_hi_n(name: str, rng: str) -> tuple[float, float, int]:
     return lo, hi, n
 
 
-def _check_value(sc: Scenario, name: str, path: Path_, number: Number, v: float) -> None:
+def _check_value(name: str, number: Number, v: float) -> None:
     """Bad input unless ``v`` lies within the number's ``range:`` and its field's bounds."""
     if number.range is not None and not number.range[0] <= v <= number.range[1]:
         lo, hi = number.range
         raise InputError.at(
             "--grid", None, name, f"{v:g} is outside the number's range [{lo:g}, {hi:g}]"
         )
-    try:
-        TypeAdapter(number_type(sc, path)).validate_python(v)
-    except ValidationError as e:
-        msg = str(e.errors()[0]["msg"]).removeprefix("Value error, ")
-        raise InputError.at("--grid", None, name, msg) from None
-
-
-def number_type(sc: Scenario, path: Path_) -> Any:
-    """The type (with its validators) the scenario schema checks the number at ``path``
-    with, e.g. ``Unit`` for a probability: found field by field from :class:`Scenario`."""
-    node: Any = sc
-    tp: Any = Scenario
-    for key in path:
-        tp = _child_type(node, tp, key)
-        if isinstance(node, BaseModel):
-            node = getattr(node, str(key)) if key in type(node).model_fields else (
-                (node.__pydantic_extra__ or {})[str(key)])  # fmt: skip
-        else:
-            node = node[key]
-    return tp
-
-
-def _child_type(node: Any, tp: Any, key: str | int) -> Any:
-    """The declared type of ``node``'s child ``key`` (``tp``: the type of ``node``)."""
-    if isinstance(node, BaseModel):
-        f = type(node).model_fields.get(str(key))
-        if f is not None:
-            return Annotated[(f.annotation, *f.metadata)] if f.metadata else f.annotation
-        extra = get_type_hints(type(node), include_extras=True)["__pydantic_extra__"]
-        return get_args(_bare(extra))[-1]
-    return get_args(_bare(tp))[-1]  # an item of a list or a value of a mapping
-
-
-def _bare(tp: Any) -> Any:
-    """``tp`` without ``Annotated`` and ``| None``: the container type below them."""
-    while True:
-        if get_origin(tp) is Annotated:
-            tp = get_args(tp)[0]
-        elif get_origin(tp) in (Union, types.UnionType):
-            tp = next(a for a in get_args(tp) if a is not type(None))
-        else:
-            return tp
+    msg = value_problem(v, *number.bounds)
+    if msg is not None:
+        raise InputError.at("--grid", None, name, msg)
 
 
 def cells(axes: Sequence[Axis]) -> list[dict[str, float]]:
