@@ -150,7 +150,8 @@ def test_stacked_path_equals_draw_by_draw(name: str) -> None:
     sc = validate(data, lines, "toy")
     inputs = from_scenario(sc)
     draws = 25
-    nums, x = draw_table(sc, draws, 1)
+    t = draw_table(sc, draws, 1)
+    nums, x = t.nums, t.x
     (j,) = [j for j, n in enumerate(nums) if n.uncertain]
     variants = [from_scenario(sc, Values(sc, {id(nums[j]): float(x[d, j])})) for d in range(draws)]
     cls = model_class(name)

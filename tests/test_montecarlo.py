@@ -74,7 +74,7 @@ def _compare(data: dict[str, Any], draws: int = 12, seed: int = 3) -> None:
     sc = validate(data, Lines(), "<random>")
     mc = montecarlo(sc, draws=draws, seed=seed)
     paths = [p for p, _ in random_numbers(sc)]
-    _, x = draw_table(sc, draws, seed)
+    x = draw_table(sc, draws, seed).x
     for d in range(draws):
         raw = copy.deepcopy(data)
         for j, path in enumerate(paths):

@@ -45,26 +45,28 @@ def nash_weighted(g: np.ndarray, share: np.ndarray) -> np.ndarray:
     if np.all(share == share[0]):  # equal shares: a power of the plain product
         return nash(g) ** share[0]
     with np.errstate(divide="ignore"):
-        return np.exp((share[:, None] * np.log(g)).sum(0))
+        return np.exp((share.reshape((-1,) + (1,) * (g.ndim - 1)) * np.log(g)).sum(0))
 
 
 def kalai_smorodinsky(g: np.ndarray, span: np.ndarray) -> np.ndarray:
-    """The smallest share of the best possible gain; a decider with no room never binds."""
-    flat = span <= NO_ROOM
-    ratio = np.where(flat[:, None], 1.0, g / np.where(flat, 1.0, span)[:, None])
+    """The smallest share of the best possible gain; a decider with no room never binds.
+    ``span`` has ``g``'s shape without its last (packages) axis."""
+    flat = (span <= NO_ROOM)[..., None]
+    ratio = np.where(flat, 1.0, g / np.where(flat, 1.0, span[..., None]))
     return ratio.min(0)
 
 
 def objectives(
     u: np.ndarray, r: np.ndarray, capability: np.ndarray, best_u: np.ndarray | None = None
 ) -> dict[str, np.ndarray]:
-    """Every solution's objective for packages with deal values ``u`` (deciders x n).
+    """Every solution's objective for packages with deal values ``u`` (deciders x n, or
+    deciders x draws x n: then ``r`` and ``best_u`` are deciders x draws).
 
     ``r`` and ``capability`` are the deciders' reservations and capabilities. The
     Kalai-Smorodinsky objective needs each decider's best deal value over the unanimous
     set (``best_u``); it is left out when that is not known.
     """
-    g = gains(u, r[:, None])
+    g = gains(u, r[..., None])
     out = {
         "nash": nash(g),
         "nash_weighted": nash_weighted(g, capability / capability.sum()),

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from zopa.scenario.numbers import walk
-from zopa.scenario.schema import RESERVED_KEYS, Scenario
+from zopa.scenario.schema import RESERVED_KEYS, Number, Order, Scenario
 from zopa.scenario.supports import check_supports
 from zopa.scenario.yamlfile import Path_
 
@@ -56,8 +56,12 @@ def cross_check(sc: Scenario, raw: dict[str, Any]) -> list[Found]:
         base = ("preferences", actor)
         if actor not in actors:
             out.append((base, f"unknown actor '{actor}'"))
-        weights = pref.weights.numbers()
-        for issue in weights:
+        if isinstance(pref.weights, Order):
+            out += _order_problems(pref.weights, (*base, "weights"), "issue", issues)
+            weights = dict.fromkeys(pref.weights.items(), Number(value=1.0))
+        else:
+            weights = pref.weights.numbers()
+        for issue in weights if not isinstance(pref.weights, Order) else ():
             if issue not in issues:
                 out.append(((*base, "weights", issue), _unknown("issue", issue, issues)))
         if (
@@ -76,8 +80,14 @@ def cross_check(sc: Scenario, raw: dict[str, Any]) -> list[Found]:
             if issue not in issues:
                 out.append(((*base, "utilities", issue), _unknown("issue", issue, issues)))
                 continue
-            given = umap.numbers()
-            for opt in given:
+            if isinstance(umap, Order):
+                at = (*base, "utilities", issue)
+                what = f"option of issue '{issue}'"
+                out += _order_problems(umap, at, what, issues[issue], option_order[issue])
+                given = dict.fromkeys(umap.items(), Number(value=1.0))
+            else:
+                given = umap.numbers()
+            for opt in given if not isinstance(umap, Order) else ():
                 if opt not in issues[issue]:
                     out.append(
                         (
@@ -86,7 +96,7 @@ def cross_check(sc: Scenario, raw: dict[str, Any]) -> list[Found]:
                         )
                     )
             missing = [o for o in option_order[issue] if o not in given]
-            if missing:
+            if missing and not isinstance(umap, Order):
                 out.append(
                     ((*base, "utilities", issue), f"no utility for option(s) {', '.join(missing)}")
                 )
@@ -95,7 +105,7 @@ def cross_check(sc: Scenario, raw: dict[str, Any]) -> list[Found]:
                     ((*base, "ideal", issue), "give utilities or an ideal for an issue, not both")
                 )
         for issue in [*pref.utilities, *ideal]:
-            if issue in issues and issue not in weights:
+            if issue in issues and issue not in weights and not isinstance(pref.weights, Order):
                 out.append(
                     ((*base, "weights"), f"no weight for issue '{issue}' (write 0 to ignore it)")
                 )
@@ -148,6 +158,28 @@ def _unique(where: str | tuple[str | int, ...], ids: list[str]) -> list[Found]:
             out.append(((*base, i, "id"), f"duplicate id '{x}' (also at position {seen[x] + 1})"))
         else:
             seen[x] = i
+    return out
+
+
+def _order_problems(
+    order: Order, where: Path_, what: str, known: Any, every: list[str] | None = None
+) -> list[tuple[Path_, str]]:
+    """An order's unknown ids (located at the id) and, when it must name ``every`` id
+    once (a utility order names every option of its issue), the ones it misses."""
+    out: list[tuple[Path_, str]] = []
+    for g, group in enumerate(order.order):
+        members = (
+            [(group, (g,))]
+            if isinstance(group, str)
+            else [(x, (g, i)) for i, x in enumerate(group)]
+        )
+        for x, at in members:
+            if x not in known:
+                out.append(((*where, "order", *at), _unknown(what, x, known)))
+    missing = [x for x in every or [] if x not in order.items()]
+    if missing:
+        out.append(((*where, "order"), f"the order misses option(s) {', '.join(missing)}:"
+                    " a utility order names every option exactly once"))  # fmt: skip
     return out
 
 

@@ -6,19 +6,24 @@ validated :class:`~zopa.scenario.schema.Scenario` or the raw data read from the 
 ``parameters.discount``); Monte Carlo, leverage, sweeps and forecast spreads all take their
 numbers from it. The raw data, whose paths carry line numbers, is walked by the source
 listing (:mod:`zopa.scenario.sources`) and the cross-checks (:mod:`zopa.scenario.check`).
-:func:`draw_table` is the draws axis: one seeded table of uniforms, turned into draws by
-each distribution's inverse CDF.
+:func:`judgements` lists the judgements (orders, uncertain red lines,
+:mod:`zopa.scenario.judgements`) the same way. :func:`draw_table` is the draws axis: one
+seeded table of uniforms, turned into draws by each distribution's inverse CDF and each
+judgement's draw rule.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
 
-from zopa.scenario.schema import Number, Scenario
+from zopa.scenario import judgements as jd
+from zopa.scenario.judgements import Judgement
+from zopa.scenario.schema import Number, Order, RedLine, Scenario
 from zopa.scenario.yamlfile import Path_, dotted
 
 
@@ -65,23 +70,71 @@ def random_numbers(sc: Scenario) -> list[tuple[str, Number]]:
     return [(p, n) for p, n in numbers(sc) if n.uncertain]
 
 
+def judgements(sc: Scenario) -> list[tuple[str, Judgement]]:
+    """Every judgement of ``sc`` with its field path (file order): each order (weights or
+    an issue's utilities) and each red line with a ``probability``."""
+    found = walk(sc, lambda _, x: not isinstance(x, Number | Order))
+    return [
+        (dotted(path), x)
+        for path, x in found
+        if isinstance(x, Order) or (isinstance(x, RedLine) and x.probability is not None)
+    ]
+
+
+@dataclass
+class DrawTable:
+    """The draws of a run: ``x`` (draws x numbers) for the uncertain ``nums``; for each
+    uncertain judgement of ``judged``, its draws in ``jx`` (:func:`~zopa.scenario.
+    judgements.draw`: draws x items for an order, booleans for a red line)."""
+
+    nums: list[Number]
+    x: np.ndarray
+    judged: list[Judgement]
+    jx: list[np.ndarray]
+
+    def rows(self, a: int, b: int) -> DrawTable:
+        """The draws ``a`` to ``b`` (exclusive)."""
+        return DrawTable(self.nums, self.x[a:b], self.judged, [j[a:b] for j in self.jx])
+
+    def setting(self, d: int) -> dict[int, Any]:
+        """Draw ``d`` of every judgement, by ``id`` (for :class:`~zopa.scenario.values.Values`)."""
+        return {id(j): v[d] for j, v in zip(self.judged, self.jx, strict=True)}
+
+
 def draw_table(
     sc: Scenario, draws: int, seed: int, fixed: dict[str, float] | None = None
-) -> tuple[list[Number], np.ndarray]:
-    """The uncertain numbers and their draws (draws x numbers), from one seeded table.
+) -> DrawTable:
+    """The uncertain numbers and judgements and their draws, from one seeded table.
 
-    Numbers ``fixed`` by path are left out (their column of uniforms is still drawn, so
-    the other numbers get the same draws whatever is fixed: common random numbers).
+    Each uncertain thing (a number with a distribution, an order, an uncertain red line),
+    in file order, takes its columns of one table of uniforms (a number one, a judgement
+    :func:`~zopa.scenario.judgements.columns`). Numbers ``fixed`` by path are left out
+    (their column of uniforms is still drawn, so the other numbers get the same draws
+    whatever is fixed: common random numbers).
     """
-    found = random_numbers(sc)
-    u = np.random.default_rng(seed).random((draws, len(found)))
+    things = walk(sc, lambda _, x: not isinstance(x, Number | Order))
+    found: list[tuple[str, Number | Order | RedLine]] = []
+    for path, x in things:
+        if (isinstance(x, Number) and x.uncertain) or (
+            isinstance(x, Order | RedLine) and jd.uncertain(x)
+        ):
+            found.append((dotted(path), x))
+    widths = [1 if isinstance(x, Number) else jd.columns(x) for _, x in found]
+    u = np.random.default_rng(seed).random((draws, sum(widths)))
     u[u == 0.0] = 2.0**-54
-    keep = [j for j, (p, _) in enumerate(found) if p not in (fixed or {})]
-    nums = [found[j][1] for j in keep]
-    x = np.empty((draws, len(keep)))
-    for col, j in enumerate(keep):
-        x[:, col] = found[j][1].distribution.ppf(u[:, j])
-    return nums, x
+    start = np.concatenate([[0], np.cumsum(widths)]).astype(int)
+    nums, cols, judged, jx = [], [], [], []
+    for k, (where, x) in enumerate(found):
+        part = u[:, start[k] : start[k + 1]]
+        if isinstance(x, Number):
+            if where not in (fixed or {}):
+                nums.append(x)
+                cols.append(x.distribution.ppf(part[:, 0]))
+        else:
+            judged.append(x)
+            jx.append(jd.draw(x, part))
+    xs = np.stack(cols, axis=1) if cols else np.empty((draws, 0))
+    return DrawTable(nums, xs, judged, jx)
 
 
 def fixed_numbers(sc: Scenario, fixed: dict[str, float] | None) -> dict[int, float]:

@@ -3,11 +3,14 @@ utilities, shared by the outcome space and the forecasting inputs.
 
 For an actor with preferences and an issue it weighs (weight not 0):
 
-- ``weight``: its weight divided by the sum of its weights (0 when that sum is not
-  positive), the factor of the issue in the actor's package utility;
-- ``salience``: its weight as written (the forecasting models' salience);
-- ``utility``: each option's utility, in file order: as written under ``utilities``, or
-  else from the ideal point, ``1 - |at - ideal| / 100`` (a linear loss on the 0..100 scale);
+- ``weight``: its weight (a weight order: its centroid or draw) divided by the sum of its
+  weights (0 when that sum is not positive), the factor of the issue in the actor's
+  package utility;
+- ``salience``: its weight as written (the forecasting models' salience; a weight order's
+  weights sum to 1);
+- ``utility``: each option's utility, in file order: as written under ``utilities`` (an
+  order: its centroid or draw, :mod:`zopa.scenario.judgements`), or else from the ideal
+  point, ``1 - |at - ideal| / 100`` (a linear loss on the 0..100 scale);
 - ``ideal``: its ideal point when one is written, else None.
 
 Every number is resolved through a :class:`~zopa.scenario.values.Values` (base values by
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zopa.scenario.schema import Scenario
+from zopa.scenario.schema import Order, Scenario
 from zopa.scenario.values import Values
 
 
@@ -53,7 +56,11 @@ def read_preferences(
         if actor.id not in sc.preferences:
             continue
         p = sc.preferences[actor.id]
-        weights = {k: num(v) for k, v in p.weights.numbers().items()}
+        weights = (
+            val.order(p.weights)
+            if isinstance(p.weights, Order)
+            else {k: num(v) for k, v in p.weights.numbers().items()}
+        )
         total = sum(weights.values())
         ideal = {k: num(v) for k, v in (p.ideal.numbers() if p.ideal else {}).items()}
         row: dict[str, IssuePreference] = {}
@@ -61,9 +68,13 @@ def read_preferences(
             raw = weights.get(issue.id, 0.0)
             if raw == 0.0:
                 continue
-            if issue.id in p.utilities:
-                given = p.utilities[issue.id].numbers()
-                u = np.array([num(given[o.id]) for o in issue.options])
+            given = p.utilities.get(issue.id)
+            if isinstance(given, Order):
+                by_option = val.order(given)
+                u = np.array([by_option[o.id] for o in issue.options])
+            elif given is not None:
+                numbers = given.numbers()
+                u = np.array([num(numbers[o.id]) for o in issue.options])
             else:
                 u = 1.0 - np.abs(at[k] - ideal[issue.id]) / 100.0
             row[issue.id] = IssuePreference(

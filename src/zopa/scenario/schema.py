@@ -10,7 +10,9 @@ quote) or ``assumption:`` (one line saying why the value was chosen). Mappings o
 (``weights``, ``utilities[issue]``, ``ideal``) may carry one ``source:``/``assumption:``
 that covers every number in them. The keys of a number (``source``, ``assumption``,
 ``value``, ``expr``, ``range`` and the distribution kinds: :data:`RESERVED_KEYS`) are
-therefore reserved and cannot be issue or option ids.
+therefore reserved and cannot be issue or option ids; so is ``order``, which turns
+``weights`` or ``utilities[issue]`` into a *judgement* (an importance or preference order,
+see :mod:`zopa.scenario.judgements`).
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PrivateAttr,
     StrictFloat,
     StrictInt,
+    Tag,
     ValidationError,
     model_validator,
 )
@@ -35,7 +39,7 @@ from pydantic import (
 from zopa.scenario.distributions import KINDS, parse_distribution
 
 FORMAT_VERSION = 1
-RESERVED_KEYS = frozenset({"source", "assumption", "value", "expr", "range", *KINDS})
+RESERVED_KEYS = frozenset({"source", "assumption", "value", "expr", "range", "order", *KINDS})
 ROLES = ("party", "veto", "spoiler", "mediator", "stakeholder")
 DECIDER_ROLES = frozenset({"party", "veto"})
 
@@ -47,11 +51,19 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+SUPPORTS = ("magnitude", "direction", "context")
+"""What a quote establishes: the number itself (or a figure it follows from), an order, a
+sign or more-or-less, or the topic only."""
+SOURCE_KINDS = ("news", "analysis", "opinion", "official", "data")
+
+
 class SourceRef(_Strict):
-    """Where a number comes from: an id of the scenario's ``sources:`` and a verbatim quote."""
+    """Where a number comes from: an id of the scenario's ``sources:``, a verbatim quote and
+    what the quote establishes (``supports``; unrated when left out)."""
 
     ref: Id
     quote: Annotated[str, Field(min_length=1)]
+    supports: Literal["magnitude", "direction", "context"] | None = None
 
 
 class Evidence(_Strict):
@@ -249,6 +261,51 @@ class IdealMap(_NumberMap):
     __pydantic_extra__: dict[str, Scale]
 
 
+Group = Annotated[list[Id], Field(min_length=1, max_length=MAX_OPTIONS)]
+
+
+class Order(Evidence):
+    """A judgement: ids from first (best, most important) to last; a nested list ties."""
+
+    order: Annotated[list[Id | Group], Field(min_length=1, max_length=MAX_OPTIONS)]
+
+    @model_validator(mode="after")
+    def _groups_once(self) -> Order:
+        if len(self.order) < 2:
+            raise ValueError(
+                "an order of one group says nothing: give two groups or more"
+                " (or write the numbers as a mapping)"
+            )
+        seen: set[str] = set()
+        for x in self.items():
+            if x in seen:
+                raise ValueError(f"'{x}' appears more than once in the order")
+            seen.add(x)
+        return self
+
+    def groups(self) -> list[list[str]]:
+        """The groups, first to last (a group is one id or several tied ids)."""
+        return [[g] if isinstance(g, str) else list(g) for g in self.order]
+
+    def items(self) -> list[str]:
+        """Every id of the order, first to last (tied ids in their written order)."""
+        return [x for g in self.groups() for x in g]
+
+
+class WeightOrder(Order):
+    """Issues from most important to least (``weights: {order: [...]}``); issues it does
+    not name weigh 0. Deterministic analyses use the rank-order centroid."""
+
+
+class UtilityOrder(Order):
+    """An issue's options from best to worst (``utilities: {issue: {order: [...]}}``): the
+    first group is worth 1, the last 0. Deterministic analyses use the centroid."""
+
+
+def _map_or_order(raw: Any) -> str:
+    return "order" if isinstance(raw, dict) and "order" in raw else "map"
+
+
 class Source(_Strict):
     """A document the scenario's numbers are taken from."""
 
@@ -256,6 +313,7 @@ class Source(_Strict):
     title: str
     file: str | None = None
     url: str | None = None
+    kind: Literal["news", "analysis", "opinion", "official", "data"] | None = None
     author: str | None = None
     date: str | None = None
 
@@ -295,18 +353,34 @@ class Issue(Evidence):
 
 
 class RedLine(Evidence):
-    """Options of one issue that an actor never accepts."""
+    """Options of one issue that an actor never accepts; with ``probability: p``, a red line
+    the evidence makes likely, not sure (drawn with probability p; deterministic analyses
+    keep it when p >= 0.5)."""
 
     issue: Id
     not_: Annotated[list[Id], Field(alias="not", min_length=1)]
     reason: str | None = None
+    probability: Annotated[StrictFloat | StrictInt, Field(gt=0, le=1)] | None = None
+
+    @property
+    def uncertain(self) -> bool:
+        return self.probability is not None and self.probability < 1.0
 
 
 class Preferences(Evidence):
     """What an actor wants: weights, per-issue utilities or ideals, reservation, red lines."""
 
-    weights: WeightMap
-    utilities: dict[str, UtilityMap] = Field(default_factory=dict)
+    weights: Annotated[
+        Annotated[WeightMap, Tag("map")] | Annotated[WeightOrder, Tag("order")],
+        Discriminator(_map_or_order),
+    ]
+    utilities: dict[
+        str,
+        Annotated[
+            Annotated[UtilityMap, Tag("map")] | Annotated[UtilityOrder, Tag("order")],
+            Discriminator(_map_or_order),
+        ],
+    ] = Field(default_factory=dict)
     ideal: IdealMap | None = None
     reservation: Unit | None = None  # None: the expected no-deal value (0 without no_deal)
     red_lines: Annotated[list[RedLine], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)

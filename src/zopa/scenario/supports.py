@@ -29,7 +29,7 @@ from zopa.scenario.intervals import (
     values_at,
 )
 from zopa.scenario.numbers import walk
-from zopa.scenario.schema import Number, Scenario
+from zopa.scenario.schema import Number, Order, Scenario
 
 Found = tuple[tuple[str | int, ...], str]
 
@@ -151,6 +151,8 @@ def _sums(sc: Scenario, params: _Parameters) -> list[Found]:
             if bad is not None:
                 out.append((("no_deal",), bad))
         for actor, pref in sc.preferences.items():
+            if isinstance(pref.weights, Order):
+                continue  # an order's weights are positive and sum to 1
             w = list(pref.weights.numbers().values())
             if any(x.kind == "expr" for x in w):
                 s = total([_term(x, params) for x in w], "the weights' sum")

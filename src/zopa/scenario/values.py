@@ -4,7 +4,9 @@
 Carlo, to an array of draws). Named ``parameters:`` are resolved first, in dependency
 order; an expression is evaluated at the parameters' values; a distribution gives its
 mean unless a draw is set for it; a number can be *set* (leverage swings, sweeps, drifts)
-by object or a parameter by name.
+by object or a parameter by name. Judgements (:mod:`zopa.scenario.judgements`) resolve
+the same way: an order to its items' values (the centroid unless a draw or a swing is set
+for it), an uncertain red line to whether it holds.
 """
 
 from __future__ import annotations
@@ -14,23 +16,40 @@ from typing import Any
 
 import numpy as np
 
+from zopa.scenario import judgements as jd
 from zopa.scenario.expr import Expr, compile_expr, dependency_order
-from zopa.scenario.schema import Number, Scenario
+from zopa.scenario.schema import Number, Order, RedLine, Scenario
 
 Value = float | np.ndarray
+_COMPILED: dict[tuple[str, frozenset[str]], Expr] = {}
+
+
+def _compiled(text: str, names: frozenset[str]) -> Expr:
+    """The compiled expression (compiled once per text and parameter names: a Monte Carlo
+    run resolves the same expressions in every draw)."""
+    hit = _COMPILED.get((text, names))
+    if hit is None:
+        if len(_COMPILED) > 10_000:
+            _COMPILED.clear()
+        hit = _COMPILED[(text, names)] = compile_expr(text, names)
+    return hit
 
 
 class Values:
-    """Resolve numbers of ``sc``: ``set_numbers`` by object id, ``set_params`` by name."""
+    """Resolve numbers of ``sc``: ``set_numbers`` by object id, ``set_params`` by name;
+    ``set_judgements`` by object id: an order's items' values (in
+    :meth:`~zopa.scenario.schema.Order.items` order), a red line's inclusion."""
 
     def __init__(
         self,
         sc: Scenario,
         set_numbers: Mapping[int, Value] | None = None,
         set_params: Mapping[str, Value] | None = None,
+        set_judgements: Mapping[int, Any] | None = None,
     ) -> None:
         self.sc = sc
         self.fixed: dict[int, Value] = dict(set_numbers or {})
+        self.judged: dict[int, Any] = dict(set_judgements or {})
         self._exprs: dict[int, Expr] = {}
         names = set(sc.parameters)
         given = dict(set_params or {})
@@ -57,7 +76,7 @@ class Values:
         e = self._exprs.get(id(n))
         if e is None:
             assert n.expr is not None
-            e = self._exprs[id(n)] = compile_expr(n.expr, names)
+            e = self._exprs[id(n)] = _compiled(n.expr, frozenset(names))
         return e
 
     def __call__(self, n: Number | None, default: float = 0.0) -> Any:
@@ -79,3 +98,14 @@ class Values:
                 raise ValueError("expected one value, got an array of draws")
             return float(v.reshape(-1)[0])
         return float(v)
+
+    def order(self, o: Order) -> dict[str, float]:
+        """Each item of the order ``o`` and its value: as set, else the centroid."""
+        hit = self.judged.get(id(o))
+        v = np.asarray(hit, dtype=float) if hit is not None else jd.centroid(o)
+        return {x: float(a) for x, a in zip(o.items(), v, strict=True)}
+
+    def holds(self, line: RedLine) -> bool:
+        """Whether the red line counts: as set, else :func:`~zopa.scenario.judgements.included`."""
+        hit = self.judged.get(id(line))
+        return bool(hit) if hit is not None else jd.included(line)

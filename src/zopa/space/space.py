@@ -136,8 +136,9 @@ class Space:
         return ok
 
 
-def compile_space(sc: Scenario, values: Values | None = None) -> Space:
-    """Compile a validated scenario into a :class:`Space` (numbers resolved by ``values``)."""
+def compile_space(sc: Scenario, values: Values | None = None, scal: Scalars | None = None) -> Space:
+    """Compile a validated scenario into a :class:`Space` (numbers resolved by ``values``;
+    ``scal``: its scalar numbers when already evaluated, one draw)."""
     val = values if values is not None else Values(sc)
     num = val.scalar
     issue_ids = [i.id for i in sc.issues]
@@ -156,13 +157,16 @@ def compile_space(sc: Scenario, values: Values | None = None) -> Space:
                 continue
             tables[k][a] = pref.weight * pref.utility
         for line in p.red_lines:
+            if not val.holds(line):
+                continue
             k = issue_ids.index(line.issue)
             opts = [o.id for o in sc.issues[k].options]
             for o in line.not_:
                 allowed[k][a, opts.index(o)] = False
     deciders = np.array([i for i, a in enumerate(actors) if a.decides], dtype=np.int64)
     _mix_influence(sc, num, ids, tables)
-    scal = scalars(sc, val, ids, [int(d) for d in deciders])
+    if scal is None:
+        scal = scalars(sc, val, ids, [int(d) for d in deciders])
     reservation = scal.reservation[:, 0].copy()
     shape = tuple(len(i.options) for i in sc.issues)
     references = {

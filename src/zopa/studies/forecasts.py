@@ -187,13 +187,16 @@ def run_forecasts(
         from zopa.scenario.numbers import draw_table
         from zopa.scenario.values import Values
 
-        nums, x = draw_table(sc, draws, seed)
+        t = draw_table(sc, draws, seed)
+        nums, x = t.nums, t.x
         moving = [j for j, n in enumerate(nums) if _moves_inputs(sc, n, inputs)]
-        if moving:  # the scenario's own distributions of forecasting inputs, draw by draw
+        if moving or t.judged:  # the scenario's own uncertainty, draw by draw (judgements:
+            # weight orders move saliences, uncertain red lines nothing a model reads)
             variants = [
-                from_scenario(sc, Values(sc, {id(nums[j]): float(x[d, j]) for j in moving}))
+                from_scenario(sc, Values(sc, {id(nums[j]): float(x[d, j]) for j in moving},
+                                         set_judgements=t.setting(d)))
                 for d in range(draws)
-            ]
+            ]  # fmt: skip
         for n in names:
             model = make_model(n, lean=True)
             spreads[n] = forecast_spread(

@@ -1,36 +1,34 @@
-"""Monte Carlo over a scenario's uncertain numbers, exact over the package space every draw.
+"""Monte Carlo over a scenario's uncertain numbers and judgements, exact over the package
+space in every draw.
 
-Every number written as a distribution is drawn (by inverse CDF from one seeded table of
-uniforms, so the same seed gives the same bytes whatever the number of workers). In each
-draw zopa finds:
+Every number written as a distribution is drawn (by inverse CDF), and every judgement
+(utility and weight orders, uncertain red lines: :mod:`zopa.scenario.judgements`) by its
+draw rule, all from one seeded table of uniforms, so the same seed gives the same bytes
+whatever the number of workers. In each draw zopa finds, exactly
+(:func:`zopa.analysis.drawn.zone_draws`):
 
-- whether an agreement zone exists (some package every decider accepts);
-- the *likely deal*: the Nash bargaining solution over deal values (lowest package index on
-  ties), as ``zopa analyze`` defines it;
+- whether an agreement zone exists, and how many packages it holds;
+- every bargaining solution over the unanimous set, as ``zopa analyze`` defines it; the
+  *likely deal* d* is the Nash solution;
 - P(the deal is reached, survives spoilers and is kept) =
   1[zone] * prod_s (1 - P_s(d*)) * prod_j P(j keeps d*), where P(j keeps) is the mean trust
   the other deciders place in j (1 without credibility);
 - P(war) = (1 - 1[zone]) * sum of the war outcomes' probabilities
   + 1[zone] * sum_s P(spoiler s strikes first) * 1[its outcome is war];
 - each actor's value: its deal value of d* (deciders; others: utility with the spoiler
-  lottery), or without a zone its expected no-deal value (else its reservation).
+  lottery), or without a zone its expected no-deal value (else its reservation);
+- which packages are in the zone in every draw (``always_in_zone``).
 
-**Exact without enumerating every package every draw.** Deal values are monotone in a few
-linear-additive criteria (:mod:`zopa.space.deal`): each decider's utility of the package
-and of its reverted forms (increasing), the spoilers' utilities (increasing, when no
-spoiler's outcome is better for a decider than what it accepts and later spoilers'
-outcomes are no worse than earlier ones) and trust changes (either way: kept as equals).
-The Nash product, the zone test and the reference-package floors are monotone in deal
-values, so the optimum of every draw lies on the joint Pareto frontier of those criteria,
-built issue by issue once when no table is uncertain. A draw that breaks the spoiler
-condition is evaluated on a wider candidate set, the frontier with the spoilers' utilities
-kept as equals too (exact whatever their outcomes are worth); all draws are evaluated over
-the whole space by the chunked engine when uncertainty reaches the per-option tables.
+When no drawn thing changes a per-option table (only scalars are uncertain: reservations,
+no-deal outcomes, trust, spoilers' parameters) the space is compiled once and a block of
+draws is evaluated at once; otherwise every draw compiles its own space (its utilities,
+weights and red lines) and is evaluated alone. Either way only the packages every
+decider's red lines allow are evaluated (under unanimity), and a space too large for that
+is scanned draw by draw by the chunked engine (``exact.full_scan_draws``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import signal
 from collections.abc import Callable, Iterator
@@ -42,21 +40,22 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from typing_extensions import TypedDict
 
-from zopa.analysis.pareto import tables_frontier
+from zopa.analysis.drawn import ZoneDraws, zone_draws
 from zopa.analysis.scan import scan
-from zopa.analysis.solutions import best_index, gains, nash
+from zopa.analysis.solutions import SOLUTIONS
 from zopa.results import SHARE, finite, frame, rounded
-from zopa.scenario.numbers import draw_table, fixed_numbers, random_numbers
+from zopa.scenario.judgements import Judgement
+from zopa.scenario.numbers import DrawTable, draw_table, fixed_numbers, judgements, numbers
 from zopa.scenario.schema import Number, Scenario
 from zopa.scenario.values import Values
 from zopa.space.scalars import Scalars, scalars
-from zopa.space.space import Space, compile_space, constraint_floor
-from zopa.space.tolerances import ACCEPT_TOL, quantize
+from zopa.space.space import Space, compile_space
 
 if TYPE_CHECKING:
     import pandas
 
 BLOCK = 250  # draws evaluated together
+QUANTILES = (0.05, 0.5, 0.95)
 
 
 def _tables_key(space: Space) -> list[np.ndarray]:
@@ -87,31 +86,14 @@ def tables_uncertain(
 
 @dataclass
 class Prepared:
-    """What every draw shares: the base space and the candidate packages (fast path)."""
+    """What every draw shares: the scenario, the base space and what is drawn."""
 
     sc: Scenario
     base: Space
     nums: list[Number]
-    uncertain_tables: bool
-    cand: np.ndarray  # candidate package indices (ascending)
-    crit: np.ndarray  # (rows, candidates) criteria, or deciders' utilities when linear
-    plain: np.ndarray  # (deciders, candidates) effective utilities
-    all_u: np.ndarray  # (actors, candidates) utilities of every actor with preferences
+    judged: list[Judgement]
+    varying: bool  # whether draws change per-option tables (each draw compiles its space)
     fixed: dict[int, float] = field(default_factory=dict)  # numbers set for every draw
-
-    def safe(self) -> Prepared:
-        """The same, on the candidates that hold whatever spoilers' outcomes are worth."""
-        hit = self.__dict__.get("_safe")
-        if hit is None:
-            base = self.base
-            cand = candidates(base, safe=True)
-            crit = base.criteria(cand) if base.deal is not None else base.utilities(cand)
-            all_u = base.utilities(cand, np.arange(len(base.actors)))
-            hit = dataclasses.replace(
-                self, cand=cand, crit=crit, plain=base.utilities(cand), all_u=all_u
-            )
-            self.__dict__["_safe"] = hit
-        return hit
 
     @property
     def strike_outcome(self) -> list[int]:
@@ -120,49 +102,18 @@ class Prepared:
         return [outcomes.index(sp.outcome) for sp in self.sc.spoilers]
 
 
-def prepare(sc: Scenario, nums: list[Number], fixed: dict[int, float] | None = None) -> Prepared:
-    """Compile the base space and, unless tables are uncertain, the candidate set."""
+def prepare(
+    sc: Scenario,
+    nums: list[Number],
+    fixed: dict[int, float] | None = None,
+    judged: list[Judgement] | None = None,
+) -> Prepared:
+    """Compile the base space; find whether the draws change its tables."""
     fixed = dict(fixed or {})
+    judged = list(judged or [])
     base = compile_space(sc, Values(sc, fixed))
-    uncertain = (not base.unanimity) or tables_uncertain(sc, nums, base, fixed)
-    empty = np.zeros(0, dtype=np.int64)
-    if uncertain:
-        return Prepared(sc, base, nums, True, empty, np.zeros((0, 0)), np.zeros((0, 0)),
-                        np.zeros((0, 0)), fixed)  # fmt: skip
-    cand = candidates(base)
-    crit = base.criteria(cand) if base.deal is not None else base.utilities(cand)
-    plain = base.utilities(cand)
-    all_u = base.utilities(cand, np.arange(len(base.actors)))
-    return Prepared(sc, base, nums, False, cand, crit, plain, all_u, fixed)
-
-
-def candidates(space: Space, safe: bool = False) -> np.ndarray:
-    """Joint Pareto frontier of the criteria deal values are monotone in (see module doc).
-
-    ``safe``: spoilers' utilities count either way too (kept as equals), which holds
-    whatever the spoilers' outcomes are worth: a larger set, for the draws that need it.
-    """
-    who = space.deciders
-    ok = [np.all(a[who], axis=0) for a in space.allowed]
-    if space.deal is None:
-        up = [t[who] for t in space.tables]
-        equal = [t[:0] for t in space.tables]
-    else:
-        d = space.deal
-        up = [t[[*d.u_rows.values(), *([] if safe else d.s_rows)]] for t in d.tables]
-        equal = [t[[*d.t_rows.values(), *(d.s_rows if safe else [])]] for t in d.tables]
-    # Criteria kept as equals are rounded to the grid issue by issue and summed as integers
-    # (as floats, sums a rounding apart would never be equal; sums that end a grid step
-    # apart are only kept both). The monotone criteria are summed as floats.
-    on_grid = [quantize(e).astype(np.float64) for e in equal]
-    tabs = [np.concatenate([u, g, -g]).T for u, g in zip(up, on_grid, strict=True)]
-    n_up = up[0].shape[0]
-
-    def grid(crit: np.ndarray) -> np.ndarray:
-        return np.concatenate([quantize(crit[:, :n_up]), crit[:, n_up:].astype(np.int64)], 1)
-
-    idx, _ = tables_frontier(tabs, ok, grid)
-    return idx
+    varying = bool(judged) or tables_uncertain(sc, nums, base, fixed)
+    return Prepared(sc, base, nums, judged, varying, fixed)
 
 
 @dataclass
@@ -170,16 +121,18 @@ class Block:
     """Per-draw results of a block of draws."""
 
     zone: np.ndarray  # (D,) bool
-    deal: np.ndarray  # (D,) package index of the likely deal (-1: none)
+    size: np.ndarray  # (D,) agreement zone size
+    picks: dict[str, np.ndarray]  # solution -> (D,) package index (-1: none)
     p_deal: np.ndarray  # (D,)
     p_war: np.ndarray  # (D,)
     value: np.ndarray  # (actors, D)
+    always: np.ndarray | None  # packages in the zone in every draw (None: not counted)
+    evaluated: int = 0  # packages evaluated per draw (the largest)
     fallback: int = 0  # draws evaluated by a full scan
-    wider: int = 0  # draws evaluated on the wider (safe) candidate set
 
-
-def _values_for(prep: Prepared, x: np.ndarray) -> Values:
-    return Values(prep.sc, {**prep.fixed, **{id(n): x[:, j] for j, n in enumerate(prep.nums)}})
+    @property
+    def deal(self) -> np.ndarray:
+        return self.picks["nash"]
 
 
 def _war_without_deal(sc_: Scalars) -> np.ndarray:
@@ -204,153 +157,129 @@ def _spoiled(prep: Prepared, strikes: list[np.ndarray], sc_: Scalars) -> tuple[A
     return survive, war, loss
 
 
-def run_block(prep: Prepared, x: np.ndarray) -> Block:
-    """Evaluate the draws ``x`` (D x numbers) of one block."""
+def _outcomes(
+    prep: Prepared, space: Space, sc_: Scalars, zd: ZoneDraws
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """P(deal), P(war) and each actor's value in every draw, from its likely deal."""
+    n_draws = sc_.reservation.shape[1]
+    nd = sc_.no_deal_value()  # (actors, D)
+    p_war = np.asarray(_war_without_deal(sc_), dtype=float) * np.ones(n_draws)
+    p_deal = np.zeros(n_draws)
+    value = nd.copy()
+    has = np.flatnonzero(zd.picks["nash"] >= 0)
+    if len(has) == 0:
+        return p_deal, p_war, value
+    pick = zd.picks["nash"][has]
+    sub = sc_slice(sc_, has)
+    u = space.utilities(pick, np.arange(len(space.actors)))  # (actors, m)
+    deal = space.deal
+    if deal is None:
+        v, strikes, keep = u[space.deciders], [], np.ones(len(has))
+    else:
+        crit = space.criteria(pick)  # (rows, m)
+        inputs = {k: a[..., 0] for k, a in sub.deal_inputs().items()}
+        v = deal.values(crit, inputs)
+        strikes = deal.strike(crit, inputs)
+        keep = np.ones(len(has)) * (deal.kept_by_all(crit, inputs) if deal.credible else 1.0)
+    survive, war_strike, loss = _spoiled(prep, strikes, sub)
+    deal_value = survive * u + loss
+    deal_value[space.deciders] = v
+    p_deal[has] = np.asarray(survive) * keep
+    p_war[has] = np.asarray(war_strike, dtype=float) * np.ones(len(has))
+    value[:, has] = deal_value
+    return p_deal, p_war, value
+
+
+def _evaluate(prep: Prepared, space: Space, sc_: Scalars) -> Block:
+    """The draws of ``sc_`` on ``space`` (its tables shared by them)."""
+    zd = zone_draws(space, sc_)
+    fallback = 0
+    if zd is None:  # too many candidate packages: the chunked engine, draw by draw
+        zd = _scanned(space, sc_)
+        fallback = sc_.reservation.shape[1]
+    p_deal, p_war, value = _outcomes(prep, space, sc_, zd)
+    return Block(zd.zone, zd.size, zd.picks, p_deal, p_war, value,
+                 None if fallback else zd.always, zd.evaluated, fallback)  # fmt: skip
+
+
+def _scanned(space: Space, sc_: Scalars) -> ZoneDraws:
+    """Every draw of ``sc_`` scanned over the whole space (its scalars set in turn)."""
+    n_draws = sc_.reservation.shape[1]
+    picks = {s: np.full(n_draws, -1, dtype=np.int64) for s in SOLUTIONS}
+    size = np.zeros(n_draws, dtype=np.int64)
+    for d in range(n_draws):
+        one = _with_scalars(space, sc_slice(sc_, d))
+        res = scan(one, top=1, closest=0, threads=1)
+        size[d] = res.zone
+        for name, hit in res.solutions.items():
+            if hit is not None:
+                picks[name][d] = hit[0]
+        if picks["nash"][d] < 0 and res.zone > 0:  # a quota zone without unanimity
+            picks["nash"][d] = int(res.top[0])
+    return ZoneDraws(size > 0, size, picks, np.zeros(0, dtype=np.int64))
+
+
+def _with_scalars(space: Space, sc_: Scalars) -> Space:
+    """``space`` with the scalars of one draw (reservations, floors, the deal model's)."""
+    import dataclasses
+
+    from zopa.space.space import constraint_floor
+
+    reservation = sc_.reservation[:, 0].copy()
+    floor = constraint_floor(sc_, space.tables, space.references, space.shape)[:, 0]
+    deal = space.deal
+    if deal is not None:
+        deal = dataclasses.replace(
+            deal,
+            trust=sc_.trust[:, :, 0] if sc_.trust is not None else deal.trust,
+            pmax=sc_.pmax[:, 0],
+            threshold=sc_.threshold[:, 0],
+            scale=sc_.scale[:, 0],
+            strike_value=sc_.strike_value[:, :, 0],
+        )
+    return dataclasses.replace(space, reservation=reservation, floor=floor, scalars=sc_,
+                               deal=deal)  # fmt: skip
+
+
+def run_block(prep: Prepared, x: np.ndarray, jx: list[np.ndarray] | None = None) -> Block:
+    """Evaluate the draws ``x`` (D x numbers) and ``jx`` (the judgements' draws) of a block."""
     sc = prep.sc
     n_draws = x.shape[0]
-    val = _values_for(prep, x)
     base = prep.base
     ids = list(base.actors)
     dec = [int(d) for d in base.deciders]
-    sc_ = scalars(sc, val, ids, dec, n_draws)
-    if prep.uncertain_tables:
-        return _slow(prep, x, sc_, np.arange(n_draws))
-    block, bad = _on_candidates(prep, sc_)
-    if bad.any():  # spoiler values break monotonicity: those draws on the safe candidates
-        which = np.flatnonzero(bad)
-        safe, _ = _on_candidates(prep.safe(), sc_slice(sc_, which), check=False)
-        for name in ("zone", "deal", "p_deal", "p_war"):
-            getattr(block, name)[which] = getattr(safe, name)
-        block.value[:, which] = safe.value
-        block.wider = len(which)
-    return block
+    if not prep.varying:
+        val = Values(sc, {**prep.fixed, **{id(n): x[:, j] for j, n in enumerate(prep.nums)}})
+        return _evaluate(prep, base, scalars(sc, val, ids, dec, n_draws))
+    table = DrawTable(prep.nums, x, prep.judged, list(jx or []))
+    val = Values(sc, {**prep.fixed, **{id(n): x[:, j] for j, n in enumerate(prep.nums)}})
+    block = scalars(sc, val, ids, dec, n_draws)  # scalars do not depend on the tables
+    parts = []
+    for d in range(n_draws):
+        numbers_ = {**prep.fixed, **{id(n): float(x[d, j]) for j, n in enumerate(prep.nums)}}
+        one = sc_slice(block, d)
+        space = compile_space(sc, Values(sc, numbers_, set_judgements=table.setting(d)), one)
+        parts.append(_evaluate(prep, space, one))
+    return join(parts)
 
 
-def _on_candidates(prep: Prepared, sc_: Scalars, check: bool = True) -> tuple[Block, np.ndarray]:
-    """Every draw of ``sc_`` on ``prep``'s candidates; and which draws need the safe set."""
-    base = prep.base
-    dec = [int(d) for d in base.deciders]
-    n_draws = sc_.reservation.shape[1]
-    if len(prep.cand) == 0:  # red lines leave no package: never a zone
-        return _no_deal_block(sc_, n_draws), np.zeros(n_draws, dtype=bool)
-    r = sc_.reservation[dec]  # (n, D)
-    floor = constraint_floor(sc_, base.tables, base.references, base.shape)[dec]
-    deal = base.deal
-    if deal is None:
-        v = np.broadcast_to(prep.crit[:, None, :], (len(dec), n_draws, len(prep.cand)))
-        strikes: list[np.ndarray] = []
-    else:
-        inputs = sc_.deal_inputs()
-        v = deal.values(prep.crit, inputs)  # (n, D, m)
-        strikes = deal.strike(prep.crit, inputs)  # each (D, m)
-    ok = np.all(v >= r[:, :, None] - ACCEPT_TOL, axis=0)
-    ok &= np.all(prep.plain[:, None, :] >= floor[:, :, None] - ACCEPT_TOL, axis=0)
-    product = np.where(ok, nash(gains(v, r[:, :, None])), -1.0)  # (D, m)
-    zone = ok.any(1)
-    pick = best_index(product, axis=1)
-    rows = np.arange(n_draws)
-    block = _summarise(
-        prep, sc_, zone, pick, v[:, rows, pick], [s[rows, pick] for s in strikes], rows
-    )
-    bad = ~_monotone(sc_, r) if strikes and check else np.zeros(n_draws, dtype=bool)
-    return block, bad
-
-
-def _monotone(sc_: Scalars, r: np.ndarray) -> np.ndarray:
-    """(D,): whether spoiler outcomes are no better than what deciders accept, in order."""
-    sv = sc_.strike_value  # (n, s, D)
-    ok = np.all(sv <= r[:, None, :] + ACCEPT_TOL, axis=(0, 1))
-    if sv.shape[1] > 1:
-        ok &= np.all(np.diff(sv, axis=1) >= -ACCEPT_TOL, axis=(0, 1))
-    return ok
-
-
-def _keep(prep: Prepared, sc_: Scalars, rows: np.ndarray, pick: np.ndarray) -> np.ndarray:
-    """(D,): probability that every decider keeps the likely deal."""
-    deal = prep.base.deal
-    if deal is None or sc_.trust is None or not deal.credible:
-        return np.ones(len(rows))
-    crit = prep.crit[:, pick]  # (rows, D)
-    trust = sc_.trust[..., rows] if sc_.trust.shape[-1] > 1 else sc_.trust
-    return np.ones(len(rows)) * deal.kept_by_all(crit, {"trust": trust})
-
-
-def _summarise(
-    prep: Prepared,
-    sc_: Scalars,
-    zone: np.ndarray,
-    pick: np.ndarray,
-    v_pick: np.ndarray,
-    strike_pick: list[np.ndarray],
-    rows: np.ndarray,
-) -> Block:
-    base = prep.base
-    survive, war_strike, loss = _spoiled(prep, strike_pick, sc_)
-    keep = _keep(prep, sc_, rows, pick) if len(prep.cand) else np.ones(len(rows))
-    p_deal = np.where(zone, np.asarray(survive) * keep, 0.0)
-    p_war = np.where(zone, war_strike, _war_without_deal(sc_))
-    nd = sc_.no_deal_value()  # (actors, D)
-    value = nd.copy()
-    if v_pick is not None:
-        u = prep.all_u[:, pick]  # (actors, D)
-        deal_value = survive * u + loss
-        deal_value[base.deciders] = v_pick
-        value = np.where(zone, deal_value, nd)
+def join(parts: list[Block]) -> Block:
+    """Blocks of consecutive draws as one."""
+    always = None if any(p.always is None for p in parts) else parts[0].always
+    for p in parts[1:]:
+        if always is not None and p.always is not None:
+            always = np.intersect1d(always, p.always, assume_unique=True)
     return Block(
-        zone=zone.copy(),
-        deal=np.where(zone, prep.cand[pick] if len(prep.cand) else -1, -1),
-        p_deal=p_deal,
-        p_war=np.asarray(p_war, dtype=float) * np.ones(len(rows)),
-        value=value,
+        zone=np.concatenate([p.zone for p in parts]),
+        size=np.concatenate([p.size for p in parts]),
+        picks={s: np.concatenate([p.picks[s] for p in parts]) for s in SOLUTIONS},
+        p_deal=np.concatenate([p.p_deal for p in parts]),
+        p_war=np.concatenate([p.p_war for p in parts]),
+        value=np.concatenate([p.value for p in parts], axis=1),
+        always=always,
+        evaluated=max(p.evaluated for p in parts),
+        fallback=sum(p.fallback for p in parts),
     )
-
-
-def _no_deal_block(sc_: Scalars, n_draws: int) -> Block:
-    """Every draw without a deal: no-deal war risk and values."""
-    return Block(
-        zone=np.zeros(n_draws, dtype=bool),
-        deal=np.full(n_draws, -1, dtype=np.int64),
-        p_deal=np.zeros(n_draws),
-        p_war=_war_without_deal(sc_).copy(),
-        value=sc_.no_deal_value().copy(),
-    )
-
-
-def _slow(prep: Prepared, x: np.ndarray, sc_: Scalars, which: np.ndarray) -> Block:
-    """Draws ``which`` evaluated over the whole space by the chunked engine (exact)."""
-    n_a = len(prep.base.actors)
-    out = _no_deal_block(sc_, x.shape[0])
-    out.fallback = len(which)
-    for d in which:
-        val = Values(
-            prep.sc, {**prep.fixed, **{id(n): float(x[d, j]) for j, n in enumerate(prep.nums)}}
-        )
-        space = compile_space(prep.sc, val)
-        res = scan(space, top=1, closest=0, threads=1)
-        out.zone[d] = res.zone > 0
-        nash = res.solutions.get("nash")
-        if nash is not None:
-            idx = nash[0]
-        elif res.zone > 0:  # a quota rule without unanimity: the zone's best Nash product
-            idx = int(res.top[0])
-        else:
-            continue
-        one = Prepared(prep.sc, space, prep.nums, False, np.array([idx]),
-                       space.criteria(idx) if space.deal is not None else space.utilities(idx),
-                       space.utilities(idx),
-                       space.utilities(idx, np.arange(n_a)), prep.fixed)  # fmt: skip
-        sub = sc_slice(sc_, int(d))
-        strikes = (
-            [s[:, :1] for s in space.deal.strike(one.crit, sub.deal_inputs())]
-            if space.deal is not None
-            else []
-        )
-        b = _summarise(one, sub, np.array([True]), np.array([0]), space.values(idx),
-                       [s[0] for s in strikes], np.array([0]))  # fmt: skip
-        out.deal[d] = idx
-        out.p_deal[d], out.p_war[d] = b.p_deal[0], b.p_war[0]
-        out.value[:, d] = b.value[:, 0]
-    return out
 
 
 def sc_slice(sc_: Scalars, d: int | np.ndarray) -> Scalars:
@@ -384,15 +313,22 @@ class MeanJson(TypedDict):
     stderr: float | None
 
 
+class SizeJson(TypedDict):
+    mean: float | None
+    p05: float | None
+    p50: float | None
+    p95: float | None
+
+
 class ExactJson(TypedDict):
-    candidates: int
-    draws_on_wider_candidates: int
+    packages_evaluated: int
     full_scan_draws: int
 
 
 class MonteCarloJson(TypedDict):
-    """``zopa montecarlo --json``: probabilities with standard errors, values, the likely
-    deal issue by issue (share of draws with a zone whose Nash deal takes each option)."""
+    """``zopa montecarlo --json``: probabilities with standard errors, values, the zone's
+    size, the packages always in it, and issue by issue the share of draws with a zone
+    whose solution takes each option (``likely_deal``: the Nash solution's)."""
 
     scenario: str
     draws: int
@@ -403,7 +339,11 @@ class MonteCarloJson(TypedDict):
     stderr: ErrorsJson
     value: dict[str, MeanJson]
     likely_deal: dict[str, dict[str, float]]
+    solutions: dict[str, dict[str, dict[str, float]]]
+    always_in_zone: int | None
+    zone_size: SizeJson
     uncertain_numbers: list[str]
+    uncertain_judgements: list[str]
     exact: ExactJson
 
 
@@ -418,14 +358,21 @@ class MonteCarlo:
     issues: tuple[str, ...]
     options: tuple[tuple[str, ...], ...]
     zone: np.ndarray
-    deal: np.ndarray
+    size: np.ndarray  # (draws,) agreement zone size
+    picks: dict[str, np.ndarray]  # solution -> (draws,) package index, -1 without
     p_deal_draw: np.ndarray
     p_war_draw: np.ndarray
     value: np.ndarray  # (actors, draws)
+    always: np.ndarray | None = None  # packages in the zone in every draw (None: not counted)
     uncertain: list[str] = field(default_factory=list)
+    judgements: list[str] = field(default_factory=list)
     fallback: int = 0
-    wider: int = 0
-    candidates: int = 0
+    evaluated: int = 0
+
+    @property
+    def deal(self) -> np.ndarray:
+        """(draws,) the likely deal's package index (-1: no zone)."""
+        return self.picks["nash"]
 
     @staticmethod
     def _mean_se(x: np.ndarray) -> tuple[float, float]:
@@ -435,11 +382,12 @@ class MonteCarlo:
         sd = float(np.std(x, ddof=1)) if n > 1 else 0.0
         return float(np.mean(x)), sd / math.sqrt(n)
 
-    def shares(self) -> dict[str, dict[str, float]]:
-        """Issue by issue, the share of draws with a zone whose likely deal takes each option
-        (options never taken are left out)."""
+    def shares(self, solution: str = "nash") -> dict[str, dict[str, float]]:
+        """Issue by issue, the share of draws with a solution whose ``solution`` takes each
+        option (options never taken are left out)."""
         out: dict[str, dict[str, float]] = {}
-        with_deal = self.deal[self.deal >= 0]
+        pick = self.picks[solution]
+        with_deal = pick[pick >= 0]
         shape = tuple(len(o) for o in self.options)
         digits = np.stack(np.unravel_index(with_deal, shape), axis=1) if len(with_deal) else None
         for k, issue in enumerate(self.issues):
@@ -461,6 +409,14 @@ class MonteCarlo:
             for a, actor in enumerate(self.actors)
         }
 
+    def zone_size(self) -> SizeJson:
+        """The agreement zone's size over the draws: mean and 5%, 50%, 95% quantiles."""
+        if len(self.size) == 0:
+            return {"mean": None, "p05": None, "p50": None, "p95": None}
+        q = np.quantile(self.size.astype(float), QUANTILES)
+        return {"mean": finite(float(np.mean(self.size))), "p05": finite(float(q[0])),
+                "p50": finite(float(q[1])), "p95": finite(float(q[2]))}  # fmt: skip
+
     def to_json(self) -> MonteCarloJson:
         """Exactly what ``zopa montecarlo --json`` prints."""
         pz, sz = self._mean_se(self.zone.astype(float))
@@ -478,34 +434,52 @@ class MonteCarlo:
                 a: {"mean": finite(m), "stderr": finite(s)} for a, (m, s) in self.values().items()
             },
             "likely_deal": self.shares(),
+            "solutions": {name: self.shares(name) for name in SOLUTIONS},
+            "always_in_zone": None if self.always is None else len(self.always),
+            "zone_size": self.zone_size(),
             "uncertain_numbers": self.uncertain,
-            "exact": {
-                "candidates": self.candidates,
-                "draws_on_wider_candidates": self.wider,
-                "full_scan_draws": self.fallback,
-            },
+            "uncertain_judgements": self.judgements,
+            "exact": {"packages_evaluated": self.evaluated, "full_scan_draws": self.fallback},
         }
 
     def to_frames(self) -> dict[str, pandas.DataFrame]:
-        """``likely_deal`` (issue, option, share), ``values`` (actor, mean, stderr) and
-        ``draws`` (one row per draw: zone, the likely deal's index or -1, P(deal), P(war))."""
+        """``likely_deal`` (issue, option, share), ``solutions`` (solution, issue, option,
+        share), ``values`` (actor, mean, stderr), ``draws`` (one row per draw: zone, its
+        size, each solution's package index or -1, P(deal), P(war)) and ``always_in_zone``
+        (one row per package in the zone in every draw: its options)."""
         deal = [{"issue": i, "option": o, "share": v}
                 for i, row in self.shares().items() for o, v in row.items()]  # fmt: skip
+        sols = [{"solution": name, "issue": i, "option": o, "share": v}
+                for name in SOLUTIONS
+                for i, row in self.shares(name).items() for o, v in row.items()]  # fmt: skip
         vals = [{"actor": a, "mean": m, "stderr": s} for a, (m, s) in self.values().items()]
-        draws = {"zone": self.zone.astype(bool), "deal": self.deal,
-                 "p_deal": self.p_deal_draw, "p_war": self.p_war_draw}  # fmt: skip
+        draws: dict[str, Any] = {"zone": self.zone.astype(bool), "zone_size": self.size,
+                                 "deal": self.deal}  # fmt: skip
+        draws.update({name: self.picks[name] for name in SOLUTIONS})
+        draws.update({"p_deal": self.p_deal_draw, "p_war": self.p_war_draw})
+        shape = tuple(len(o) for o in self.options)
+        always = self.always if self.always is not None else np.zeros(0, dtype=np.int64)
+        digits = np.unravel_index(always, shape)
+        rows = {"package": always}
+        rows.update({i: np.array(self.options[k], dtype=object)[digits[k]]
+                     for k, i in enumerate(self.issues)})  # fmt: skip
         return {
             "likely_deal": frame(deal, ["issue", "option", "share"]),
+            "solutions": frame(sols, ["solution", "issue", "option", "share"]),
             "values": frame(vals, ["actor", "mean", "stderr"]),
             "draws": frame(draws),
+            "always_in_zone": frame(rows),
         }
 
 
 _CACHE: dict[tuple[Any, ...], Prepared] = {}
 
 
-def _worker(text: str, name: str, fixed: dict[str, float], x: np.ndarray) -> Block:
-    """A worker's block of draws ``x`` (drawn once, by the parent), from the file's text."""
+def _worker(
+    text: str, name: str, fixed: dict[str, float], x: np.ndarray, jx: list[np.ndarray]
+) -> Block:
+    """A worker's block of draws ``x`` and ``jx`` (drawn once, by the parent), from the
+    file's text."""
     from zopa.scenario.load import validate
     from zopa.scenario.yamlfile import parse_yaml
 
@@ -514,9 +488,9 @@ def _worker(text: str, name: str, fixed: dict[str, float], x: np.ndarray) -> Blo
     if prep is None:
         data, lines = parse_yaml(text, name)
         sc = validate(data, lines, name)
-        nums, _ = draw_table(sc, 0, 0, fixed)
-        prep = _CACHE[key] = prepare(sc, nums, fixed_numbers(sc, fixed))
-    return run_block(prep, x)
+        t = draw_table(sc, 0, 0, fixed)
+        prep = _CACHE[key] = prepare(sc, t.nums, fixed_numbers(sc, fixed), t.judged)
+    return run_block(prep, x, jx)
 
 
 def _quiet_worker() -> None:
@@ -557,14 +531,18 @@ def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
 
 def bytes_per_draw(sc: Scenario) -> int:
     """Peak memory a draw of :func:`montecarlo` needs in the parent process, in bytes: the
-    larger of the draws table (two float64 per uncertain number while it is drawn), the
-    table with the results of every block and their concatenation (``zone``, ``deal``,
-    ``p_deal``, ``p_war``, a value per actor), and the results with the likely deal's
-    options, issue by issue (``shares``). Measured: 318 bytes a draw on the reference
-    scenario (11 uncertain numbers, 10 actors, 11 issues); this gives 312."""
-    numbers_, results = len(random_numbers(sc)), 4 + len(sc.actors)
-    table = 2 * numbers_
-    blocks_ = numbers_ + 2 * results
+    larger of the draws table (the uniforms and the draws, two float64 a column: one per
+    uncertain number, :func:`~zopa.scenario.judgements.columns` per judgement), the results
+    of every block and their concatenation (zone, its size, a package per solution, P(deal),
+    P(war), a value per actor), and the results with one solution's options, issue by issue
+    (``shares``)."""
+    t = draw_table(sc, 0, 0)
+    from zopa.scenario.judgements import columns
+
+    width = len(t.nums) + sum(columns(j) for j in t.judged)
+    results = 4 + len(SOLUTIONS) + len(sc.actors)
+    table = 2 * width
+    blocks_ = width + 2 * results
     shares = results + 2 * len(sc.issues) + 1
     return 8 * max(table, blocks_, shares)
 
@@ -589,28 +567,33 @@ def montecarlo(
     (:func:`worker_pool`). ``fixed`` sets numbers (by path, see :func:`numbers`) to a value
     in every draw."""
     fixed = dict(fixed or {})
-    nums, x = draw_table(sc, draws, seed, fixed)
-    setting = fixed_numbers(sc, fixed)
+    t = draw_table(sc, draws, seed, fixed)
+    prep = prepare(sc, t.nums, fixed_numbers(sc, fixed), t.judged)
     parts: list[Block] = []
     spans = blocks(draws)
     if workers <= 1 or text is None:
-        prep = prepare(sc, nums, setting)
         for a, b in spans:
-            parts.append(run_block(prep, x[a:b]))
+            part = t.rows(a, b)
+            parts.append(run_block(prep, part.x, part.jx))
             if progress:
                 progress(b - a)
     else:
         with worker_pool(workers) as pool:
-            futures = [pool.submit(_worker, text, name, fixed, x[a:b]) for a, b in spans]
+            futures = [
+                pool.submit(_worker, text, name, fixed, t.x[a:b], t.rows(a, b).jx) for a, b in spans
+            ]
             for (a, b), f in zip(spans, futures, strict=True):
                 parts.append(f.result())
                 if progress:
                     progress(b - a)
-        prep = prepare(sc, nums, setting)
     base = prep.base
-    cat: Callable[[str], np.ndarray] = lambda k: np.concatenate(  # noqa: E731
-        [getattr(p, k) for p in parts], axis=-1
-    ) if parts else np.zeros(0)  # fmt: skip
+    if not parts:
+        none = np.zeros(0, dtype=np.int64)
+        parts = [Block(np.zeros(0, bool), none, {s: none for s in SOLUTIONS}, np.zeros(0),
+                       np.zeros(0), np.zeros((len(base.actors), 0)), None)]  # fmt: skip
+    all_ = join(parts)
+    paths = {id(n): p for p, n in numbers(sc)}
+    judged = dict((id(j), p) for p, j in judgements(sc))
     return MonteCarlo(
         scenario=sc.id,
         draws=draws,
@@ -618,13 +601,15 @@ def montecarlo(
         actors=base.actors,
         issues=base.issues,
         options=base.options,
-        zone=cat("zone") if parts else np.zeros(0, dtype=bool),
-        deal=cat("deal") if parts else np.zeros(0, dtype=np.int64),
-        p_deal_draw=cat("p_deal"),
-        p_war_draw=cat("p_war"),
-        value=cat("value") if parts else np.zeros((len(base.actors), 0)),
-        uncertain=[p for p, _ in random_numbers(sc) if p not in fixed],
-        fallback=sum(p.fallback for p in parts),
-        wider=sum(p.wider for p in parts),
-        candidates=len(prep.cand),
+        zone=all_.zone,
+        size=all_.size,
+        picks=all_.picks,
+        p_deal_draw=all_.p_deal,
+        p_war_draw=all_.p_war,
+        value=all_.value,
+        always=all_.always if draws else None,
+        uncertain=[paths[id(n)] for n in t.nums],
+        judgements=[judged[id(j)] for j in t.judged],
+        fallback=all_.fallback,
+        evaluated=all_.evaluated,
     )
