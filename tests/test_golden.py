@@ -26,6 +26,7 @@ GOLDEN = HERE / "golden"
 DATA = "tests/data"
 TOY = f"{DATA}/toy.yaml"
 NODEAL = f"{DATA}/toy_nodeal.yaml"
+ORDINAL = f"{DATA}/ordinal.yaml"
 UPDATE = os.environ.get("ZOPA_UPDATE_GOLDEN") == "1"
 
 # name -> argv (run from the repository root). Importers write to {out}.
@@ -38,6 +39,7 @@ CASES: dict[str, list[str]] = {
     "package-reference-custody": ["package", "--json", "--set", "stockpile=custody_return"],
     "package-toy-nodeal": ["package", NODEAL, "--json", "--set", "stockpile=custody"],
     "montecarlo-reference": ["montecarlo", "--json", "--draws", "300", "--seed", "1"],
+    "montecarlo-ordinal": ["montecarlo", ORDINAL, "--json", "--draws", "400", "--seed", "2"],
     "montecarlo-toy": ["montecarlo", TOY, "--json", "--draws", "50"],
     "montecarlo-toy-nodeal": ["montecarlo", NODEAL, "--json", "--draws", "500", "--seed", "3"],
     "leverage-reference": ["leverage", "--json", "--for", "IRN"],

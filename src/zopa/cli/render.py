@@ -285,18 +285,49 @@ def show_montecarlo(r: MonteCarlo) -> None:
         if v["mean"] is not None:
             t.add_row(a, f"{v['mean']:.4f}", f"{v['stderr']:.4f}")
     c.print(t)
-    t = Table(title="The likely deal, issue by issue (share of draws with a deal)", box=box.SIMPLE)
+    z = j["zone_size"]
+    if z["mean"] is not None:
+        c.print(
+            f"  agreement zone: {z['mean']:,.1f} packages on average"
+            f" (5%: {z['p05']:,.0f}, median: {z['p50']:,.0f}, 95%: {z['p95']:,.0f})"
+        )
+    if j["always_in_zone"] is not None:
+        c.print(f"  packages in the zone in every draw: {j['always_in_zone']:,}")
+    t = Table(
+        title="Each solution, issue by issue (share of draws with a solution)", box=box.SIMPLE
+    )
     t.add_column("issue")
-    t.add_column("options")
-    for issue, shares in j["likely_deal"].items():
-        t.add_row(issue, ", ".join(f"{o} {s:.0%}" for o, s in shares.items()) or "-")
+    names = list(j["solutions"])
+    for name in names:
+        t.add_column(SOLUTION_LABELS.get(name, name))
+    for issue in j["likely_deal"]:
+        t.add_row(issue, *[
+            ", ".join(f"{o} {_share(s)}" for o, s in j["solutions"][n][issue].items()) or "-"
+            for n in names
+        ])  # fmt: skip
     c.print(t)
+    c.print("  (the Nash column is the likely deal; a bargaining solution is a benchmark of")
+    c.print("   what each side could claim, not a prediction)")
+    drawn = len(j["uncertain_numbers"]), len(j["uncertain_judgements"])
+    c.print(f"drawn: {drawn[0]:,} uncertain numbers, {drawn[1]:,} judgements (orders, red lines)")
     ex = j["exact"]
     c.print(
-        f"exact in every draw: {ex['candidates']:,} frontier candidates; "
-        f"{ex['draws_on_wider_candidates']:,} draws on the wider set; "
-        f"{ex['full_scan_draws']:,} draws by full scan"
+        f"exact in every draw: up to {ex['packages_evaluated']:,} packages (those the red"
+        f" lines allow) evaluated; {ex['full_scan_draws']:,} draws by full scan"
     )
+
+
+def _share(s: float) -> str:
+    return "<1%" if 0 < s < 0.005 else f"{s:.0%}"
+
+
+SOLUTION_LABELS = {
+    "nash": "Nash",
+    "nash_weighted": "weighted Nash",
+    "kalai_smorodinsky": "Kalai-Smorodinsky",
+    "utilitarian": "utilitarian",
+    "egalitarian": "egalitarian",
+}
 
 
 def show_leverage(r: Leverage, top: int) -> None:
