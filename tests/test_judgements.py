@@ -372,3 +372,60 @@ def test_meet_in_the_middle_sum_equals_enumeration(sizes: list[int], seed: int) 
         for r in range(3)
     ]
     assert np.allclose(got, np.array(want), rtol=0, atol=1e-12)
+
+
+@st.composite
+def ordinal_scenarios(draw: Any) -> dict[str, Any]:
+    """Random scenarios of the no-deal model with some weights and utilities turned into
+    orders (random groups) and some red lines made uncertain."""
+    data = draw(model_scenarios())
+    for p in data["preferences"].values():
+        if draw(st.booleans()):
+            issues = [i for i, w in p["weights"].items() if w > 0]
+            if len(issues) >= 2:
+                order = draw(st.permutations(issues))
+                p["weights"] = {"order": list(order)}
+                for i in list(p.get("ideal", {})):
+                    if i not in order:
+                        p["ideal"].pop(i)
+                for i in list(p.get("utilities", {})):
+                    if i not in order:
+                        p["utilities"].pop(i)
+        for issue, u in list(p.get("utilities", {}).items()):
+            opts = list(u)
+            if len(opts) >= 2 and draw(st.booleans()):
+                perm = list(draw(st.permutations(opts)))
+                cut = draw(st.integers(1, len(perm) - 1))
+                groups = [perm[:cut], *([[x] for x in perm[cut:]])]
+                p["utilities"][issue] = {"order": [g[0] if len(g) == 1 else g for g in groups]}
+        for line in p.get("red_lines", []):
+            if draw(st.booleans()):
+                line["probability"] = draw(st.sampled_from([0.2, 0.5, 0.9]))
+    return data
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ordinal_scenarios())
+def test_block_tables_equal_compiling_each_draw_and_the_oracle(data: dict[str, Any]) -> None:
+    """Judgements drawn: the block tables (space.block) give the same bytes as compiling
+    every draw's space, and every draw agrees with the oracle."""
+    import zopa.studies.montecarlo as mc_module
+
+    sc = validate(data, Lines(), "<random>")
+    draws, seed = 8, 5
+    fast = montecarlo(sc, draws=draws, seed=seed)
+    original = mc_module.applies
+    mc_module.applies = lambda paths: False  # type: ignore[assignment]
+    try:
+        slow = montecarlo(sc, draws=draws, seed=seed)
+    finally:
+        mc_module.applies = original
+    assert json.dumps(fast.to_json()) == json.dumps(slow.to_json())
+    t = draw_table(sc, draws, seed)
+    for d in range(draws):
+        want = brute(_drawn_dict(sc, data, t, d))
+        out = want["outlook"](want["likely"])
+        assert int(fast.size[d]) == want["zone"], d
+        assert int(fast.deal[d]) == (-1 if want["likely"] is None else want["likely"]), d
+        assert fast.p_deal_draw[d] == pytest.approx(out["p_deal"], abs=1e-9)
+        assert fast.p_war_draw[d] == pytest.approx(out["p_war"], abs=1e-9)

@@ -207,15 +207,15 @@ def test_a_billion_draws_are_refused_with_the_memory_they_need(ref: Any) -> None
         zopa.montecarlo(ref, draws=10**9)
     msg = str(e.value)
     assert msg.startswith("--draws: 1,000,000,000 draws need about ")
-    assert "GiB of memory (312 bytes a draw here)" in msg
+    assert "GiB of memory (392 bytes a draw here)" in msg
     assert f"at most {MAX_DRAWS:,}" in msg
 
 
 def test_draws_past_the_memory_budget_are_refused(
     monkeypatch: pytest.MonkeyPatch, ref: Any
 ) -> None:
-    monkeypatch.setattr(zopa.api, "MEMORY_BUDGET", 312 * 1000)
-    with pytest.raises(InputError, match=r"at most 1,000 \(within the 304.7 KiB memory budget\)"):
+    monkeypatch.setattr(zopa.api, "MEMORY_BUDGET", 392 * 1000)
+    with pytest.raises(InputError, match=r"at most 1,000 \(within the 382.8 KiB memory budget\)"):
         zopa.montecarlo(ref, draws=1001)
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from zopa.analysis.solutions import SOLUTIONS, best_index, objectives
+from zopa.space.block import Drawn
 from zopa.space.scalars import Scalars
 from zopa.space.space import Space, constraint_floor
 from zopa.space.tolerances import ACCEPT_TOL
@@ -46,107 +47,145 @@ class ZoneDraws:
     evaluated: int = 0  # candidate packages evaluated in each draw
 
 
-def candidates(space: Space) -> tuple[np.ndarray, list[np.ndarray]] | None:
-    """The package indices that can pass (ascending) and, per issue, the options they use
-    (None when none can: the deciders' red lines together forbid every option of an issue)."""
-    who = space.deciders
-    if space.unanimity:
-        opts = [np.flatnonzero(np.all(a[who], axis=0)) for a in space.allowed]
-    else:
+def _groups(
+    space: Space, allowed: list[np.ndarray]
+) -> list[tuple[np.ndarray, np.ndarray, list[np.ndarray]]]:
+    """The draws that share candidate packages: (draws, package indices, options per
+    issue), from ``allowed`` per issue (draws, deciders, options). Under unanimity the
+    candidates are the product of the options every decider allows; under a quota, every
+    package. Draws whose red lines leave an issue no option have none (left out)."""
+    n_draws = allowed[0].shape[0]
+    if not space.unanimity:
         opts = [np.arange(len(o)) for o in space.options]
-    if any(len(o) == 0 for o in opts):
-        return None
+        return [(np.arange(n_draws), _index(space, opts), opts)]
+    ok = np.concatenate([a.all(axis=1) for a in allowed], axis=1)  # (D, all options)
+    patterns, which = np.unique(ok, axis=0, return_inverse=True)
+    cuts = np.cumsum([0, *(len(o) for o in space.options)])
+    out = []
+    for g, pattern in enumerate(patterns):
+        opts = [np.flatnonzero(pattern[cuts[k] : cuts[k + 1]]) for k in range(len(cuts) - 1)]
+        if all(len(o) for o in opts):
+            out.append((np.flatnonzero(which.reshape(-1) == g), _index(space, opts), opts))
+    return out
+
+
+def _index(space: Space, opts: list[np.ndarray]) -> np.ndarray:
+    """The package indices of the product of ``opts`` (ascending: the last issue fastest)."""
     strides = np.cumprod((1, *space.shape[:0:-1]))[::-1]
     places = tuple((o * s)[None, :] for o, s in zip(opts, strides, strict=True))
-    return product_sum(places, opts, taken=True)[0], opts  # C order: ascending
+    return product_sum(places, opts, taken=True)[0]
 
 
 def product_sum(
     tables: tuple[np.ndarray, ...], opts: list[np.ndarray], taken: bool = False
 ) -> np.ndarray:
-    """(rows, packages): the sum over issues of ``tables[k][:, option]`` for every package
-    of the product of ``opts`` (in index order; ``taken``: the tables hold the columns of
-    ``opts`` already). Meet in the middle: each half of the issues is summed by
+    """(..., rows, packages): the sum over issues of ``tables[k][..., option]`` for every
+    package of the product of ``opts`` (in index order; ``taken``: the tables hold the
+    columns of ``opts`` already). Meet in the middle: each half of the issues is summed by
     broadcasting, then every package is one sum of its two halves."""
-    cols = [t if taken else t[:, o] for t, o in zip(tables, opts, strict=True)]
-    sizes = np.array([c.shape[1] for c in cols], dtype=float)
+    cols = [t if taken else t[..., o] for t, o in zip(tables, opts, strict=True)]
+    sizes = np.array([c.shape[-1] for c in cols], dtype=float)
     half = int(np.searchsorted(np.cumsum(np.log(sizes)), np.log(sizes).sum() / 2)) + 1
     half = min(max(half, 1), len(cols))
     return _outer(_outer_all(cols[:half], cols[0]), _outer_all(cols[half:], cols[0]))
 
 
 def _outer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(rows, m * n): every column of ``a`` plus every column of ``b`` (``b`` fastest)."""
-    return (a[:, :, None] + b[:, None, :]).reshape(a.shape[0], -1)
+    """(..., m * n): every column of ``a`` plus every column of ``b`` (``b`` fastest)."""
+    return (a[..., :, None] + b[..., None, :]).reshape(*a.shape[:-1], -1)
 
 
 def _outer_all(cols: list[np.ndarray], like: np.ndarray) -> np.ndarray:
     """The sums of one column of each table, for every combination (the last fastest)."""
     if not cols:
-        return np.zeros((like.shape[0], 1), dtype=like.dtype)
+        return np.zeros((*like.shape[:-1], 1), dtype=like.dtype)
     out = cols[0]
     for c in cols[1:]:
         out = _outer(out, c)
     return out
 
 
-def zone_draws(space: Space, sc_: Scalars) -> ZoneDraws | None:
+def zone_draws(space: Space, sc_: Scalars, drawn: Drawn | None = None) -> ZoneDraws | None:
     """Exact zone, zone size, solutions and always-in-zone packages for every draw of
-    ``sc_`` (see the module docstring); None when the candidates would not fit."""
+    ``sc_`` (see the module docstring), on the space's tables or, with ``drawn``, on each
+    draw's own; None when the candidates would not fit."""
     who = space.deciders
+    n = len(who)
     n_draws = sc_.reservation.shape[1]
-    empty = {s: np.full(n_draws, -1, dtype=np.int64) for s in SOLUTIONS}
-    found = candidates(space)
-    if found is None:
-        return ZoneDraws(np.zeros(n_draws, bool), np.zeros(n_draws, np.int64), empty,
-                         np.zeros(0, np.int64))  # fmt: skip
-    idx, opts = found
     deal = space.deal
-    rows = deal.rows if deal is not None else len(who)
-    if rows * len(idx) > MAX_CELLS:
+    if drawn is None:
+        allowed = [a[who][None] for a in space.allowed]
+        floor = constraint_floor(sc_, space.tables, space.references, space.shape)[who]
+    else:
+        allowed, floor = list(drawn.allowed), drawn.floor
+    groups = _groups(space, allowed)
+    rows = deal.rows if deal is not None else n
+    if any(rows * len(idx) > MAX_CELLS for _, idx, _ in groups):
         return None
-    floor = constraint_floor(sc_, space.tables, space.references, space.shape)[who]
-    plain = None  # the deciders' effective utilities, for reference-package floors
-    if np.isfinite(floor).any() or deal is None:
-        plain = product_sum(tuple(t[who] for t in space.tables), opts)
-    crit = product_sum(deal.tables, opts) if deal is not None else plain
-    assert crit is not None
-    red = None
-    if not space.unanimity:
-        red = np.ones((len(who), len(idx)), dtype=bool)
-        digits = np.unravel_index(idx, space.shape)
-        for k, allowed in enumerate(space.allowed):
-            red &= allowed[who][:, digits[k]]
+    if drawn is None and groups:  # the space's candidates serve every draw
+        groups = [(np.arange(n_draws), groups[0][1], groups[0][2])]
+    with_floor = bool(np.isfinite(floor).any()) or deal is None
     r = sc_.reservation[who]  # (n, D)
-    cap = space.capability[who]
-    veto = space.veto[who]
-    zone = np.zeros(n_draws, dtype=bool)
-    size = np.zeros(n_draws, dtype=np.int64)
-    picks = {s: np.full(n_draws, -1, dtype=np.int64) for s in SOLUTIONS}
-    always = np.ones(len(idx), dtype=bool)
-    step = max(1, BLOCK_CELLS // max(1, len(who) * len(idx)))
     inputs = sc_.deal_inputs() if deal is not None else {}
-    for a in range(0, n_draws, step):
-        b = min(n_draws, a + step)
-        if deal is not None:
-            part = {k: v[..., a:b, :] for k, v in inputs.items()}
-            v = deal.values(crit, part)  # (n, Dc, N)
-        else:
-            v = np.broadcast_to(crit[:, None, :], (len(who), b - a, len(idx)))
-        acc = v >= r[:, a:b, None] - ACCEPT_TOL
-        if plain is not None:
-            acc &= plain[:, None, :] >= floor[:, a:b, None] - ACCEPT_TOL
-        if red is not None:
-            acc &= red[:, None, :]
-            una = acc.all(axis=0)
-            passed = (acc.sum(axis=0) >= space.quota) & acc[veto].all(axis=0)
-        else:
-            una = passed = acc.all(axis=0)
-        size[a:b] = passed.sum(axis=1)
-        zone[a:b] = size[a:b] > 0
-        always &= passed.all(axis=0)
-        _solve(v, una, passed, r[:, a:b], cap, idx, picks, slice(a, b))
-    return ZoneDraws(zone, size, picks, idx[always], len(idx))
+    out = ZoneDraws(np.zeros(n_draws, bool), np.zeros(n_draws, np.int64),
+                    {s: np.full(n_draws, -1, dtype=np.int64) for s in SOLUTIONS},
+                    np.zeros(0, np.int64), 0)  # fmt: skip
+    every = bool(groups) and sum(len(g[0]) for g in groups) == n_draws
+    always: np.ndarray | None = None if every else np.zeros(0, np.int64)  # None: not yet
+    for draws_, idx, opts in groups:
+        out.evaluated = max(out.evaluated, len(idx))
+        fixed = None
+        if drawn is None:
+            tables = tuple(t[who] for t in space.tables)
+            plain0 = product_sum(tables, opts) if with_floor else None
+            crit0 = product_sum(deal.tables, opts) if deal is not None else plain0
+            fixed = (crit0, plain0)
+        red0 = None
+        if not space.unanimity and drawn is None:
+            red0 = np.ones((n, len(idx)), dtype=bool)
+            digits = np.unravel_index(idx, space.shape)
+            for k, a in enumerate(space.allowed):
+                red0 &= a[who][:, digits[k]]
+        keep = np.ones(len(idx), dtype=bool)
+        step = max(1, BLOCK_CELLS // max(1, rows * len(idx)))
+        for c in range(0, len(draws_), step):
+            sel = draws_[c : c + step]
+            if fixed is not None:
+                assert fixed[0] is not None
+                crit = fixed[0][:, None, :]
+                plain = fixed[1][:, None, :] if fixed[1] is not None else None
+                red = red0[:, None, :] if red0 is not None else None
+            else:
+                assert drawn is not None
+                crit = np.moveaxis(product_sum(tuple(t[sel] for t in drawn.crit), opts), 1, 0)
+                plain = (np.moveaxis(product_sum(tuple(t[sel] for t in drawn.plain), opts), 1, 0)
+                         if with_floor else None)  # fmt: skip
+                red = None
+                if not space.unanimity:
+                    bad = tuple((~a[sel]).astype(np.float64) for a in drawn.allowed)
+                    red = np.moveaxis(product_sum(bad, opts), 1, 0) == 0
+            if deal is not None:
+                part = {k: v[..., sel, :] for k, v in inputs.items()}
+                v = deal.values(crit, part)  # (n, Dc, N)
+            else:
+                v = np.broadcast_to(crit, (n, len(sel), len(idx)))
+            acc = v >= r[:, sel, None] - ACCEPT_TOL
+            if plain is not None:
+                acc &= plain >= floor[:, sel, None] - ACCEPT_TOL
+            if red is not None:
+                acc &= red
+                una = acc.all(axis=0)
+                passed = (acc.sum(axis=0) >= space.quota) & acc[space.veto[who]].all(axis=0)
+            else:
+                una = passed = acc.all(axis=0)
+            out.size[sel] = passed.sum(axis=1)
+            out.zone[sel] = out.size[sel] > 0
+            keep &= passed.all(axis=0)
+            _solve(v, una, passed, r[:, sel], space.capability[who], idx, out.picks, sel)
+        here = idx[keep]
+        always = here if always is None else np.intersect1d(always, here, assume_unique=True)
+    out.always = always if always is not None else np.zeros(0, np.int64)
+    return out
 
 
 def _solve(
@@ -157,7 +196,7 @@ def _solve(
     cap: np.ndarray,
     idx: np.ndarray,
     picks: dict[str, np.ndarray],
-    at: slice,
+    at: np.ndarray,
 ) -> None:
     """A block of draws' solutions over each draw's unanimous set (a quota zone without
     one: the zone's best Nash product, as the chunked engine's top package)."""
@@ -170,5 +209,4 @@ def _solve(
     quota = np.asarray(~has & passed.any(axis=1), dtype=bool)
     if quota.any():
         nash = np.where(passed[quota], obj["nash"][quota], -np.inf)
-        sub = picks["nash"][at]
-        sub[quota] = idx[np.argmax(nash, axis=1)]  # the exact best, as the engine's top
+        picks["nash"][at[quota]] = idx[np.argmax(nash, axis=1)]  # exact, as the engine's top

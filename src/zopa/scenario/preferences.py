@@ -20,6 +20,7 @@ default), so a Monte Carlo draw or a leverage swing reads the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -29,12 +30,13 @@ from zopa.scenario.values import Values
 
 @dataclass(frozen=True)
 class IssuePreference:
-    """One actor's preference on one issue it weighs (see the module docstring)."""
+    """One actor's preference on one issue it weighs (see the module docstring; in a
+    Monte Carlo block, arrays of draws)."""
 
-    weight: float
-    salience: float
+    weight: Any
+    salience: Any
     utility: np.ndarray
-    ideal: float | None
+    ideal: Any
 
 
 def option_places(sc: Scenario, values: Values | None = None) -> tuple[np.ndarray, ...]:
@@ -44,13 +46,33 @@ def option_places(sc: Scenario, values: Values | None = None) -> tuple[np.ndarra
 
 
 def read_preferences(
-    sc: Scenario, values: Values | None = None
+    sc: Scenario, values: Values | None = None, draws: int | None = None
 ) -> dict[str, dict[str, IssuePreference]]:
     """Actor id -> issue id -> :class:`IssuePreference`, for the actors with preferences
-    (in file order) and the issues each weighs (weight not 0, in file order)."""
+    (in file order) and the issues each weighs (weight not 0, in file order).
+
+    With ``draws`` (a Monte Carlo block), ``values`` may hold arrays of that many draws (of
+    numbers and of judgements): ``weight`` and ``salience`` are then (draws,) arrays and
+    ``utility`` (draws, options); an issue is left out when its weight is 0 in every draw.
+    """
     val = values if values is not None else Values(sc)
-    num = val.scalar
-    at = option_places(sc, val)
+    if draws is None:
+        return _read(sc, val, val.scalar, option_places(sc, val), None)
+    at = tuple(np.array(np.broadcast_arrays(*[val(o.at) for o in i.options])) for i in sc.issues)
+    return _read(sc, val, val, tuple(a.T if a.ndim > 1 else a for a in at), draws)
+
+
+def _read(
+    sc: Scenario, val: Values, num: Any, at: tuple[np.ndarray, ...], draws: int | None
+) -> dict[str, dict[str, IssuePreference]]:
+    """:func:`read_preferences`, with ``num`` resolving a number (a float, or with
+    ``draws`` a float or an array of draws)."""
+
+    def options(xs: list[Any]) -> np.ndarray:
+        if draws is None:
+            return np.array(xs)
+        return np.stack([np.broadcast_to(x, (draws,)) for x in xs], axis=-1)
+
     out: dict[str, dict[str, IssuePreference]] = {}
     for actor in sc.actors:
         if actor.id not in sc.preferences:
@@ -66,22 +88,28 @@ def read_preferences(
         row: dict[str, IssuePreference] = {}
         for k, issue in enumerate(sc.issues):
             raw = weights.get(issue.id, 0.0)
-            if raw == 0.0:
+            if np.all(np.asarray(raw) == 0.0):
                 continue
             given = p.utilities.get(issue.id)
             if isinstance(given, Order):
                 by_option = val.order(given)
-                u = np.array([by_option[o.id] for o in issue.options])
+                u = options([by_option[o.id] for o in issue.options])
             elif given is not None:
                 numbers = given.numbers()
-                u = np.array([num(numbers[o.id]) for o in issue.options])
+                u = options([num(numbers[o.id]) for o in issue.options])
             else:
-                u = 1.0 - np.abs(at[k] - ideal[issue.id]) / 100.0
+                u = 1.0 - np.abs(at[k] - np.asarray(ideal[issue.id])[..., None]) / 100.0
+                u = u if draws is None else np.broadcast_to(u, (draws, len(issue.options)))
+            if draws is None:
+                weight: Any = raw / total if total > 0 else 0.0
+            else:
+                pos = np.asarray(total) > 0
+                weight = np.broadcast_to(
+                    np.where(pos, np.asarray(raw) / np.where(pos, total, 1.0), 0.0), (draws,)
+                )
+                raw = np.broadcast_to(raw, (draws,))
             row[issue.id] = IssuePreference(
-                weight=raw / total if total > 0 else 0.0,
-                salience=raw,
-                utility=u,
-                ideal=ideal.get(issue.id),
+                weight=weight, salience=raw, utility=u, ideal=ideal.get(issue.id)
             )
         out[actor.id] = row
     return out

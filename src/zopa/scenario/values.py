@@ -103,9 +103,13 @@ class Values:
         """Each item of the order ``o`` and its value: as set, else the centroid."""
         hit = self.judged.get(id(o))
         v = np.asarray(hit, dtype=float) if hit is not None else jd.centroid(o)
+        if v.ndim == 2:  # draws x items (a Monte Carlo block)
+            return {x: v[:, i] for i, x in enumerate(o.items())}  # type: ignore[misc]
         return {x: float(a) for x, a in zip(o.items(), v, strict=True)}
 
     def holds(self, line: RedLine) -> bool:
         """Whether the red line counts: as set, else :func:`~zopa.scenario.judgements.included`."""
         hit = self.judged.get(id(line))
+        if isinstance(hit, np.ndarray) and hit.ndim:  # draws (a Monte Carlo block)
+            return hit  # type: ignore[return-value]
         return bool(hit) if hit is not None else jd.included(line)

@@ -164,7 +164,7 @@ def compile_space(sc: Scenario, values: Values | None = None, scal: Scalars | No
             for o in line.not_:
                 allowed[k][a, opts.index(o)] = False
     deciders = np.array([i for i, a in enumerate(actors) if a.decides], dtype=np.int64)
-    _mix_influence(sc, num, ids, tables)
+    mix_influence(sc, num, ids, tables)
     if scal is None:
         scal = scalars(sc, val, ids, [int(d) for d in deciders])
     reservation = scal.reservation[:, 0].copy()
@@ -218,15 +218,24 @@ def constraint_floor(
     return floor
 
 
-def _mix_influence(sc: Scenario, num: Any, ids: list[str], tables: list[np.ndarray]) -> None:
-    """A decider's effective utility: (1 - sum w) U_i + sum_j w_ij U_j (``influence:``)."""
+def mix_influence(sc: Scenario, num: Any, ids: list[str], tables: list[np.ndarray]) -> None:
+    """A decider's effective utility: (1 - sum w) U_i + sum_j w_ij U_j (``influence:``).
+
+    ``tables`` are per issue (actors, options), or (draws, actors, options) with ``num``
+    giving numbers as floats or (draws,) arrays."""
     own = [t.copy() for t in tables]
+
+    def col(x: Any) -> Any:
+        return np.asarray(x)[..., None] if np.ndim(x) else x
+
     for i, row in sc.influence.items():
         a = ids.index(i)
-        w = {ids.index(j): num(x) for j, x in row.numbers().items()}
+        w = {ids.index(j): col(num(x)) for j, x in row.numbers().items()}
         rest = 1.0 - sum(w.values())
         for k, t in enumerate(tables):
-            t[a] = rest * own[k][a] + sum(x * own[k][j] for j, x in w.items())
+            t[..., a, :] = rest * own[k][..., a, :] + sum(
+                x * own[k][..., j, :] for j, x in w.items()
+            )
 
 
 def _deal_model(
@@ -242,6 +251,22 @@ def _deal_model(
         return None
     dec = [ids[i] for i in deciders]
     n = len(dec)
+    revert, deltas = reversions(sc, num, dec)
+    trust = scal.trust[:, :, 0] if scal.trust is not None else None
+    spoilers = [
+        ([t[ids.index(sp.actor)] for t in tables], float(scal.pmax[s, 0]),
+         float(scal.threshold[s, 0]), float(scal.scale[s, 0]), scal.strike_value[:, s, 0])
+        for s, sp in enumerate(sc.spoilers)
+    ]  # fmt: skip
+    return build(n, [t[deciders] for t in tables], revert, trust, deltas, spoilers)
+
+
+def reversions(
+    sc: Scenario, num: Any, dec: list[str]
+) -> tuple[list[list[np.ndarray]], dict[tuple[int, int], list[np.ndarray]]]:
+    """Per decider j and issue, the option each option becomes if j reneges (``reverts:``);
+    per (truster, trusted) pair of deciders, each issue's trust changes (``trust:``)."""
+    n = len(dec)
     revert = [[np.arange(len(i.options)) for i in sc.issues] for _ in dec]
     deltas = {(a, b): [np.zeros(len(i.options)) for i in sc.issues]
               for a in range(n) for b in range(n) if a != b}  # fmt: skip
@@ -253,10 +278,4 @@ def _deal_model(
             for truster, changes in opt.trust.items():
                 for t, x in changes.numbers().items():
                     deltas[(dec.index(truster), dec.index(t))][k][jo] = num(x)
-    trust = scal.trust[:, :, 0] if scal.trust is not None else None
-    spoilers = [
-        ([t[ids.index(sp.actor)] for t in tables], float(scal.pmax[s, 0]),
-         float(scal.threshold[s, 0]), float(scal.scale[s, 0]), scal.strike_value[:, s, 0])
-        for s, sp in enumerate(sc.spoilers)
-    ]  # fmt: skip
-    return build(n, [t[deciders] for t in tables], revert, trust, deltas, spoilers)
+    return revert, deltas
