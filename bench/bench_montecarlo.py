@@ -3,6 +3,11 @@
 1. ``zopa montecarlo --draws 10000`` on the bundled US-Iran scenario, exact over the full
    package space in every draw (target < 60 s on 2 cores, goal < 10 s), end to end in a
    fresh process, with 1 and 2 worker processes (same bytes checked).
+1b. The same on the *ordinal* reference (bench/ordinal.py: every weight and utility an
+   order, so every draw has its own tables; issue 9's target < 60 s, goal 10 s), against
+   two baselines measured in the same run on fewer draws: compiling every draw's space
+   (the path without block tables) and scanning every draw's whole space with the chunked
+   engine (what exactness costs without the zone engine), as seconds per draw.
 2. A sweep on a local Dask cluster (loopback) with 2 workers against 1 worker: wall times,
    the ratio (target >= 1.6x) and a check that the results are identical.
 
@@ -50,6 +55,7 @@ def main() -> None:
         f" on the wider set {res['exact']['draws_on_wider_candidates']:,},"
         f" full-scan draws {res['exact']['full_scan_draws']:,}"
     )
+    ordinal_bench(zopa, args.draws)
     sc = load_scenario()
     ranged = [(p, n) for p, n in numbers(sc) if n.range is not None or n.uncertain]
     if not ranged:
@@ -74,6 +80,62 @@ def main() -> None:
     print(
         f"  1 worker {times[1]:.2f} s, 2 workers {times[2]:.2f} s, "
         f"ratio {times[1] / times[2]:.2f}x, identical results: {same}"
+    )
+
+
+def ordinal_bench(zopa: str, draws: int) -> None:
+    """Case 1b (see the module docstring)."""
+    import tempfile
+
+    import zopa.studies.montecarlo as mc
+    from zopa.analysis.scan import scan
+    from zopa.scenario.load import load_scenario as load
+    from zopa.scenario.numbers import draw_table
+    from zopa.scenario.values import Values
+    from zopa.space.space import compile_space
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from ordinal import ordinal_reference
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ordinal.yaml"
+        path.write_text(ordinal_reference(), encoding="utf-8")
+        base = [zopa, "montecarlo", str(path), "--draws", str(draws), "--seed", "1", "--json"]
+        t1, out1 = timed(base)
+        t2, out2 = timed([*base, "--workers", "2"])
+        sc = load(path)
+    res = json.loads(out1)
+    n_j = len(res["uncertain_judgements"])
+    print(f"montecarlo, ordinal reference ({n_j} judgements drawn), {draws:,} draws:")
+    print(f"  1 worker: {t1:.2f} s; 2 workers: {t2:.2f} s; same bytes: {out1 == out2}")
+    z = res["zone_size"]
+    print(
+        f"  P(zone) {res['p_zone']:.4f}, zone size mean {z['mean']:,.0f}"
+        f" [{z['p05']:,.0f}, {z['p95']:,.0f}], always in zone {res['always_in_zone']:,},"
+        f" packages evaluated {res['exact']['packages_evaluated']:,} of {sc.n_packages():,}"
+    )
+    small = 500
+    t0 = time.perf_counter()
+    fast = mc.montecarlo(sc, draws=small, seed=1)
+    t_fast = (time.perf_counter() - t0) / small
+    original = mc.applies
+    mc.applies = lambda paths: False  # type: ignore[assignment]
+    try:
+        t0 = time.perf_counter()
+        slow = mc.montecarlo(sc, draws=small, seed=1)
+        t_compile = (time.perf_counter() - t0) / small
+    finally:
+        mc.applies = original
+    same = json.dumps(fast.to_json()) == json.dumps(slow.to_json())
+    t = draw_table(sc, 20, 1)
+    t0 = time.perf_counter()
+    for d in range(20):
+        scan(compile_space(sc, Values(sc, set_judgements=t.setting(d))), top=1, closest=0)
+    t_scan = (time.perf_counter() - t0) / 20
+    print(
+        f"  per draw (in process, 1 core): block tables {t_fast * 1e3:.2f} ms; compiling each"
+        f" draw {t_compile * 1e3:.2f} ms ({t_compile / t_fast:.1f}x; same bytes: {same});"
+        f" full scan of each draw {t_scan * 1e3:.1f} ms ({t_scan / t_fast:.0f}x)"
     )
 
 

@@ -75,7 +75,8 @@ def groups_of(order: list[Any]) -> list[list[str]]:
 
 def written_out(data: dict[str, Any]) -> dict[str, Any]:
     """The scenario with every order replaced by its centroid numbers and every uncertain
-    red line kept (p >= 0.5) or dropped: computed here, not by zopa."""
+    red line kept (p >= 0.5, or not marked ``drop``) or dropped: computed here, not by
+    zopa."""
     out = copy.deepcopy(data)
     for p in out["preferences"].values():
         if "order" in p["weights"]:
@@ -85,8 +86,9 @@ def written_out(data: dict[str, Any]) -> dict[str, Any]:
                 p["utilities"][issue] = utility_centroid(groups_of(u["order"]))
         lines = []
         for line in p.get("red_lines", []):
+            drop = line.pop("drop", None)  # set by a draw (_drawn_dict)
             prob = line.pop("probability", None)
-            if prob is None or prob >= 0.5:
+            if (not drop) if drop is not None else (prob is None or prob >= 0.5):
                 lines.append(line)
         if "red_lines" in p:
             p["red_lines"] = lines
@@ -217,23 +219,7 @@ def _drawn_dict(sc: Any, data: dict[str, Any], t: Any, d: int) -> dict[str, Any]
             cur[parts[-1]]["drop"] = not bool(x[d])
         else:
             cur[parts[-1]] = dict(zip(j.items(), map(float, x[d]), strict=True))
-    for p in out["preferences"].values():
-        for key in ("weights",):
-            if "order" in p[key]:
-                p[key] = weight_centroid(groups_of(p[key]["order"]))
-        for issue, u in list(p.get("utilities", {}).items()):
-            if "order" in u:
-                p["utilities"][issue] = utility_centroid(groups_of(u["order"]))
-        lines = []
-        for line in p.get("red_lines", []):
-            drop = line.pop("drop", None)
-            prob = line.pop("probability", None)
-            keep = (not drop) if drop is not None else (prob is None or prob >= 0.5)
-            if keep:
-                lines.append(line)
-        if "red_lines" in p:
-            p["red_lines"] = lines
-    return out
+    return written_out(out)  # the orders not drawn at their centroid
 
 
 def test_montecarlo_over_judgements_equals_the_oracle_draw_by_draw() -> None:
