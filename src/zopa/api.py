@@ -214,13 +214,17 @@ def sources(path: str | Path | None = None, verify: str | Path | None = None) ->
     Returns
     -------
     SourcesReport
-        ``to_json()`` is ``zopa sources --json``; ``to_frames()`` has ``numbers`` and
-        ``quotes``; ``verbatim`` says whether every quote checked stands in its source.
+        ``to_json()`` is ``zopa sources --json``; ``to_frames()`` has ``numbers``,
+        ``quotes`` and the evidence profile's ``profile`` (quoted numbers by what the quote
+        supports x source kind), ``quote_and_assumption``, ``reused_quotes`` and ``bare``;
+        ``profile`` is the :class:`~zopa.scenario.sources.EvidenceProfile`; ``verbatim``
+        says whether every quote checked stands in its source.
 
     Examples
     --------
     >>> r = zopa.sources(verify="tests/data/sources")  # doctest: +SKIP
     >>> r.counts()  # doctest: +SKIP
+    >>> r.profile.quoted["unrated"]["analysis"]  # doctest: +SKIP
     """
     from zopa.scenario.load import reference_path
     from zopa.scenario.sources import sources_report
@@ -399,7 +403,12 @@ def leverage(
     progress: Progress | None = None,
     max_packages: int = MAX_PACKAGES,
 ) -> Leverage:
-    """Swing every ranged number and remove every option in turn; rank the effects.
+    """Swing every lever in turn; rank the effects; say what the headline figures rest on.
+
+    The levers are every ranged number, every judgement (each middle group of a utility
+    order, each group of a weight order, each uncertain red line on and off) and every
+    option (removed); each names its evidence and its source's kind
+    (:mod:`zopa.studies.leverage`).
 
     Parameters
     ----------
@@ -408,13 +417,15 @@ def leverage(
     actor
         Whose leverage: an actor with preferences.
     metric
-        ``value`` (the actor's value of the likely deal), ``zone`` (its size) or
-        ``p_deal``.
+        ``value`` (the actor's value of the likely deal), ``zone`` (its size), ``p_deal``
+        or ``p_war``.
 
     Returns
     -------
     Leverage
-        A tornado: ``to_json()`` is ``zopa leverage --json``; ``to_frames()["swings"]``.
+        A tornado: ``to_json()`` is ``zopa leverage --json``; ``to_frames()["swings"]``
+        and ``to_frames()["rests_on"]`` (the levers that move whether a zone exists, the
+        Nash terms, P(deal) and P(war) most).
 
     Examples
     --------
@@ -569,8 +580,12 @@ def backtest(
 ) -> BacktestResult:
     """Every forecasting model's error on real decisions: DEU III's EU legislative issues.
 
-    Tuned only on proposals whose ``prnrnmc`` is odd, reported on the even ones, with
-    bootstrap intervals.
+    Tuned on proposals whose ``prnrnmc`` is odd and reported on the even ones, and 2-fold
+    cross-fitted over all of them (the primary figure), with bootstrap intervals; the
+    declared candidate :data:`~zopa.forecasting.backtest.CANDIDATE`; the primary model's
+    80% forecast intervals and their coverage; and the effect of imputing missing
+    saliences as the issue's mean salience (against reading them as 0). See
+    :mod:`zopa.forecasting.backtest`.
 
     Parameters
     ----------
@@ -588,8 +603,8 @@ def backtest(
     >>> r = zopa.backtest("deu", "tests/data/deu3/deu3.csv", n_boot=100)  # doctest: +SKIP
     >>> r.to_frames()["rows"]  # doctest: +SKIP
     """
+    from zopa.forecasting.backtest import CANDIDATE, InputVariant, default_models, default_tuning
     from zopa.forecasting.backtest import backtest as run
-    from zopa.forecasting.backtest import default_models, default_tuning
     from zopa.io.deu import read_deu3
 
     if dataset != "deu":
@@ -597,9 +612,14 @@ def backtest(
     seed = _seed(seed)
     n_boot = whole("--boot", n_boot, MIN_BOOT, MAX_BOOT, " (bootstrap draws)")
     found = Path(path) if path is not None else _deu_path()
-    data = read_deu3(found)
+    data = read_deu3(found)  # missing saliences: the issue's mean salience
+    zero = read_deu3(found, missing_salience="zero")
+    variants = {"salience_zero": InputVariant(
+        "missing saliences imputed as the issue's mean salience instead of 0", zero.proposals
+    )}  # fmt: skip
     models = default_models(every=True)  # the baselines and every registered model
-    return run(models, data.proposals, tune=default_tuning(), seed=seed, n_boot=n_boot)
+    return run(models, data.proposals, tune=default_tuning(), candidate=CANDIDATE,
+               variants=variants, seed=seed, n_boot=n_boot)  # fmt: skip
 
 
 def _deu_path() -> Path:

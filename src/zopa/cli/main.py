@@ -151,9 +151,11 @@ def sources(
     verify: Annotated[
         Path | None, typer.Option("--verify", help="Folder with the cited source texts.")
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
-    """List every number with its quote or assumption; --verify checks quotes verbatim."""
+    """List every number with its quote or assumption and the evidence profile (numbers by
+    what the quote supports and by source kind, assumptions beside quotes, reused quotes,
+    numbers with neither); --verify checks quotes verbatim: exit 1 if one is not."""
     import zopa
 
     report = zopa.sources(file, verify)
@@ -198,7 +200,8 @@ def backtest(
     boot: Annotated[int, typer.Option("--boot", min=100, help="Bootstrap draws.")] = 2000,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Backtest the forecasting models on real decisions (tuned on odd prnrnmc only)."""
+    """Backtest the forecasting models on real decisions: tuned on odd prnrnmc, scored on
+    even and 2-fold cross-fitted; 80% forecast intervals with their held-out coverage."""
     import zopa
 
     result = zopa.backtest(dataset, path, seed=seed, n_boot=boot)
@@ -259,11 +262,14 @@ def montecarlo(
 def leverage_cmd(
     file: FileArg = None,
     actor: Annotated[str, typer.Option("--for", help="Whose leverage (an actor id).")] = "IRN",
-    metric: Annotated[str, typer.Option("--metric", help="value | zone | p_deal")] = "value",
+    metric: Annotated[
+        str, typer.Option("--metric", help="value | zone | p_deal | p_war")
+    ] = "value",
     top: Annotated[int, typer.Option("--top", min=1, help="Levers shown.")] = 20,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Swing every lever across its range; rank the effects on an actor (tornado)."""
+    """Swing every lever (ranged numbers, judgements, options); rank the effects on an actor
+    (tornado); say what the zone, the Nash terms, P(deal) and P(war) rest on."""
     import zopa
 
     sc = _load(file)

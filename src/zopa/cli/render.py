@@ -7,13 +7,14 @@ from typing import Any
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from zopa.analysis.analyze import Analysis, PackageView
 from zopa.analysis.nodeal import ModelReport, PackageScore
 from zopa.analysis.report import Report
 from zopa.forecasting.backtest import BacktestResult
-from zopa.scenario.sources import SourcesReport
+from zopa.scenario.sources import KIND_COLUMNS, SUPPORTS_ROWS, SourcesReport
 from zopa.studies.forecasts import ForecastReport
 from zopa.studies.leverage import Leverage
 from zopa.studies.montecarlo import MonteCarlo
@@ -111,7 +112,10 @@ def show_analysis(a: Analysis) -> None:
 
 
 def show_sources(report: SourcesReport) -> None:
-    """Print ``zopa sources``: each number with its evidence; the quote checks."""
+    """Print ``zopa sources``: each number with its evidence, the evidence profile, the
+    quote checks."""
+    from rich.markup import escape
+
     file, ev, checks = report.file, report.numbers, report.quotes
     c = console
     t = Table(title=f"Numbers in {file}", box=box.SIMPLE, show_lines=False)
@@ -121,27 +125,77 @@ def show_sources(report: SourcesReport) -> None:
     t.add_column("evidence")
     for e in ev:
         if e.quote:
-            what = f"[green]{e.ref}[/]: “{e.quote}”"
+            what = f"[green]{escape(str(e.ref))}[/]: “{escape(e.quote)}”"
+            if e.supports:
+                what += f" [dim]({e.supports})[/]"
+            if e.assumption:
+                what += " [yellow]+ assumption[/]"
         elif e.assumption:
-            what = f"[yellow]assumption[/]: {e.assumption}"
+            what = f"[yellow]assumption[/]: {escape(e.assumption)}"
         else:
             what = "[bold red]no source, no assumption[/]"
         if e.inherited_from:
-            what += f" [dim](from {e.inherited_from})[/]"
+            what += f" [dim](from {escape(e.inherited_from)})[/]"
         shown = e.value if isinstance(e.value, str) else f"{e.value:g}"
-        t.add_row(str(e.line or ""), e.field, shown, what)
+        t.add_row(str(e.line or ""), escape(e.field), escape(shown), what)
     c.print(t)
     n = report.counts()
-    bare = [e for e in ev if e.kind == "none"]
     c.print(f"{len(ev)} numbers: {n['source']} sourced, {n['assumption']} assumptions, "
             f"{n['none']} with neither")  # fmt: skip
-    for e in bare:
-        c.print(f"  {file}:{e.line}: {e.field}: no source and no assumption")
+    _show_profile(report)
     if checks is not None:
         bad = [q for q in checks if not q.ok]
         c.print(f"{len(checks)} quotes checked: {len(checks) - len(bad)} verbatim, {len(bad)} not")
         for q in bad:
-            c.print(f"  {file}:{q.line}: {q.field}: {q.reason}: “{q.quote}”")
+            c.print(f"  {file}:{q.line}: {q.field}: {q.reason}: “{q.quote}”", markup=False)
+
+
+SOURCES_SHOWN = 10
+"""The most entries of each list of the evidence profile printed (the JSON has all)."""
+
+
+def _capped(items: list[str], cap: int = SOURCES_SHOWN) -> list[str]:
+    """``items`` cut to ``cap``, with a last line ``... and N more`` when cut."""
+    if len(items) <= cap:
+        return items
+    return [*items[:cap], f"  ... and {len(items) - cap} more"]
+
+
+def _show_profile(report: SourcesReport) -> None:
+    """Print the evidence profile: quoted numbers by supports × source kind, then the
+    numbers that needed an assumption beside their quote, the quotes used for several
+    numbers and the numbers with neither (each list capped at :data:`SOURCES_SHOWN`)."""
+    p, file, c = report.profile, report.file, console
+    t = Table(title="Evidence profile: quoted numbers by what the quote supports × source kind",
+              box=box.SIMPLE, title_justify="left")  # fmt: skip
+    t.add_column("supports")
+    for k in (*KIND_COLUMNS, "total"):
+        t.add_column(k, justify="right")
+    for s in SUPPORTS_ROWS:
+        row = p.quoted[s]
+        t.add_row(s, *[str(row[k]) for k in KIND_COLUMNS], str(sum(row.values())))
+    totals = [sum(p.quoted[s][k] for s in SUPPORTS_ROWS) for k in KIND_COLUMNS]
+    t.add_row("[bold]total[/]", *map(str, totals), f"[bold]{p.total_quoted}[/]")
+    c.print(t)
+    lists = [
+        (f"{len(p.quote_and_assumption)} quoted numbers needed an assumption beside the quote",
+         [f"  {file}:{e.line}: {e.field} ({e.ref})" for e in p.quote_and_assumption]),
+        (f"{len(p.reused)} quotes used for several numbers",
+         [f"  x{r.count} {r.ref}: “{_cut(r.quote, 80)}”\n      {_cut(', '.join(r.fields), 100)}"
+          for r in p.reused]),
+        (f"{len(p.bare)} numbers with no source and no assumption",
+         [f"  {file}:{e.line}: {e.field}" for e in p.bare]),
+    ]  # fmt: skip
+    for head, items in lists:
+        if items:
+            c.print(f"{head}:", markup=False)
+            for line in _capped(items):
+                c.print(line, markup=False)
+
+
+def _cut(text: str, at: int = 60) -> str:
+    """``text`` cut to at most ``at`` characters, ending in an ellipsis when cut."""
+    return text if len(text) <= at else text[: at - 1].rstrip() + "…"
 
 
 def show_forecasts(r: ForecastReport) -> None:
@@ -331,30 +385,87 @@ SOLUTION_LABELS = {
 
 
 def show_leverage(r: Leverage, top: int) -> None:
-    """Print the tornado of ``zopa leverage``."""
+    """Print the tornado of ``zopa leverage``, then what the headline figures rest on."""
     c = console
     b = r.base
     c.print(
         f"[bold]Leverage for {r.actor}[/] (ranked by {r.metric}); at base: value {b.value:.3f}, "
-        f"zone {b.zone:,}, P(deal) {b.p_deal:.3f}"
+        f"zone {b.zone:,}, P(deal) {b.p_deal:.3f}, P(war) {b.p_war:.3f}"
     )
-    t = Table(box=box.SIMPLE)
+    war = r.metric == "p_war"  # the probability column: P(war) when ranked by it, else P(deal)
+    p = "P(war)" if war else "P(deal)"
+    t = Table(box=box.SIMPLE, caption=f"value, zone, {p}: at the low / high end")
     t.add_column("#", justify="right")
     t.add_column("lever", overflow="fold", min_width=24)
     t.add_column("range")
-    for col in ("value low / high", "zone low / high", "P(deal) low / high", "spread"):
-        t.add_column(col, justify="right")
+    t.add_column("evidence", max_width=12)
+    for col in ("value", "zone", p, "spread"):
+        t.add_column(col, justify="right", no_wrap=True)
     for i, s in enumerate(r.swings[:top], 1):
         lv = s.lever
-        rng = "removed / kept" if lv.kind == "option" else f"{lv.lo:.3g} .. {lv.hi:.3g}"
+        lo, hi = _lever_ends(lv)
+        rng = f"{lv.lo:.3g}..{lv.hi:.3g}" if lv.kind != "red line" else f"{lo}/{hi}"
+        pl, ph = (s.lo.p_war, s.hi.p_war) if war else (s.lo.p_deal, s.hi.p_deal)
         t.add_row(
-            str(i), lv.name, rng,
+            str(i), escape(lv.name), rng if lv.ranged else "removed", lv.evidence.label(),
             f"{s.lo.value:.3f} / {s.hi.value:.3f}",
             f"{s.lo.zone:,} / {s.hi.zone:,}",
-            f"{s.lo.p_deal:.3f} / {s.hi.p_deal:.3f}",
+            f"{pl:.3f} / {ph:.3f}",
             f"{s.spread(r.metric):.4g}",
         )  # fmt: skip
     c.print(t)
+    _show_rests_on(r)
+
+
+def _lever_ends(lv: Any) -> tuple[str, str]:
+    """How the low and high ends of a lever read: ``removed``/``kept``, ``off``/``on``, or
+    ``at X``."""
+    if not lv.ranged:
+        return "removed", "kept"
+    if lv.kind == "red line":
+        return "off", "on"
+    return f"at {lv.lo:.3g}", f"at {lv.hi:.3g}"
+
+
+def _show_rests_on(r: Leverage) -> None:
+    """What the headline figures rest on: each headline's levers, their ends, evidence."""
+    b = r.base
+    moves = r.rests_on()
+    zone = f"yes, {b.zone:,} packages" if b.zone else "no"
+    heads = {
+        "zone": (f"Whether a zone exists ({zone}) rests on:",
+                 "Nothing swung here changes whether a zone exists."),
+        "nash": ("The Nash terms (the likely deal)" + ("" if b.deal else ", none at base,")
+                 + " change with:",
+                 "Nothing swung here changes the Nash terms."),
+        "p_deal": (f"P(deal) ({b.p_deal:.3f}) moves most with:",
+                   "Nothing swung here moves P(deal)."),
+        "p_war": (f"P(war) ({b.p_war:.3f}) moves most with:",
+                  "Nothing swung here moves P(war)."),
+    }  # fmt: skip
+
+    def at_end(h: str, x: float) -> str:
+        if h == "zone":
+            return f"{int(x):,} packages" if x else "no zone"
+        if h == "nash":
+            n = int(x)
+            return f"{n} issue{'s' if n != 1 else ''} differ{'s' if n == 1 else ''}"
+        return f"{x:.3f}"
+
+    console.print("[bold]What the headline figures rest on[/] (each lever swung alone):")
+    for h, (lead, nothing) in heads.items():
+        if not moves[h]:
+            console.print(f"  {nothing}")
+            continue
+        console.print(f"  {lead}")
+        for m in moves[h]:
+            lv = m.swing.lever
+            ends = _lever_ends(lv)
+            lo = "no deal" if h == "nash" and m.swing.lo.deal is None else at_end(h, m.low)
+            hi = "no deal" if h == "nash" and m.swing.hi.deal is None else at_end(h, m.high)
+            both = f"{ends[0]}: {lo}" if not lv.ranged else f"{ends[0]}: {lo}; {ends[1]}: {hi}"
+            console.print(f"    {lv.name}: {both} ({lv.evidence.label()})", soft_wrap=True,
+                          markup=False)  # fmt: skip
 
 
 def show_sweep(result: Sweep) -> None:
@@ -394,30 +505,55 @@ def show_package(scored: PackageScore) -> None:
 
 
 def show_backtest(result: BacktestResult, title: str = "") -> None:
-    """Print the backtest table and its summary."""
+    """Print the backtest table (cross-fit first), the forecast intervals' coverage and the
+    summary."""
+    from math import isnan
+
     from rich.console import Console
     from rich.table import Table
 
     pct = f"{result.level * 100:.0f}"
+    ref = result.reference
+    candidate = result.candidate.name if result.candidate is not None else ""
     table = Table(title=title or None)
     table.add_column("model")
-    table.add_column(f"all: MAE [{pct}% CI]", justify="right")
+    table.add_column(f"cross-fit MAE [{pct}% CI]", justify="right")
     table.add_column("n", justify="right")
-    table.add_column("odd (calib)", justify="right")
-    table.add_column(f"even (test): MAE [{pct}% CI]", justify="right")
+    table.add_column(f"minus {ref} [CI]", justify="right")
+    table.add_column(f"even (test) MAE [{pct}% CI]", justify="right")
     table.add_column("n", justify="right")
-    table.add_column(f"even: minus {result.reference} [CI]", justify="right")
+    table.add_column(f"even: minus {ref} [CI]", justify="right")
     for r in result.rows:
+        mark = "*" if r.kind in ("tuned", "ensemble") else ""
         table.add_row(
-            r.name + ("*" if r.kind in ("tuned", "ensemble") else ""),
-            str(r.all),
-            str(r.all.n),
-            f"{r.calibration.mae:.2f}",
+            r.name + mark + ("+" if r.name == candidate else ""),
+            str(r.crossfit),
+            str(r.crossfit.n),
+            "" if r.diff_crossfit is None else str(r.diff_crossfit),
             str(r.test),
             str(r.test.n),
             "" if r.diff_test is None else str(r.diff_test),
         )
-    console = Console(width=max(Console().width, 140))
+    console = Console(width=max(Console().width, 150))
     console.print(table)
-    console.print("* calibrated on the odd half.", highlight=False)
-    console.print(result.summary(), highlight=False, soft_wrap=True)
+    note = (
+        "* tuned: on the odd half for the even-half columns, on each half for the other in "
+        "the cross-fit (the primary figure)."
+    )
+    console.print(note + ("  + the declared candidate." if candidate else ""), highlight=False)
+    iv = result.intervals
+    if iv is not None:
+        cov = Table(title=f"{iv.level:.0%} forecast intervals of {iv.model} (q10 to q90)")
+        for col in ("spread tuned on", "coverage counted on", "spread", "covered",
+                    f"coverage [{pct}% CI, proposals]", f"Wilson {pct}%"):  # fmt: skip
+            cov.add_column(col, justify="left" if col.endswith(" on") else "right")
+        for c in iv.coverage.values():
+            cov.add_row(
+                c.tuned_on, c.scored_on, "-" if isnan(c.spread) else f"{c.spread:.3f}",
+                f"{c.covered}/{c.n}", f"{c.rate:.1%} [{c.low:.1%}, {c.high:.1%}]",
+                f"[{c.wilson_low:.1%}, {c.wilson_high:.1%}]",
+            )  # fmt: skip
+        console.print(cov)
+        console.print("every issue's forecast with q10 and q90: --json (forecasts).",
+                      highlight=False)  # fmt: skip
+    console.print(result.summary(), highlight=False, soft_wrap=True, markup=False)

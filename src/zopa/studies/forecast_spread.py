@@ -160,7 +160,7 @@ def forecast_spread(
         share[k] = {
             o: rounded(names.count(o) / len(names), OPTION_SHARE)
             for o in inputs.options[i] if o in names
-        } if names else {}  # fmt: skip
+        } if names and inputs.options else {}  # fmt: skip
     return Spread(
         model.name, draws, seed, position_sd, salience_sd, inputs.issues, positions, share
     )
