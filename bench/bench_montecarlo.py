@@ -51,8 +51,8 @@ def main() -> None:
     print(f"  1 worker: {t1:.2f} s; 2 workers: {t2:.2f} s; same bytes: {out1 == out2}")
     print(
         f"  P(zone) {res['p_zone']:.4f}, P(deal) {res['p_deal']:.4f}, P(war) {res['p_war']:.4f};"
-        f" frontier candidates {res['exact']['candidates']:,},"
-        f" on the wider set {res['exact']['draws_on_wider_candidates']:,},"
+        f" zone size mean {res['zone_size']['mean']:,.0f}, always in zone"
+        f" {res['always_in_zone']:,}, packages evaluated {res['exact']['packages_evaluated']:,},"
         f" full-scan draws {res['exact']['full_scan_draws']:,}"
     )
     ordinal_bench(zopa, args.draws)
