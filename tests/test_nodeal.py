@@ -209,3 +209,33 @@ def test_expression_weights_and_utilities() -> None:
     space = space_of(data)
     idx = space.package_index({"stockpile": "custody", "sanctions": "kept"})
     assert space.utilities(idx)[0, 0] == pytest.approx(0.6 * 0.7 + 0.4 * 1.0)
+
+
+def test_kept_by_all_mixes_pairs_with_and_without_trust_changes() -> None:
+    """Three deciders, trust changed by an option for one pair only: P(every decider keeps
+    the deal) per package equals the definition computed by hand (it used to fail on the
+    mix of per-package and constant trust)."""
+    from zopa.scenario.load import validate
+    from zopa.scenario.yamlfile import Lines
+    from zopa.space.space import compile_space
+
+    data = {
+        "zopa": 1, "id": "three", "title": "three",
+        "actors": [{"id": x, "name": x, "role": "party"} for x in "ABC"],
+        "issues": [{"id": "i", "name": "i", "options": [
+            {"id": "a", "at": 0}, {"id": "b", "at": 100, "trust": {"B": {"C": 0.1}}}]}],
+        "preferences": {x: {"weights": {"i": 1}, "ideal": {"i": 50}} for x in "ABC"},
+        "credibility": {"trust": {"A": {"B": 0.8}}},
+    }  # fmt: skip
+    space = compile_space(validate(data, Lines(), "<test>"))
+    assert space.deal is not None
+    got = space.deal.kept_by_all(space.criteria(np.arange(2)))
+    trust = {("A", "B"): 0.8}
+    for pkg, kept in enumerate(np.broadcast_to(got, (2,))):
+        total = 1.0
+        for j in "ABC":
+            others = [i for i in "ABC" if i != j]
+            ts = [min(1.0, trust.get((i, j), 1.0) + (0.1 if (i, j, pkg) == ("B", "C", 1) else 0))
+                  for i in others]  # fmt: skip
+            total *= sum(ts) / len(ts)
+        assert kept == pytest.approx(total, abs=1e-12)

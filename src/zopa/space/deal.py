@@ -80,7 +80,8 @@ class DealModel:
         for j in range(self.n):
             others = [i for i in range(self.n) if i != j]
             if others:
-                out = out * np.mean([self.keep_probability(crit, i, j, sc) for i in others], axis=0)
+                keep = [self.keep_probability(crit, i, j, sc) for i in others]
+                out = out * np.mean(np.broadcast_arrays(*keep), axis=0)  # some per package
         return out
 
     def no_strike(self, crit: np.ndarray, sc: dict[str, Any] | None = None) -> Any:
