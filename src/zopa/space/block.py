@@ -3,14 +3,13 @@
 :func:`~zopa.space.space.compile_space` builds one space from one set of values. A block
 of draws whose utilities, weights or red lines are drawn (orders, uncertain red lines,
 distributions on weights or utilities) needs them for every draw; compiling a space per
-draw would redo everything that does not move. :func:`block_tables` reads the block's
-preferences once (:func:`~zopa.scenario.preferences.read_preferences` with a draws axis),
-weights them, mixes influence and applies the red lines that hold, giving every table
-with a leading draws axis; :func:`drawn_tables` derives what the zone engine reads
-(:class:`Drawn`): the deal model's criteria tables (the deciders' utilities and their
-reverted forms, the spoilers' utilities: gathers of the new tables; trust changes:
-unchanged), the deciders' utilities and red lines, and the reference-package floors. The
-definitions are those of compile_space, and the tests compare the two draw by draw.
+draw would redo everything that does not move. The block's preferences are read once
+(:func:`~zopa.space.space.preference_tables` with a draws axis: the definition
+compile_space uses), every table with a leading draws axis. :func:`drawn_tables` derives
+what the zone engine reads (:class:`Drawn`): the deal model's criteria tables (the
+deciders' utilities and their reverted forms, the spoilers' utilities: gathers of the new
+tables; trust changes: unchanged), the deciders' utilities and red lines, and the
+reference-package floors. The tests compare the result with compiling each draw's space.
 
 It applies when nothing drawn sits inside an issue's options (``at``, trust changes):
 :func:`applies`.
@@ -22,11 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zopa.scenario.preferences import read_preferences
 from zopa.scenario.schema import Scenario
-from zopa.scenario.values import Values
 from zopa.space.scalars import Scalars
-from zopa.space.space import Space, mix_influence, reversions
+from zopa.space.space import Space, reversions
 
 
 @dataclass(frozen=True)
@@ -79,31 +76,6 @@ def plan(sc: Scenario, space: Space) -> Plan | None:
     for s, row in enumerate(deal.s_rows):
         source[row] = space.actors.index(sc.spoilers[s].actor)
     return Plan(source, tuple(gather))
-
-
-def block_tables(
-    sc: Scenario, space: Space, val: Values, draws: int
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Per issue, (draws, actors, options): the effective weighted utilities and whether
-    each option is allowed (red lines that hold), for a block of ``draws`` draws whose
-    values ``val`` holds (arrays of draws)."""
-    ids = list(space.actors)
-    prefs = read_preferences(sc, val, draws)
-    tables = [np.zeros((draws, len(ids), len(o))) for o in space.options]
-    allowed = [np.ones((draws, len(ids), len(o)), dtype=bool) for o in space.options]
-    issue_ids = list(space.issues)
-    for a, actor in enumerate(ids):
-        for k, issue in enumerate(issue_ids):
-            pref = prefs[actor].get(issue)
-            if pref is not None:
-                tables[k][:, a] = pref.weight[:, None] * pref.utility
-        for line in sc.preferences[actor].red_lines:
-            k = issue_ids.index(line.issue)
-            held = np.broadcast_to(val.holds(line), (draws,))
-            for o in line.not_:
-                allowed[k][:, a, space.options[k].index(o)] &= ~held
-    mix_influence(sc, val, ids, tables)
-    return tables, allowed
 
 
 def drawn_tables(

@@ -145,26 +145,8 @@ def compile_space(sc: Scenario, values: Values | None = None, scal: Scalars | No
     at = tuple(np.array([num(o.at) for o in i.options]) for i in sc.issues)
     actors = [a for a in sc.actors if a.id in sc.preferences]
     ids = [a.id for a in actors]
-    n_a = len(actors)
-    tables = [np.zeros((n_a, len(i.options))) for i in sc.issues]
-    allowed = [np.ones((n_a, len(i.options)), dtype=bool) for i in sc.issues]
-    prefs = read_preferences(sc, val)
-    for a, actor in enumerate(actors):
-        p = sc.preferences[actor.id]
-        for k, issue in enumerate(sc.issues):
-            pref = prefs[actor.id].get(issue.id)
-            if pref is None or pref.weight == 0.0:
-                continue
-            tables[k][a] = pref.weight * pref.utility
-        for line in p.red_lines:
-            if not val.holds(line):
-                continue
-            k = issue_ids.index(line.issue)
-            opts = [o.id for o in sc.issues[k].options]
-            for o in line.not_:
-                allowed[k][a, opts.index(o)] = False
+    tables, allowed = preference_tables(sc, val)
     deciders = np.array([i for i, a in enumerate(actors) if a.decides], dtype=np.int64)
-    mix_influence(sc, num, ids, tables)
     if scal is None:
         scal = scalars(sc, val, ids, [int(d) for d in deciders])
     reservation = scal.reservation[:, 0].copy()
@@ -200,6 +182,35 @@ def compile_space(sc: Scenario, values: Values | None = None, scal: Scalars | No
         deal=model,
         references=references,
     )
+
+
+def preference_tables(
+    sc: Scenario, val: Values, draws: int | None = None
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per issue, every actor's effective weighted utilities ``w_ak * u_ak(o)`` (influence
+    mixed in) and whether each option is allowed (the red lines that hold): (actors,
+    options) arrays, for the actors with preferences in file order. With ``draws`` (a Monte
+    Carlo block whose ``val`` holds arrays of draws, :mod:`zopa.space.block`), every array
+    has a leading draws axis: (draws, actors, options)."""
+    lead = () if draws is None else (draws,)
+    ids = [a.id for a in sc.actors if a.id in sc.preferences]
+    issue_ids = [i.id for i in sc.issues]
+    tables = [np.zeros((*lead, len(ids), len(i.options))) for i in sc.issues]
+    allowed = [np.ones((*lead, len(ids), len(i.options)), dtype=bool) for i in sc.issues]
+    prefs = read_preferences(sc, val, draws)
+    for a, actor in enumerate(ids):
+        for k, issue in enumerate(issue_ids):
+            pref = prefs[actor].get(issue)
+            if pref is not None:
+                tables[k][..., a, :] = np.asarray(pref.weight)[..., None] * pref.utility
+        for line in sc.preferences[actor].red_lines:
+            k = issue_ids.index(line.issue)
+            held = val.holds(line)  # a bool, or (draws,) booleans
+            opts = [o.id for o in sc.issues[k].options]
+            for o in line.not_:
+                allowed[k][..., a, opts.index(o)] &= np.logical_not(held)
+    mix_influence(sc, val.scalar if draws is None else val, ids, tables)
+    return tables, allowed
 
 
 def constraint_floor(

@@ -48,9 +48,9 @@ from zopa.scenario.judgements import Judgement
 from zopa.scenario.numbers import DrawTable, draw_table, fixed_numbers, judgements, numbers
 from zopa.scenario.schema import Number, Scenario
 from zopa.scenario.values import Values
-from zopa.space.block import Drawn, Plan, applies, at_packages, block_tables, drawn_tables, plan
+from zopa.space.block import Drawn, Plan, applies, at_packages, drawn_tables, plan
 from zopa.space.scalars import Scalars, scalars
-from zopa.space.space import Space, compile_space
+from zopa.space.space import Space, compile_space, preference_tables
 
 if TYPE_CHECKING:
     import pandas
@@ -95,7 +95,8 @@ class Prepared:
     judged: list[Judgement]
     varying: bool  # whether draws change per-option tables (each draw compiles its space)
     fixed: dict[int, float] = field(default_factory=dict)  # numbers set for every draw
-    layout: Layout | None = None  # the block tables' layout, when they apply (space.block)
+    by_blocks: bool = False  # whether block tables apply (space.block)
+    plan: Plan | None = None  # then the deal model's criteria layout (None: linear)
 
     @property
     def strike_outcome(self) -> list[int]:
@@ -115,19 +116,12 @@ def prepare(
     judged = list(judged or [])
     base = compile_space(sc, Values(sc, fixed))
     varying = bool(judged) or tables_uncertain(sc, nums, base, fixed)
-    layout = None
+    by_blocks = False
     if varying:
         paths = {id(n): p for p, n in numbers(sc)}
-        if applies([paths[id(n)] for n in nums]):
-            layout = Layout(plan(sc, base))
-    return Prepared(sc, base, nums, judged, varying, fixed, layout)
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Block tables apply (:func:`zopa.space.block.applies`); the deal model's ``plan``."""
-
-    plan: Plan | None
+        by_blocks = applies([paths[id(n)] for n in nums])
+    layout = plan(sc, base) if by_blocks else None
+    return Prepared(sc, base, nums, judged, varying, fixed, by_blocks, layout)
 
 
 @dataclass
@@ -290,9 +284,9 @@ def run_block(prep: Prepared, x: np.ndarray, jx: list[np.ndarray] | None = None)
                  set_judgements=judged)  # fmt: skip
     block = scalars(sc, val, ids, dec, n_draws)  # scalars do not depend on the tables
     parts = []
-    if prep.layout is not None:  # the block's tables at once (space.block)
-        tables, allowed = block_tables(sc, base, val, n_draws)
-        drawn = drawn_tables(base, prep.layout.plan, tables, allowed, block)
+    if prep.by_blocks:  # the block's tables at once (space.block)
+        tables, allowed = preference_tables(sc, val, n_draws)
+        drawn = drawn_tables(base, prep.plan, tables, allowed, block)
         zd = zone_draws(base, block, drawn)
         if zd is not None:
             return _block(prep, base, block, zd, (drawn, tables))
@@ -304,12 +298,16 @@ def run_block(prep: Prepared, x: np.ndarray, jx: list[np.ndarray] | None = None)
     return join(parts)
 
 
+def meet(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    """The packages in the zone in every draw of two sets of draws (None: not counted)."""
+    return None if a is None or b is None else np.intersect1d(a, b, assume_unique=True)
+
+
 def join(parts: list[Block]) -> Block:
     """Blocks of consecutive draws as one."""
-    always = None if any(p.always is None for p in parts) else parts[0].always
+    always = parts[0].always
     for p in parts[1:]:
-        if always is not None and p.always is not None:
-            always = np.intersect1d(always, p.always, assume_unique=True)
+        always = meet(always, p.always)
     return Block(
         zone=np.concatenate([p.zone for p in parts]),
         size=np.concatenate([p.size for p in parts]),
@@ -618,9 +616,8 @@ def montecarlo(
     def keep(part: Block, n: int) -> None:
         if not always:
             always.append(part.always)
-        elif always[0] is not None:
-            got = part.always
-            always[0] = None if got is None else np.intersect1d(always[0], got, True)
+        else:
+            always[0] = meet(always[0], part.always)
         part.always = np.zeros(0, dtype=np.int64)  # each block's own would cost memory
         parts.append(part)
         if progress:
