@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from zopa.scenario.numbers import walk
-from zopa.scenario.schema import RESERVED_KEYS, Number, Order, Scenario
+from zopa.scenario.schema import RESERVED_KEYS, Number, Order, Preferences, Scenario
+from zopa.scenario.shocks import changed_preferences
 from zopa.scenario.supports import check_supports
 from zopa.scenario.yamlfile import Path_
 
@@ -53,87 +54,13 @@ def cross_check(sc: Scenario, raw: dict[str, Any]) -> list[Found]:
         if a.id not in sc.preferences:
             out.append((("preferences",), f"decider '{a.id}' (role {a.role}) has no preferences"))
     for actor, pref in sc.preferences.items():
-        base = ("preferences", actor)
-        if actor not in actors:
-            out.append((base, f"unknown actor '{actor}'"))
-        if isinstance(pref.weights, Order):
-            out += _order_problems(pref.weights, (*base, "weights"), "issue", issues)
-            weights = dict.fromkeys(pref.weights.items(), Number(value=1.0))
-        else:
-            weights = pref.weights.numbers()
-        for issue in weights if not isinstance(pref.weights, Order) else ():
-            if issue not in issues:
-                out.append(((*base, "weights", issue), _unknown("issue", issue, issues)))
-        if (
-            weights
-            and all(w.kind != "expr" for w in weights.values())
-            and sum(float(w) for w in weights.values()) <= 0
-        ):
-            out.append(((*base, "weights"), "weights must not all be zero"))
-        if not weights:
-            out.append(((*base, "weights"), "no weights: give a salience for at least one issue"))
-        ideal = pref.ideal.numbers() if pref.ideal is not None else {}
-        for issue in ideal:
-            if issue not in issues:
-                out.append(((*base, "ideal", issue), _unknown("issue", issue, issues)))
-        for issue, umap in pref.utilities.items():
-            if issue not in issues:
-                out.append(((*base, "utilities", issue), _unknown("issue", issue, issues)))
-                continue
-            if isinstance(umap, Order):
-                at = (*base, "utilities", issue)
-                what = f"option of issue '{issue}'"
-                out += _order_problems(umap, at, what, issues[issue], option_order[issue])
-                given = dict.fromkeys(umap.items(), Number(value=1.0))
-            else:
-                given = umap.numbers()
-            for opt in given if not isinstance(umap, Order) else ():
-                if opt not in issues[issue]:
-                    out.append(
-                        (
-                            (*base, "utilities", issue, opt),
-                            _unknown(f"option of issue '{issue}'", opt, issues[issue]),
-                        )
-                    )
-            missing = [o for o in option_order[issue] if o not in given]
-            if missing and not isinstance(umap, Order):
-                out.append(
-                    ((*base, "utilities", issue), f"no utility for option(s) {', '.join(missing)}")
-                )
-            if issue in ideal:
-                out.append(
-                    ((*base, "ideal", issue), "give utilities or an ideal for an issue, not both")
-                )
-        for issue in [*pref.utilities, *ideal]:
-            if issue in issues and issue not in weights and not isinstance(pref.weights, Order):
-                out.append(
-                    ((*base, "weights"), f"no weight for issue '{issue}' (write 0 to ignore it)")
-                )
-        for issue, w in weights.items():
-            if (
-                issue in issues
-                and (w.kind == "expr" or float(w) > 0)
-                and issue not in pref.utilities
-                and issue not in ideal
-            ):
-                out.append(
-                    ((*base, "weights", issue), "weighted issue has neither utilities nor an ideal")
-                )
-        for r, line in enumerate(pref.red_lines):
-            where = (*base, "red_lines", r)
-            if line.issue not in issues:
-                out.append(((*where, "issue"), _unknown("issue", line.issue, issues)))
-                continue
-            for j, opt in enumerate(line.not_):
-                if opt not in issues[line.issue]:
-                    out.append(
-                        (
-                            (*where, "not", j),
-                            _unknown(f"option of issue '{line.issue}'", opt, issues[line.issue]),
-                        )
-                    )
+        out += _preference_problems(
+            actor, pref, ("preferences", actor), actors, issues, option_order
+        )
 
     out += _check_model(sc, raw, actors, issues)
+    if sc.simulation is not None:
+        out += _simulation_problems(sc, actors, issues, option_order)
     out += check_supports(sc)
     d = sc.decision
     n_dec = len(sc.deciders)
@@ -146,6 +73,97 @@ def cross_check(sc: Scenario, raw: dict[str, Any]) -> list[Found]:
             )
     elif d.at_least is not None:
         out.append((("decision", "at_least"), "at_least goes with rule: quota only"))
+    return out
+
+
+def _preference_problems(
+    actor: str,
+    pref: Preferences,
+    base: tuple[str | int, ...],
+    actors: set[str],
+    issues: dict[str, set[str]],
+    option_order: dict[str, list[str]],
+) -> list[Found]:
+    """Problems of one actor's preferences (written at ``base``)."""
+    out: list[Found] = []
+    if actor not in actors:
+        out.append((base, f"unknown actor '{actor}'"))
+    if isinstance(pref.weights, Order):
+        out += _order_problems(pref.weights, (*base, "weights"), "issue", issues)
+        weights = dict.fromkeys(pref.weights.items(), Number(value=1.0))
+    else:
+        weights = pref.weights.numbers()
+    for issue in weights if not isinstance(pref.weights, Order) else ():
+        if issue not in issues:
+            out.append(((*base, "weights", issue), _unknown("issue", issue, issues)))
+    if (
+        weights
+        and all(w.kind != "expr" for w in weights.values())
+        and sum(float(w) for w in weights.values()) <= 0
+    ):
+        out.append(((*base, "weights"), "weights must not all be zero"))
+    if not weights:
+        out.append(((*base, "weights"), "no weights: give a salience for at least one issue"))
+    ideal = pref.ideal.numbers() if pref.ideal is not None else {}
+    for issue in ideal:
+        if issue not in issues:
+            out.append(((*base, "ideal", issue), _unknown("issue", issue, issues)))
+    for issue, umap in pref.utilities.items():
+        if issue not in issues:
+            out.append(((*base, "utilities", issue), _unknown("issue", issue, issues)))
+            continue
+        if isinstance(umap, Order):
+            at = (*base, "utilities", issue)
+            what = f"option of issue '{issue}'"
+            out += _order_problems(umap, at, what, issues[issue], option_order[issue])
+            given = dict.fromkeys(umap.items(), Number(value=1.0))
+        else:
+            given = umap.numbers()
+        for opt in given if not isinstance(umap, Order) else ():
+            if opt not in issues[issue]:
+                out.append(
+                    (
+                        (*base, "utilities", issue, opt),
+                        _unknown(f"option of issue '{issue}'", opt, issues[issue]),
+                    )
+                )
+        missing = [o for o in option_order[issue] if o not in given]
+        if missing and not isinstance(umap, Order):
+            out.append(
+                ((*base, "utilities", issue), f"no utility for option(s) {', '.join(missing)}")
+            )
+        if issue in ideal:
+            out.append(
+                ((*base, "ideal", issue), "give utilities or an ideal for an issue, not both")
+            )
+    for issue in [*pref.utilities, *ideal]:
+        if issue in issues and issue not in weights and not isinstance(pref.weights, Order):
+            out.append(
+                ((*base, "weights"), f"no weight for issue '{issue}' (write 0 to ignore it)")
+            )
+    for issue, w in weights.items():
+        if (
+            issue in issues
+            and (w.kind == "expr" or float(w) > 0)
+            and issue not in pref.utilities
+            and issue not in ideal
+        ):
+            out.append(
+                ((*base, "weights", issue), "weighted issue has neither utilities nor an ideal")
+            )
+    for r, line in enumerate(pref.red_lines):
+        where = (*base, "red_lines", r)
+        if line.issue not in issues:
+            out.append(((*where, "issue"), _unknown("issue", line.issue, issues)))
+            continue
+        for j, opt in enumerate(line.not_):
+            if opt not in issues[line.issue]:
+                out.append(
+                    (
+                        (*where, "not", j),
+                        _unknown(f"option of issue '{line.issue}'", opt, issues[line.issue]),
+                    )
+                )
     return out
 
 
@@ -350,6 +368,113 @@ def _check_model(
             out.append(
                 (("constraints", k, "beats"), _unknown("reference package", cons.beats, refs))
             )
+    return out
+
+
+def _simulation_problems(
+    sc: Scenario,
+    actors: set[str],
+    issues: dict[str, set[str]],
+    option_order: dict[str, list[str]],
+) -> list[Found]:
+    """Cross-checks of ``simulation:``: strategies of deciders, a mediator of role
+    mediator, shocks naming actors, outcomes, issues and options that exist."""
+    sim = sc.simulation
+    assert sim is not None
+    out: list[Found] = []
+    base = ("simulation",)
+    deciders = [a.id for a in sc.deciders]
+    roles = {a.id: a.role for a in sc.actors}
+    outcomes = {o.id for o in sc.no_deal}
+    spoilers = {sp.actor: sp.outcome for sp in sc.spoilers}
+    refs = {r.id for r in sc.reference_packages}
+    for who in sim.strategies:
+        if who not in deciders:
+            out.append(((*base, "strategies", who), f"'{who}' is not a decider"))
+    if sim.protocol == "mediated" and sim.mediator is None:
+        out.append(((*base, "protocol"), "protocol mediated needs a mediator: block"))
+    if sim.mediator is not None:
+        m = sim.mediator
+        if sim.protocol != "mediated":
+            out.append(((*base, "mediator"), "a mediator goes with protocol: mediated only"))
+        if m.actor not in actors:
+            out.append(((*base, "mediator", "actor"), _unknown("actor", m.actor, actors)))
+        elif roles[m.actor] != "mediator":
+            out.append(
+                (
+                    (*base, "mediator", "actor"),
+                    f"'{m.actor}' has role {roles[m.actor]}, not mediator",
+                )
+            )
+        if m.start is not None and m.start not in refs:
+            out.append(((*base, "mediator", "start"), _unknown("reference package", m.start, refs)))
+    if sim.period is not None and sc.dynamics is None:
+        out.append(((*base, "period"), "period (rounds per period of drift) needs dynamics:"))
+    for k, sh in enumerate(sim.shocks):
+        at = (*base, "shocks", k)
+        triggers = [t for t in ("at", "probability", "after_concession_by")
+                    if getattr(sh, t) is not None]  # fmt: skip
+        spoiler = sh.kind == "strike" and sh.actor in spoilers
+        if len(triggers) > 1:
+            out.append((at, f"give one of at, probability or after_concession_by, not "
+                            f"{' and '.join(triggers)}"))  # fmt: skip
+        elif not triggers and not spoiler:
+            why = " (only a spoiler's strike may leave it to the spoiler model)"
+            why = why if sh.kind == "strike" else ""
+            out.append(
+                (
+                    at,
+                    f"say when: at (a round), probability (each round) or after_concession_by{why}",
+                )
+            )
+        if sh.actor not in actors:
+            out.append(((*at, "actor"), _unknown("actor", sh.actor, actors)))
+            continue
+        if sh.after_concession_by is not None and (
+            sh.after_concession_by not in deciders or sh.after_concession_by == sh.actor
+        ):
+            out.append(((*at, "after_concession_by"),
+                        f"'{sh.after_concession_by}' is not another decider"))  # fmt: skip
+        if sh.kind == "strike":
+            if sh.actor not in deciders and not spoiler:
+                out.append(((*at, "actor"), f"'{sh.actor}' is neither a decider nor a spoiler"))
+            if sh.outcome is None and not spoiler:
+                out.append(((*at, "outcome"), "a decider's strike names the no-deal outcome "
+                                              "it leads to (outcome:)"))  # fmt: skip
+        elif sh.actor not in deciders:
+            out.append(((*at, "actor"), f"'{sh.actor}' is not a decider"))
+        if sh.outcome is not None:
+            if not sh.ends_talks:
+                out.append(((*at, "outcome"), "outcome goes with kind strike or walk_out"))
+            elif sh.outcome not in outcomes:
+                out.append(((*at, "outcome"), _unknown("no_deal outcome", sh.outcome, outcomes)))
+        changes = sh.changes_preferences
+        if sh.kind in ("goalposts", "preferences") and not changes:
+            out.append((at, f"a {sh.kind} shock changes weights, utilities, red_lines or "
+                            "reservation: give one"))  # fmt: skip
+        if changes and sh.kind not in ("goalposts", "preferences"):
+            out.append((at, f"a {sh.kind} shock changes no preferences"))
+        if changes and sh.actor in sc.preferences:
+            merged = changed_preferences(sc.preferences[sh.actor], sh)
+            out += _preference_problems(sh.actor, merged, at, actors, issues, option_order)
+        if sh.kind == "trust":
+            if sc.credibility is None:
+                out.append(((*at, "trust"), "trust changes need a credibility: block"))
+            if not sh.trust:
+                out.append((at, "a trust shock says whose trust changes (trust:)"))
+            for truster, row in sh.trust.items():
+                for t in [truster, *row.numbers()]:
+                    if t not in deciders:
+                        out.append(((*at, "trust", truster), f"'{t}' is not a decider"))
+        elif sh.trust:
+            out.append(((*at, "trust"), "trust goes with kind: trust only"))
+    if sim.implementation is not None:
+        for who, outcome in sim.implementation.renege.items():
+            where = (*base, "implementation", "renege", who)
+            if who not in deciders:
+                out.append((where, f"'{who}' is not a decider"))
+            if outcome not in outcomes:
+                out.append((where, _unknown("no_deal outcome", outcome, outcomes)))
     return out
 
 

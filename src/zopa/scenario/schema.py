@@ -454,6 +454,104 @@ class Constraint(Evidence):
     margin: AnyNumber = Field(default_factory=lambda: 0.0, validate_default=True)
 
 
+STRATEGIES = ("boulware", "linear", "conceder", "hardliner", "tit_for_tat", "aspiration")
+"""The negotiating strategies of ``simulation.strategies`` (:mod:`zopa.simulate.strategies`)."""
+SHOCKS = ("strike", "walk_out", "goalposts", "trust", "preferences")
+"""The kinds of ``simulation.shocks`` (:mod:`zopa.simulate.shocks`)."""
+MAX_ROUNDS = 10_000
+"""The longest deadline of a simulation, in rounds."""
+
+Rounds = Annotated[int, Field(ge=1, le=MAX_ROUNDS)]
+
+
+class Strategy(Evidence):
+    """How one decider negotiates: an aspiration curve (``kind``; ``exponent`` for
+    ``aspiration``) and an acceptance rule."""
+
+    kind: Literal["boulware", "linear", "conceder", "hardliner", "tit_for_tat", "aspiration"]
+    exponent: Positive | None = None  # aspiration: u(t) = 1 - t ** exponent
+    accept: Literal["aspiration", "next", "rational"] = "aspiration"
+    accept_after: Unit | None = None  # from this relative time on, accept any acceptable offer
+    patience: Rounds | None = None  # walk out after this many rounds offered nothing acceptable
+
+    @model_validator(mode="after")
+    def _exponent(self) -> Strategy:
+        if self.kind == "aspiration" and self.exponent is None:
+            raise ValueError("kind aspiration needs an exponent (u(t) = 1 - t ** exponent)")
+        if self.kind != "aspiration" and self.exponent is not None:
+            raise ValueError(f"exponent goes with kind: aspiration only (not {self.kind})")
+        return self
+
+
+class Mediator(Evidence):
+    """The single negotiating text: who tables it, where it starts, toward which bargaining
+    solution of the standing objections it moves, and by how many options a round."""
+
+    actor: Id
+    start: Id | None = None  # a reference package; default: the middle of every issue
+    solution: Literal["nash", "kalai_smorodinsky", "utilitarian", "egalitarian"] = "nash"
+    step: Annotated[int, Field(ge=1, le=MAX_OPTIONS)] = 1
+
+
+class Shock(Evidence):
+    """Something that happens between rounds: at a round (``at``), with a probability each
+    round, or (goalposts) after a concession by ``after_concession_by``."""
+
+    kind: Literal["strike", "walk_out", "goalposts", "trust", "preferences"]
+    actor: Id
+    at: Rounds | None = None
+    probability: Unit | None = None
+    after_concession_by: Id | None = None
+    outcome: Id | None = None  # strike, walk_out: the no-deal outcome it leads to
+    weights: (
+        Annotated[
+            Annotated[WeightMap, Tag("map")] | Annotated[WeightOrder, Tag("order")],
+            Discriminator(_map_or_order),
+        ]
+        | None
+    ) = None
+    utilities: dict[
+        str,
+        Annotated[
+            Annotated[UtilityMap, Tag("map")] | Annotated[UtilityOrder, Tag("order")],
+            Discriminator(_map_or_order),
+        ],
+    ] = Field(default_factory=dict)
+    red_lines: Annotated[list[RedLine], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
+    reservation: Unit | None = None
+    trust: dict[str, SignedMap] = Field(default_factory=dict)  # actor's trust in each -> change
+
+    @property
+    def changes_preferences(self) -> bool:
+        return bool(self.weights or self.utilities or self.red_lines or self.reservation)
+
+    @property
+    def ends_talks(self) -> bool:
+        return self.kind in ("strike", "walk_out")
+
+
+class Implementation(Evidence):
+    """After agreement: ``periods`` in which each decider keeps or reneges; a renege reverts
+    the package (``reverts:``) or, for the deciders named in ``renege``, leads to that no-deal
+    outcome."""
+
+    periods: Annotated[int, Field(ge=1, le=1_000)]
+    renege: dict[str, Id] = Field(default_factory=dict)
+
+
+class Simulation(Evidence):
+    """Rounds of talks (:mod:`zopa.simulate`): protocol, deadline, strategies, mediator,
+    shocks between rounds and the implementation of a deal."""
+
+    protocol: Literal["alternating", "mediated"] = "alternating"
+    rounds: Rounds = 50
+    strategies: dict[str, Strategy] = Field(default_factory=dict)
+    mediator: Mediator | None = None
+    shocks: Annotated[list[Shock], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
+    implementation: Implementation | None = None
+    period: Rounds | None = None  # rounds per period of dynamics: (drifts apply each period)
+
+
 class Scenario(_Strict):
     """A whole scenario file."""
 
@@ -479,6 +577,7 @@ class Scenario(_Strict):
     constraints: Annotated[list[Constraint], Field(max_length=MAX_ITEMS)] = Field(
         default_factory=list
     )
+    simulation: Simulation | None = None
     # The text it was read from and its name, for workers that re-read it (set by the loader).
     _source: tuple[str, str] | None = PrivateAttr(default=None)
 

@@ -1,0 +1,1 @@
+"""Rounds of talks: protocols, strategies, shocks between rounds, implementation of a deal."""

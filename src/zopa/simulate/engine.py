@@ -1,0 +1,460 @@
+"""A batch of simulated talks, vectorised across runs: rounds, shocks, the end.
+
+Every run of a batch is the same scenario; runs differ by the shocks drawn for them (and,
+for benchmarks, by their deadline and curve exponents). Each step below is one numpy
+operation over the runs (grouped by regime), never a Python loop over runs or packages.
+
+**Stacked alternating offers** (``protocol: alternating``), NegMAS's ``SAOMechanism``: in
+step k (0-based; relative time t = (k + 1) / (rounds + 1)) the deciders act in file order.
+A decider facing no offer proposes; otherwise it accepts the standing offer or rejects it
+and proposes its own, which becomes the standing offer (offering is accepting). An offer
+is agreed when every decider has accepted it in turn (under a quota rule: when as many
+as the quota have, every veto among them); the run then ends with ``step = k + 1``, as
+NegMAS's ``state.step``. At the deadline ``step = rounds``.
+
+**Single negotiating text** (``protocol: mediated``): the mediator tables a text; in each
+round each decider accepts it or names the issue it needs changed (the one whose change
+to its own best option there, the rest of the text kept, would be worth most to it: an
+issue where the text crosses its red line first of all). The text is agreed when the
+decision rule passes. Otherwise the mediator finds the bargaining solution (``solution:``,
+as :mod:`zopa.analysis.solutions` defines it; the least shortfall when no candidate is
+acceptable to all) among the texts that change only the named issues, and moves the text
+toward it by at most ``step`` options on each named issue.
+
+**Shocks**, before each round r (1-based), in file order (:mod:`zopa.simulate.shocks`).
+A decider with ``patience: p`` walks out after p rounds running in which nothing it was
+offered (or the text) was acceptable to it. Talks that end without agreement end in a
+no-deal outcome: the one a strike or walk-out names, else one drawn from the ``no_deal:``
+lottery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from zopa.analysis.solutions import best_index, objectives
+from zopa.simulate.regimes import Regime
+from zopa.simulate.setup import Setup, ShockPlan
+from zopa.simulate.strategies import aspiration, mirror
+
+RUNNING, AGREED, DEADLINE, STRUCK, WALKED = 0, 1, 2, 3, 4
+ENDS = ("running", "agreement", "deadline", "strike", "walk_out")
+MAX_CANDIDATES = 4096  # texts the mediator weighs at once (named issues beyond are left)
+
+
+@dataclass
+class Batch:
+    """The per-run results of a batch (R runs)."""
+
+    end: np.ndarray  # (R,) ENDS code
+    step: np.ndarray  # (R,) the mechanism's step at the end
+    agreement: np.ndarray  # (R,) package index, -1 without agreement
+    regime: np.ndarray  # (R,) regime at the end
+    by: np.ndarray  # (R,) who ended talks by a shock (index into scenario actors; -1)
+    outcome: np.ndarray  # (R,) no-deal outcome index (-1: agreement)
+    fired: np.ndarray  # (R, shocks) whether each shock happened
+    trace: list[dict[str, Any]] = field(default_factory=list)  # run 0's events (trace=True)
+
+
+class _State:
+    """Arrays over the runs of a batch, and the bookkeeping of one run's trace."""
+
+    def __init__(self, s: Setup, runs: int, trace: bool) -> None:
+        n = s.n
+        self.s = s
+        self.offer = np.full(runs, -1, dtype=np.int64)
+        self.n_acc = np.zeros(runs, dtype=np.int64)
+        self.vetoes = np.zeros(runs, dtype=np.int64)
+        self.proposer = np.full(runs, -1, dtype=np.int64)
+        self.end = np.zeros(runs, dtype=np.int64)
+        self.step = np.zeros(runs, dtype=np.int64)
+        self.agreement = np.full(runs, -1, dtype=np.int64)
+        self.by = np.full(runs, -1, dtype=np.int64)
+        self.outcome = np.full(runs, -1, dtype=np.int64)
+        self.regime = np.full(runs, s.regimes.get(()), dtype=np.int64)
+        self.fired = np.zeros((runs, len(s.shocks)), dtype=bool)
+        self.level = np.ones((n, runs))  # tit-for-tat aspirations
+        self.received = np.full((n, runs), np.nan)  # value of the last offer each received
+        self.own = np.full((n, runs), np.nan)  # value of each decider's last own offer
+        self.conceded = np.zeros((n, runs), dtype=bool)
+        self.waited = np.zeros((n, runs), dtype=np.int64)  # rounds with nothing acceptable
+        self.trace: list[dict[str, Any]] | None = [] if trace else None
+
+    def live(self) -> np.ndarray:
+        return self.end == RUNNING
+
+    def regime_of(self, r: int) -> Regime:
+        return self.s.regimes[r]
+
+    def groups(self, mask: np.ndarray) -> list[tuple[Regime, np.ndarray]]:
+        """The runs of ``mask`` grouped by regime: (regime, their indices)."""
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return []
+        regs = self.regime[idx]
+        return [(self.regime_of(int(g)), idx[regs == g]) for g in np.unique(regs)]
+
+    def log(self, row: dict[str, Any]) -> None:
+        if self.trace is not None:
+            self.trace.append(row)
+
+    def finish(self, runs: np.ndarray, code: int, step: int | np.ndarray) -> None:
+        self.end[runs] = code
+        self.step[runs] = step
+
+
+def _levels(st: _State, i: int, t: np.ndarray, exps: np.ndarray | None) -> np.ndarray:
+    plan = st.s.plans[i]
+    if plan.kind == "tit_for_tat":
+        return st.level[i]
+    return aspiration(plan, t, None if exps is None else exps[i])
+
+
+def _accepts(
+    st: _State, i: int, reg: Regime, runs: np.ndarray, offer: np.ndarray,
+    lo: np.ndarray, hi: np.ndarray, t: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """Whether decider i accepts ``offer`` in ``runs`` (its acceptance rule)."""
+    plan = st.s.plans[i]
+    tab = reg.tables[i]
+    if plan.accept == "rational":
+        yes = tab.acceptable(offer)
+    elif plan.accept == "next":
+        mine = tab.worst_in(lo)
+        yes = (tab.value[offer] >= tab.value[mine]) & tab.acceptable(offer)
+    else:
+        yes = tab.accepts(offer, lo, hi)
+    if plan.accept_after is not None:
+        yes |= (t[runs] >= plan.accept_after) & tab.acceptable(offer)
+    return yes
+
+
+def _distance(reg: Regime, pkg: int) -> float:
+    """How far a package is from the agreement zone: the largest shortfall of a decider's
+    value below its reservation (0: every decider could accept it on value)."""
+    v = reg.values(np.array([pkg]))[:, 0]
+    res = np.array([t.reservation for t in reg.tables])
+    return float(np.max(np.maximum(res - v, 0.0)))
+
+
+def _event(st: _State, reg: Regime, k: int, i: int, action: str, pkg: int) -> None:
+    s = st.s
+    space = reg.space
+    v = reg.values(np.array([pkg]))[:, 0]
+    ok = reg.acceptable(np.array([pkg]))[:, 0]
+    st.log({
+        "round": k + 1, "step": k, "actor": s.deciders[i] if i >= 0 else (s.mediator or ""),
+        "action": action, "offer": space.package(pkg),
+        "utilities": {d: float(x) for d, x in zip(s.deciders, v, strict=True)},
+        "acceptable_to": [d for d, y in zip(s.deciders, ok, strict=True) if y],
+        "zone_distance": _distance(reg, pkg),
+    })  # fmt: skip
+
+
+def _need(st: _State, runs: np.ndarray) -> np.ndarray:
+    """Whether the standing offers of ``runs`` pass the decision rule."""
+    n_veto = int(st.s.veto.sum())
+    return (st.n_acc[runs] >= st.s.quota) & (st.vetoes[runs] >= n_veto)
+
+
+def _propose(st: _State, i: int, runs: np.ndarray, reg: Regime, lo: np.ndarray, k: int) -> None:
+    tab = reg.tables[i]
+    new = tab.worst_in(lo)
+    v = tab.value[new]
+    before = st.own[i, runs]
+    st.conceded[i, runs] |= np.isfinite(before) & (v < before)
+    st.own[i, runs] = v
+    st.offer[runs] = new
+    st.n_acc[runs] = 1
+    st.vetoes[runs] = int(st.s.veto[i])
+    st.proposer[runs] = i
+    if st.trace is not None and len(runs) and runs[0] == 0:
+        _event(st, reg, k, i, "offer", int(new[0]))
+
+
+def _alternating_step(st: _State, k: int, t: np.ndarray, exps: np.ndarray | None) -> None:
+    s = st.s
+    for i in range(s.n):
+        level = _levels(st, i, t, exps)
+        for reg, runs in st.groups(st.live()):
+            tab = reg.tables[i]
+            lo, hi = tab.bounds(level[runs])
+            first = st.offer[runs] < 0
+            if first.any():
+                _propose(st, i, runs[first], reg, lo[first], k)
+            resp = runs[~first]
+            if not len(resp):
+                continue
+            lo_r, hi_r = lo[~first], hi[~first]
+            offer = st.offer[resp]
+            st.n_acc[resp] = np.where(st.proposer[resp] == i, 0, st.n_acc[resp])
+            if s.plans[i].kind == "tit_for_tat":
+                now = tab.value[offer]
+                st.level[i, resp] = mirror(st.level[i, resp], st.received[i, resp], now,
+                                           tab.span)  # fmt: skip
+                st.received[i, resp] = now
+                lo_r, hi_r = tab.bounds(st.level[i, resp])
+            yes = _accepts(st, i, reg, resp, offer, lo_r, hi_r, t)
+            fine = tab.acceptable(offer)
+            st.waited[i, resp] = np.where(fine, 0, st.waited[i, resp] + 1)
+            acc = resp[yes]
+            st.n_acc[acc] += 1
+            st.vetoes[acc] += int(s.veto[i])
+            if st.trace is not None and len(acc) and acc[0] == 0:
+                _event(st, reg, k, i, "accept", int(st.offer[0]))
+            done = acc[_need(st, acc)]
+            st.agreement[done] = st.offer[done]
+            st.finish(done, AGREED, k + 1)
+            rej = resp[~yes]
+            if len(rej):
+                _propose(st, i, rej, reg, lo_r[~yes], k)
+        _walk_outs(st, i, k)
+
+
+def _walk_outs(st: _State, i: int, k: int) -> None:
+    """Decider i walks out where its patience ran out."""
+    p = st.s.plans[i].patience
+    if p is None:
+        return
+    out = np.flatnonzero(st.live() & (st.waited[i] >= p))
+    if len(out):
+        st.by[out] = [a.id for a in st.s.sc.actors].index(st.s.deciders[i])
+        st.finish(out, WALKED, k + 1)
+        if st.trace is not None and out[0] == 0:
+            st.log({"round": k + 1, "step": k, "actor": st.s.deciders[i],
+                    "action": "walk_out", "why": f"nothing acceptable for {p} rounds"})  # fmt: skip
+
+
+def _named_issue(reg: Regime, i: int, text: np.ndarray) -> np.ndarray:
+    """The issue decider i asks to change in each text: the one whose change (to its best
+    option there, the rest kept) is worth most to it (the lowest issue on a tie)."""
+    tab = reg.tables[i]
+    space = reg.space
+    digits = space.digits(text)
+    strides = np.cumprod((1,) + space.shape[::-1])[:-1][::-1]
+    worth = tab.value if tab.ok.all() else np.where(tab.ok, tab.value, -np.inf)
+    best = np.full((len(space.shape), len(text)), -np.inf)
+    for k, n_opt in enumerate(space.shape):
+        base = text - digits[:, k] * strides[k]
+        cand = base[:, None] + np.arange(n_opt)[None, :] * strides[k]
+        best[k] = worth[cand].max(1)
+    return np.asarray(best_index(best, axis=0), dtype=np.int64)
+
+
+def _mediate(st: _State, reg: Regime, runs: np.ndarray, named: np.ndarray) -> np.ndarray:
+    """The mediator's next texts for ``runs``: toward the bargaining solution among the
+    texts that change only the named issues (``named``: (n, runs), -1 = accepts)."""
+    s = st.s
+    space = reg.space
+    text = st.offer[runs]
+    digits = space.digits(text)
+    strides = np.cumprod((1,) + space.shape[::-1])[:-1][::-1]
+    out = text.copy()
+    # runs that name the same issues share their candidate layout
+    keys = np.sort(named.T, axis=1)
+    for key in np.unique(keys, axis=0):
+        issues = sorted({int(x) for x in key if x >= 0})
+        m = np.flatnonzero((keys == key).all(1))
+        size = 1
+        kept = []
+        for k in issues:
+            if size * space.shape[k] > MAX_CANDIDATES:
+                break
+            size *= space.shape[k]
+            kept.append(k)
+        grids = np.meshgrid(*[np.arange(space.shape[k]) for k in kept], indexing="ij")
+        combo = np.stack([g.reshape(-1) for g in grids]) if kept else np.zeros((0, 1), int)
+        base = text[m].copy()
+        for k in kept:
+            base -= digits[m, k] * strides[k]
+        cand = base[:, None] + sum(
+            (combo[j][None, :] * strides[k] for j, k in enumerate(kept)),
+            np.zeros((1, combo.shape[1]), dtype=np.int64),
+        )
+        u = np.stack([t.value[cand] for t in reg.tables])  # (n, runs, C)
+        fine = np.stack([t.acceptable(cand) for t in reg.tables]).all(0)  # (runs, C)
+        res = np.array([t.reservation for t in reg.tables])
+        r = np.broadcast_to(res[:, None], u.shape[:2])
+        best_u = np.where(fine[None], u, -np.inf).max(2)
+        best_u = np.where(np.isfinite(best_u), best_u, r)
+        cap = space.capability[space.deciders]
+        obj = objectives(u, r, cap, best_u)[s.solution]
+        short = -np.max(np.maximum(r[..., None] - u, 0.0), axis=0)
+        ok_t = np.stack([t.ok[cand] for t in reg.tables]).all(0)
+        short = np.where(ok_t, short, -np.inf)
+        any_fine = fine.any(1)
+        score = np.where(any_fine[:, None], np.where(fine, obj, -np.inf), short)
+        score = np.where(np.isfinite(score).any(1)[:, None], score, 0.0)
+        target = cand[np.arange(len(m)), best_index(score, axis=1)]
+        tdig = space.digits(target)
+        new = digits[m].copy()
+        for k in kept:
+            delta = np.clip(tdig[:, k] - new[:, k], -s.step, s.step)
+            new[:, k] += delta
+        out[m] = np.ravel_multi_index(tuple(new.T), space.shape)
+    return out
+
+
+def _mediated_step(st: _State, k: int, t: np.ndarray, exps: np.ndarray | None) -> None:
+    s = st.s
+    for reg, runs in st.groups(st.live()):
+        text = st.offer[runs]
+        named = np.full((s.n, len(runs)), -1, dtype=np.int64)
+        accepted = np.zeros((s.n, len(runs)), dtype=bool)
+        for i in range(s.n):
+            tab = reg.tables[i]
+            if s.plans[i].kind == "tit_for_tat":
+                now = tab.value[text]
+                st.level[i, runs] = mirror(st.level[i, runs], st.received[i, runs], now, tab.span)
+                st.received[i, runs] = now
+            lo, hi = tab.bounds(_levels(st, i, t, exps)[runs])
+            yes = _accepts(st, i, reg, runs, text, lo, hi, t)
+            was = st.own[i, runs]
+            st.conceded[i, runs] |= yes & ~(was > 0)  # first acceptance: a concession
+            st.own[i, runs] = np.where(yes, 1.0, 0.0)
+            accepted[i] = yes
+            fine = tab.acceptable(text)
+            st.waited[i, runs] = np.where(fine, 0, st.waited[i, runs] + 1)
+            if (~yes).any():
+                named[i, ~yes] = _named_issue(reg, i, text[~yes])
+        st.n_acc[runs] = accepted.sum(0)
+        st.vetoes[runs] = (accepted & s.veto[:, None]).sum(0)
+        if st.trace is not None and runs[0] == 0:
+            _event(st, reg, k, -1, "text", int(text[0]))
+            row = st.trace[-1]  # type: ignore[index]
+            row["accepted_by"] = [d for d, y in zip(s.deciders, accepted[:, 0], strict=True) if y]
+            space = reg.space
+            row["objections"] = {d: space.issues[int(x)]
+                                 for d, x in zip(s.deciders, named[:, 0], strict=True) if x >= 0}  # fmt: skip
+        done = _need(st, runs)
+        st.agreement[runs[done]] = text[done]
+        st.finish(runs[done], AGREED, k + 1)
+        go = ~done
+        if go.any():
+            st.offer[runs[go]] = _mediate(st, reg, runs[go], named[:, go])
+    for i in range(s.n):
+        _walk_outs(st, i, k)
+
+
+def _strike_probability(st: _State, sh: ShockPlan, runs: np.ndarray) -> np.ndarray:
+    """The spoiler model's strike probability of each run's standing text (0 without one)."""
+    p = np.zeros(len(runs))
+    has = st.offer[runs] >= 0
+    assert sh.spoiler is not None
+    for reg, sub in st.groups(np.isin(np.arange(len(st.end)), runs[has])):
+        space = reg.space
+        if space.deal is None or sh.spoiler >= len(space.deal.s_rows):
+            continue
+        crit = space.criteria(st.offer[sub])
+        prob = space.deal.strike(crit)[sh.spoiler]
+        p[np.searchsorted(runs, sub)] = prob
+    return p
+
+
+def _shocks(st: _State, r: int, u: np.ndarray | None) -> None:
+    """The shocks before round r (1-based), in file order; ``u``: (R, random shocks)."""
+    s = st.s
+    col = 0
+    actors = [a.id for a in s.sc.actors]
+    for sh in s.shocks:
+        live = st.live() & ~st.fired[:, sh.index]
+        if sh.at is not None:
+            hit = live if sh.at == r else np.zeros_like(live)
+        elif sh.after is not None:
+            hit = live & st.conceded[sh.after]
+        else:
+            assert u is not None
+            draw = u[:, col]
+            col += 1
+            if sh.model:
+                runs = np.flatnonzero(live)
+                p = np.zeros(len(live))
+                p[runs] = _strike_probability(st, sh, runs)
+            else:
+                p = np.full(len(live), sh.probability)
+            hit = live & (draw < p)
+        runs = np.flatnonzero(hit)
+        if not len(runs):
+            continue
+        st.fired[runs, sh.index] = True
+        if st.trace is not None and runs[0] == 0:
+            st.log({"round": r, "step": r - 1, "actor": sh.actor, "action": "shock",
+                    "shock": sh.kind, "index": sh.index})  # fmt: skip
+        if sh.ends:
+            st.by[runs] = actors.index(sh.actor)
+            if sh.outcome is not None:
+                st.outcome[runs] = sh.outcome
+            st.finish(runs, STRUCK if sh.kind == "strike" else WALKED, r - 1)
+        elif sh.kind != "walk_out":
+            for g in np.unique(st.regime[runs]):
+                sub = runs[st.regime[runs] == g]
+                reg = s.regimes[int(g)]
+                st.regime[sub] = s.regimes.get((*reg.applied, sh.index), reg.period)
+            if sh.after is not None:
+                st.conceded[sh.after, runs] = False
+
+
+def _drift(st: _State, r: int) -> None:
+    """Move every live run to the period of drift that round r (1-based) falls in."""
+    s = st.s
+    if s.period is None:
+        return
+    period = (r - 1) // s.period
+    for g in np.unique(st.regime[st.live()]):
+        reg = s.regimes[int(g)]
+        new = s.regimes.get(reg.applied, period)
+        if new != g:
+            st.regime[st.live() & (st.regime == g)] = new
+
+
+def negotiate(
+    s: Setup,
+    runs: int,
+    rng: np.random.Generator,
+    trace: bool = False,
+    deadlines: np.ndarray | None = None,
+    exponents: np.ndarray | None = None,
+) -> Batch:
+    """Run ``runs`` talks of ``s`` at once (see the module docstring). Random shocks draw
+    one uniform per run per random shock before every round, then one per run for the
+    no-deal lottery, always in that order, so a batch's results depend only on ``rng``'s
+    seed. ``deadlines`` (R,) and ``exponents`` (deciders, R) override the rounds and the
+    time-based curves' exponents run by run."""
+    st = _State(s, runs, trace)
+    n_steps = np.full(runs, s.rounds, dtype=np.int64) if deadlines is None else deadlines
+    t_all = None
+    last = int(n_steps.max()) if runs else 0
+    n_random = len(s.random_shocks)
+    if s.protocol == "mediated":
+        st.offer[:] = s.start if s.start is not None else 0
+    for k in range(last):
+        u = rng.random((runs, n_random)) if n_random else None
+        _drift(st, k + 1)
+        _shocks(st, k + 1, u)
+        if not st.live().any():
+            continue
+        t_all = (k + 1) / (n_steps + 1)
+        if s.protocol == "mediated":
+            _mediated_step(st, k, t_all, exponents)
+        else:
+            _alternating_step(st, k, t_all, exponents)
+        out = np.flatnonzero(st.live() & (n_steps <= k + 1))
+        st.finish(out, DEADLINE, n_steps[out])
+    lottery = rng.random(runs)
+    nodeal = (st.end != AGREED) & (st.outcome < 0)
+    if len(s.lottery) and nodeal.any():
+        cum = np.cumsum(s.lottery)
+        pick = np.minimum(np.searchsorted(cum, lottery * cum[-1], side="right"), len(cum) - 1)
+        st.outcome[nodeal] = pick[nodeal]
+    if st.trace is not None and runs:
+        end = int(st.end[0])
+        row: dict[str, Any] = {"round": int(st.step[0]), "step": int(st.step[0]), "actor": "",
+                               "action": ENDS[end]}  # fmt: skip
+        if st.outcome[0] >= 0:
+            row["outcome"] = s.outcomes[int(st.outcome[0])]
+        st.log(row)
+    return Batch(st.end, st.step, st.agreement, st.regime, st.by, st.outcome, st.fired,
+                 st.trace or [])  # fmt: skip
