@@ -31,6 +31,7 @@ __all__ = [
     "read",
     "reference",
     "score",
+    "simulate",
     "sources",
     "sweep",
 ]
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
         read,
         reference,
         score,
+        simulate,
         sources,
         sweep,
     )

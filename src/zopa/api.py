@@ -16,7 +16,7 @@ import numbers
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from zopa.errors import InputError, Problem, SpaceTooLarge
 
@@ -27,9 +27,11 @@ if TYPE_CHECKING:
     from zopa.io.readers import Imported
     from zopa.scenario.schema import Scenario
     from zopa.scenario.sources import SourcesReport
+    from zopa.simulation.run import SimulationRun
     from zopa.studies.forecasts import ForecastReport
     from zopa.studies.leverage import Leverage
     from zopa.studies.montecarlo import MonteCarlo
+    from zopa.studies.rounds import SimulationRuns
     from zopa.studies.sweep import Sweep
 
 MAX_PACKAGES = 100_000_000  # larger spaces are refused unless asked for
@@ -393,6 +395,137 @@ def montecarlo(
     check_size(sc, max_packages)
     text, name = sc.source_text or (None, sc.id)
     return run(sc, draws, seed, workers, text, name, progress)
+
+
+MAX_RUNS = 10_000_000  # simulated runs: about 10 minutes for the reference scenario
+RUNS_WHY = "a cap on run time: about 10 minutes for the reference scenario"
+
+
+def _strategies(sc: Scenario, given: Mapping[str, str] | Sequence[str] | None) -> dict[str, str]:
+    """``--strategy ID=KIND`` settings (or a mapping) checked against the deciders and the
+    strategy kinds; ``aspiration:E`` gives the exponent."""
+    from zopa.scenario.schema import STRATEGIES
+
+    if given is None:
+        return {}
+    items = list(given.items()) if isinstance(given, Mapping) else []
+    if not isinstance(given, Mapping):
+        for text in given:
+            who, eq, kind = str(text).partition("=")
+            if not eq or not who or not kind:
+                raise InputError.at("--strategy", None, "", f"{text!r}: write ID=KIND, e.g. "
+                                    "USA=boulware")  # fmt: skip
+            items.append((who.strip(), kind.strip()))
+    deciders = [a.id for a in sc.deciders]
+    out = {}
+    for who, kind in items:
+        if who not in deciders:
+            raise InputError.at("--strategy", None, "", f"'{who}' is not a decider (deciders: "
+                                f"{', '.join(deciders)})")  # fmt: skip
+        name, _, exp = kind.partition(":")
+        if name not in STRATEGIES:
+            known = ", ".join(STRATEGIES)
+            msg = f"unknown strategy '{kind}' (known: {known}; aspiration:E, exponent E)"
+            raise InputError.at("--strategy", None, "", msg)
+        if (name == "aspiration") != bool(exp):
+            msg = f"'{kind}': aspiration, and only it, takes an exponent (aspiration:2)"
+            raise InputError.at("--strategy", None, "", msg)
+        if exp:
+            try:
+                e = float(exp)
+            except ValueError:
+                e = math.nan
+            real("--strategy", e, 1e-3, 1e3, " (the exponent of 1 - t ** e)")
+        out[who] = kind
+    return out
+
+
+def simulate(
+    sc: Scenario,
+    *,
+    rounds: int | None = None,
+    strategies: Mapping[str, str] | Sequence[str] | None = None,
+    protocol: str | None = None,
+    runs: int | None = None,
+    seed: int = 0,
+    workers: int = 1,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> SimulationRun | SimulationRuns:
+    """Simulated rounds of talks: one run with its trace, or (``runs``) many.
+
+    Parameters
+    ----------
+    sc
+        A scenario; its ``simulation:`` block sets the protocol, deadline, strategies,
+        mediator, shocks and implementation (defaults without one: alternating offers,
+        50 rounds, every decider Boulware).
+    rounds, strategies, protocol
+        Overrides: the deadline (1..:data:`~zopa.scenario.schema.MAX_ROUNDS`), decider ->
+        strategy kind (or ``["ID=KIND", ...]``; ``aspiration:E`` with exponent E), and
+        ``alternating`` or ``mediated``.
+    runs
+        None: one run and its trace. Otherwise how many runs (1..:data:`MAX_RUNS`).
+    seed
+        The seed of every random shock, lottery and renege: the same seed gives the same
+        bytes for any number of ``workers``.
+    workers, scheduler
+        Local processes, or a Dask scheduler's address, for many runs.
+    progress
+        Called with the number of runs done since the last call.
+
+    Returns
+    -------
+    SimulationRun or SimulationRuns
+        ``to_json()`` is what ``zopa simulate --json`` prints; ``to_frames()`` has
+        ``trace`` (one run) or ``runs`` (many).
+
+    Examples
+    --------
+    >>> r = zopa.simulate(zopa.load("tests/data/toy.yaml"), rounds=10)  # doctest: +SKIP
+    >>> r.to_json()["step"]  # doctest: +SKIP
+    10
+    """
+    from zopa.scenario.schema import MAX_ROUNDS
+    from zopa.simulation.regimes import MAX_PACKAGES as SIM_PACKAGES
+    from zopa.simulation.run import simulate_once
+    from zopa.simulation.setup import setup
+    from zopa.studies.rounds import simulate_runs
+
+    seed = _seed(seed)
+    workers = _workers("--workers", workers)
+    if rounds is not None:
+        rounds = whole("--rounds", rounds, 1, MAX_ROUNDS, " (the longest deadline)")
+    chosen = _strategies(sc, strategies)
+    if protocol is not None and protocol not in ("alternating", "mediated"):
+        raise InputError.at("--protocol", None, "", f"unknown protocol {protocol!r} (known: "
+                            "alternating, mediated)")  # fmt: skip
+    sim = sc.simulation
+    if (protocol or (sim.protocol if sim else "alternating")) == "mediated" and (
+        sim is None or sim.mediator is None
+    ):
+        raise InputError.at("--protocol", None, "", "protocol mediated needs a mediator: the "
+                            "scenario's simulation: block has none")  # fmt: skip
+    if sc.n_packages() > SIM_PACKAGES:
+        name = sc.source_text[1] if sc.source_text else sc.id
+        msg = (
+            f"the outcome space has {format_count(sc.n_packages())} packages; a simulation "
+            "keeps every decider's value of every package, so it takes at most "
+            f"{format_count(SIM_PACKAGES)}: merge options"
+        )
+        raise SpaceTooLarge(Problem(name, None, "issues", msg))
+    if scheduler is not None:
+        from zopa.studies.sweep import check_address
+
+        scheduler = check_address(scheduler)
+    options: dict[str, Any] = {"rounds": rounds, "strategies": chosen or None, "protocol": protocol}
+    s = setup(sc, **options)
+    if runs is None:
+        return simulate_once(s, seed)
+    per_run = 8 * (8 + 8 * len(sc.deciders)) + len(s.shocks)
+    n = check_draws("--runs", runs, per_run, MAX_RUNS, RUNS_WHY)
+    text, name = sc.source_text or (None, sc.id)
+    return simulate_runs(s, n, seed, workers, scheduler, text, name, options, progress)
 
 
 def leverage(

@@ -258,6 +258,46 @@ def montecarlo(
     _show(result, json_out, "show_montecarlo")
 
 
+@app.command()
+def simulate(
+    file: FileArg = None,
+    rounds: Annotated[
+        int | None, typer.Option("--rounds", help="Deadline in rounds (default: the file's).")
+    ] = None,
+    strategy: Annotated[
+        list[str],
+        typer.Option(
+            "--strategy",
+            help="ID=KIND: boulware, linear, conceder, hardliner, "
+            "tit_for_tat, aspiration:E (repeat for each decider).",
+        ),
+    ] = [],  # noqa: B006
+    protocol: Annotated[
+        str | None, typer.Option("--protocol", help="alternating | mediated.")
+    ] = None,
+    runs: Annotated[
+        int | None, typer.Option("--runs", help="Many runs: shares with standard errors.")
+    ] = None,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="Seed: the same seed, the same bytes.")
+    ] = 0,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Local processes.")] = 1,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://...).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+) -> None:
+    """Rounds of talks: offers or a mediator's text, shocks, the deal's implementation."""
+    import zopa
+
+    sc = _load(file)
+    with _progress("simulating", runs) as advance:
+        result = zopa.simulate(sc, rounds=rounds, strategies=strategy or None,
+                               protocol=protocol, runs=runs, seed=seed, workers=workers,
+                               scheduler=scheduler, progress=advance)  # fmt: skip
+    _show(result, json_out, "show_simulation")
+
+
 @app.command("leverage")
 def leverage_cmd(
     file: FileArg = None,

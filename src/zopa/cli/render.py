@@ -371,6 +371,96 @@ def show_montecarlo(r: MonteCarlo) -> None:
     )
 
 
+def show_simulation(r: Any) -> None:
+    """Print ``zopa simulate``: one run's trace, or the shares of many runs."""
+    j: dict[str, Any] = dict(r.to_json())
+    c = console
+    strat = ", ".join(f"{d} {k}" for d, k in j["strategies"].items())
+    head = f"[bold]{j['scenario']}[/]: {j['protocol']} protocol, {j['rounds']} rounds; {strat}"
+    if "runs" in j:
+        _show_runs(j, head)
+        return
+    c.print(head + f"; seed {j['seed']}")
+    t = Table(box=box.SIMPLE)
+    for col in ("round", "actor", "event", *j["strategies"], "to zone", "accepted by"):
+        t.add_column(col, justify="right" if col in ("round", "to zone") else "left")
+    deciders = list(j["strategies"])
+    for e in j["trace"]:
+        if e["action"] in ("offer", "text", "accept"):
+            u = e.get("utilities", {})
+            what = e["action"]
+            if e.get("objections"):
+                what += " (objections: " + ", ".join(
+                    f"{a} {i}" for a, i in e["objections"].items()) + ")"  # fmt: skip
+            t.add_row(str(e["round"]), e["actor"], what, *[f"{u.get(d, 0):.3f}" for d in deciders],
+                      f"{e.get('zone_distance', 0):.3f}",
+                      ", ".join(e.get("accepted_by", [])))  # fmt: skip
+        else:
+            label = e.get("shock") or e["action"]
+            extra = e.get("outcome") or e.get("why") or ""
+            t.add_row(str(e["round"]), e["actor"], f"[bold]{label}[/] {extra}".strip(),
+                      *["" for _ in deciders], "", "")  # fmt: skip
+    c.print(t)
+    if j["agreement"] is not None:
+        terms = ", ".join(f"{k} {v}" for k, v in j["agreement"].items())
+        utils = ", ".join(f"{k} {v:.3f}" for k, v in (j["utilities"] or {}).items())
+        c.print(f"agreement at step {j['step']}: {terms}")
+        c.print(f"  utilities: {utils}")
+    else:
+        by = f" by {j['ended_by']}" if j["ended_by"] else ""
+        c.print(f"no agreement: {j['end']}{by} at step {j['step']}; no-deal outcome "
+                f"{j['no_deal'] or '-'}{' (war)' if j['war'] else ''}")  # fmt: skip
+    k = j["implementation"]
+    if k is not None:
+        if k["struck_by"]:
+            c.print(f"implementation: struck by {k['struck_by']} at signing -> {k['outcome']}")
+        elif k["reneged_by"]:
+            ends = k["outcome"] or "the package reverts"
+            c.print(f"implementation: kept {k['kept']} of {k['periods']} periods, then "
+                    f"{k['reneged_by']} reneges -> {ends}")  # fmt: skip
+        else:
+            c.print(f"implementation: kept all {k['periods']} periods")
+    c.print("  (one simulated run under the scenario's assumptions, not a prediction)")
+
+
+def _show_runs(j: dict[str, Any], head: str) -> None:
+    c = console
+    c.print(head + f"; {j['runs']:,} runs, seed {j['seed']}")
+
+    def share(x: dict[str, Any]) -> str:
+        return "-" if x["value"] is None else f"{x['value']:.4f} ± {x['stderr']:.4f}"
+
+    c.print(f"  P(agreement) = {share(j['p_agreement'])}")
+    c.print(f"  P(war) = {share(j['p_war'])}")
+    rt = j["rounds_to_agreement"]
+    if rt["mean"] is not None:
+        c.print(f"  rounds to agreement: {rt['mean']:.2f} ± {rt['stderr']:.2f} (5%: "
+                f"{rt['p05']:g}, median: {rt['p50']:g}, 95%: {rt['p95']:g})")  # fmt: skip
+    c.print("  how talks ended: " + ", ".join(f"{k} {_share(v)}" for k, v in j["ends"].items()))
+    if j["no_deal"]:
+        c.print("  no-deal outcomes: " + ", ".join(
+            f"{k} {_share(v)}" for k, v in j["no_deal"].items()))  # fmt: skip
+    if any(j["agreed_terms"].values()):
+        t = Table(title="Agreed terms, issue by issue (share of agreements)", box=box.SIMPLE)
+        t.add_column("issue")
+        t.add_column("options")
+        for issue, opts in j["agreed_terms"].items():
+            t.add_row(issue, ", ".join(f"{o} {_share(v)}" for o, v in opts.items()) or "-")
+        c.print(t)
+    if j["p_kept"]:
+        t = Table(title="Deal kept after k periods", box=box.SIMPLE)
+        for col in ("period", "P(kept)", "given agreement"):
+            t.add_column(col, justify="right")
+        for row in j["p_kept"]:
+            g = row["given_agreement"]
+            t.add_row(str(row["period"]), f"{row['p']:.4f}", "-" if g is None else f"{g:.4f}")
+        c.print(t)
+    if j["shocks"]:
+        c.print("  shocks (share of runs): " + ", ".join(
+            f"{s['kind']} {s['actor']} {_share(s['share'])}" for s in j["shocks"]))  # fmt: skip
+    c.print("  (simulated under the scenario's assumptions: shares of model runs, not forecasts)")
+
+
 def _share(s: float) -> str:
     return "<1%" if 0 < s < 0.005 else f"{s:.0%}"
 

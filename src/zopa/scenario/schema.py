@@ -455,9 +455,9 @@ class Constraint(Evidence):
 
 
 STRATEGIES = ("boulware", "linear", "conceder", "hardliner", "tit_for_tat", "aspiration")
-"""The negotiating strategies of ``simulation.strategies`` (:mod:`zopa.simulate.strategies`)."""
+"""The negotiating strategies of ``simulation.strategies`` (:mod:`zopa.simulation.strategies`)."""
 SHOCKS = ("strike", "walk_out", "goalposts", "trust", "preferences")
-"""The kinds of ``simulation.shocks`` (:mod:`zopa.simulate.shocks`)."""
+"""The kinds of ``simulation.shocks`` (:mod:`zopa.simulation.shocks`)."""
 MAX_ROUNDS = 10_000
 """The longest deadline of a simulation, in rounds."""
 
@@ -540,7 +540,7 @@ class Implementation(Evidence):
 
 
 class Simulation(Evidence):
-    """Rounds of talks (:mod:`zopa.simulate`): protocol, deadline, strategies, mediator,
+    """Rounds of talks (:mod:`zopa.simulation`): protocol, deadline, strategies, mediator,
     shocks between rounds and the implementation of a deal."""
 
     protocol: Literal["alternating", "mediated"] = "alternating"

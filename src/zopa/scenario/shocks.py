@@ -4,7 +4,7 @@ A ``goalposts`` or ``preferences`` shock rewrites part of its actor's preference
 shock writes them: ``weights`` and each issue of ``utilities`` are replaced, ``red_lines``
 are added, ``reservation`` is replaced. :func:`shocked` gives the scenario once a list of
 shocks has happened (the numbers keep their identity, so values set by object still
-apply); trust changes are numbers, applied by :mod:`zopa.simulate.regimes`.
+apply); trust changes are numbers, applied by :mod:`zopa.simulation.regimes`.
 """
 
 from __future__ import annotations

@@ -266,7 +266,7 @@ def check_address(address: str) -> str:
     return address.strip()
 
 
-def _connect(address: str) -> Any:
+def connect(address: str) -> Any:
     """A Dask client of the scheduler at ``address`` with at least one worker, within
     :data:`CONNECT_TIMEOUT` seconds each, or bad input naming ``--scheduler``."""
     from distributed import Client
@@ -302,7 +302,7 @@ def _on_dask(
     from dask.base import tokenize
     from distributed import as_completed
 
-    with _connect(scheduler) as client:
+    with connect(scheduler) as client:
         futures = [
             client.submit(run_cell, text, name, cell, draws, seed, pure=True,
                           key=f"cell-{i}-{tokenize(text, name, cell, draws, seed)}")

@@ -52,11 +52,11 @@ class Table:
     def accepts(self, offer: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Whether offers (package indices) fall in [lo, hi] and keep the red lines."""
         u = self.value[offer]
-        return (u >= lo) & (u <= hi) & self.ok[offer]
+        return np.asarray((u >= lo) & (u <= hi) & self.ok[offer])
 
     def acceptable(self, offer: np.ndarray) -> np.ndarray:
         """Whether offers are worth at least the reservation and keep the red lines."""
-        return (self.value[offer] >= self.reservation) & self.ok[offer]
+        return np.asarray((self.value[offer] >= self.reservation) & self.ok[offer])
 
     def worst_in(self, lo: np.ndarray) -> np.ndarray:
         """The package offered at aspiration level ``lo`` (a value), per run: the first

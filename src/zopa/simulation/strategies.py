@@ -2,7 +2,7 @@
 
 Every strategy is an *aspiration* a(t) in [0, 1] at relative time t (NegMAS's
 ``state.relative_time``: (step + 1) / (rounds + 1)), mapped to a value level
-``lo = umin + a (umax - umin)`` less a slack of 1e-4 (:meth:`~zopa.simulate.tables.Table.bounds`);
+``lo = umin + a (umax - umin)`` less a slack of 1e-4 (:meth:`~zopa.simulation.tables.Table.bounds`);
 the decider offers the worst package worth at least ``lo`` and accepts offers worth
 ``lo`` or more. The curves:
 

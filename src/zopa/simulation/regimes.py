@@ -4,7 +4,7 @@ A regime is the scenario once some shocks have happened (preference changes, tru
 changes: :mod:`zopa.scenario.shocks`) and the ``dynamics:`` drifts have run for some
 periods. Each regime compiles once (:func:`zopa.space.space.compile_space`) into every
 decider's value of every package (its deal value: credibility and spoilers count) and the
-:class:`~zopa.simulate.tables.Table` its strategy reads. Runs move between regimes by
+:class:`~zopa.simulation.tables.Table` its strategy reads. Runs move between regimes by
 index; a batch of runs shares them.
 """
 
@@ -18,7 +18,7 @@ from zopa.analysis.conflict import drifted
 from zopa.scenario.schema import Credibility, Number, Scenario, Shock, UtilityMap
 from zopa.scenario.shocks import shocked
 from zopa.scenario.values import Values
-from zopa.simulate.tables import Table, make_table
+from zopa.simulation.tables import Table, make_table
 from zopa.space.space import Space, compile_space
 
 CHUNK = 1 << 17  # packages valued at once
@@ -120,10 +120,7 @@ class Regimes:
     def get(self, applied: tuple[int, ...], period: int = 0) -> int:
         """The number of the regime once ``applied`` shocks have happened, ``period``
         periods into the drift."""
-        if self.periods is not None:
-            period = min(period, self.periods)
-        else:
-            period = 0
+        period = min(period, self.periods) if self.periods is not None else 0
         key = (tuple(sorted(set(applied))), period)
         hit = self._index.get(key)
         if hit is not None:

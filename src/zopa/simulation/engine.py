@@ -21,7 +21,7 @@ as :mod:`zopa.analysis.solutions` defines it; the least shortfall when no candid
 acceptable to all) among the texts that change only the named issues, and moves the text
 toward it by at most ``step`` options on each named issue.
 
-**Shocks**, before each round r (1-based), in file order (:mod:`zopa.simulate.shocks`).
+**Shocks**, before each round r (1-based), in file order (:mod:`zopa.simulation.shocks`).
 A decider with ``patience: p`` walks out after p rounds running in which nothing it was
 offered (or the text) was acceptable to it. Talks that end without agreement end in a
 no-deal outcome: the one a strike or walk-out names, else one drawn from the ``no_deal:``
@@ -36,9 +36,9 @@ from typing import Any
 import numpy as np
 
 from zopa.analysis.solutions import best_index, objectives
-from zopa.simulate.regimes import Regime
-from zopa.simulate.setup import Setup, ShockPlan
-from zopa.simulate.strategies import aspiration, mirror
+from zopa.simulation.regimes import Regime
+from zopa.simulation.setup import Setup, ShockPlan
+from zopa.simulation.strategies import aspiration, mirror
 
 RUNNING, AGREED, DEADLINE, STRUCK, WALKED = 0, 1, 2, 3, 4
 ENDS = ("running", "agreement", "deadline", "strike", "walk_out")
@@ -234,7 +234,7 @@ def _named_issue(reg: Regime, i: int, text: np.ndarray) -> np.ndarray:
     tab = reg.tables[i]
     space = reg.space
     digits = space.digits(text)
-    strides = np.cumprod((1,) + space.shape[::-1])[:-1][::-1]
+    strides = np.cumprod((1, *space.shape[::-1]))[:-1][::-1]
     worth = tab.value if tab.ok.all() else np.where(tab.ok, tab.value, -np.inf)
     best = np.full((len(space.shape), len(text)), -np.inf)
     for k, n_opt in enumerate(space.shape):
@@ -251,7 +251,7 @@ def _mediate(st: _State, reg: Regime, runs: np.ndarray, named: np.ndarray) -> np
     space = reg.space
     text = st.offer[runs]
     digits = space.digits(text)
-    strides = np.cumprod((1,) + space.shape[::-1])[:-1][::-1]
+    strides = np.cumprod((1, *space.shape[::-1]))[:-1][::-1]
     out = text.copy()
     # runs that name the same issues share their candidate layout
     keys = np.sort(named.T, axis=1)
@@ -275,7 +275,7 @@ def _mediate(st: _State, reg: Regime, runs: np.ndarray, named: np.ndarray) -> np
             np.zeros((1, combo.shape[1]), dtype=np.int64),
         )
         u = np.stack([t.value[cand] for t in reg.tables])  # (n, runs, C)
-        fine = np.stack([t.acceptable(cand) for t in reg.tables]).all(0)  # (runs, C)
+        fine = np.all(np.stack([t.acceptable(cand) for t in reg.tables]), axis=0)
         res = np.array([t.reservation for t in reg.tables])
         r = np.broadcast_to(res[:, None], u.shape[:2])
         best_u = np.where(fine[None], u, -np.inf).max(2)
@@ -283,11 +283,11 @@ def _mediate(st: _State, reg: Regime, runs: np.ndarray, named: np.ndarray) -> np
         cap = space.capability[space.deciders]
         obj = objectives(u, r, cap, best_u)[s.solution]
         short = -np.max(np.maximum(r[..., None] - u, 0.0), axis=0)
-        ok_t = np.stack([t.ok[cand] for t in reg.tables]).all(0)
+        ok_t = np.all(np.stack([t.ok[cand] for t in reg.tables]), axis=0)
         short = np.where(ok_t, short, -np.inf)
         any_fine = fine.any(1)
         score = np.where(any_fine[:, None], np.where(fine, obj, -np.inf), short)
-        score = np.where(np.isfinite(score).any(1)[:, None], score, 0.0)
+        score = np.where(np.any(np.isfinite(score), axis=1)[:, None], score, 0.0)
         target = cand[np.arange(len(m)), best_index(score, axis=1)]
         tdig = space.digits(target)
         new = digits[m].copy()
@@ -324,11 +324,11 @@ def _mediated_step(st: _State, k: int, t: np.ndarray, exps: np.ndarray | None) -
         st.vetoes[runs] = (accepted & s.veto[:, None]).sum(0)
         if st.trace is not None and runs[0] == 0:
             _event(st, reg, k, -1, "text", int(text[0]))
-            row = st.trace[-1]  # type: ignore[index]
+            row = st.trace[-1]
             row["accepted_by"] = [d for d, y in zip(s.deciders, accepted[:, 0], strict=True) if y]
             space = reg.space
-            row["objections"] = {d: space.issues[int(x)]
-                                 for d, x in zip(s.deciders, named[:, 0], strict=True) if x >= 0}  # fmt: skip
+            pairs = zip(s.deciders, named[:, 0], strict=True)
+            row["objections"] = {d: space.issues[int(x)] for d, x in pairs if x >= 0}
         done = _need(st, runs)
         st.agreement[runs[done]] = text[done]
         st.finish(runs[done], AGREED, k + 1)

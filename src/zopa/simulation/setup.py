@@ -14,8 +14,8 @@ import numpy as np
 
 from zopa.scenario.schema import Scenario, Shock, Simulation, Strategy
 from zopa.scenario.values import Values
-from zopa.simulate.regimes import Regimes
-from zopa.simulate.strategies import Plan
+from zopa.simulation.regimes import Regimes
+from zopa.simulation.strategies import Plan
 
 DEFAULT_ROUNDS = 50
 DEFAULT_KIND = "boulware"  # NegMAS's default aspiration curve
@@ -79,6 +79,12 @@ class Setup:
         return [s for s in self.shocks if s.random]
 
 
+def _parsed(kind: str) -> Strategy:
+    """A strategy from its command-line form: ``KIND`` or ``aspiration:E``."""
+    name, _, exp = kind.partition(":")
+    return Strategy.model_validate({"kind": name, **({"exponent": float(exp)} if exp else {})})
+
+
 def _plan(s: Strategy, val: Values) -> Plan:
     return Plan(
         kind=s.kind,
@@ -106,7 +112,7 @@ def setup(
         given = sim.strategies.get(d)
         kind = (strategies or {}).get(d)
         if kind is not None and (given is None or given.kind != kind):
-            given = Strategy(kind=kind)  # type: ignore[arg-type]
+            given = _parsed(kind)
         plans.append(_plan(given, val) if given is not None else Plan(DEFAULT_KIND))
     quota = len(deciders)
     if sc.decision.rule == "quota" and sc.decision.at_least is not None:
@@ -116,9 +122,9 @@ def setup(
     plans_s = []
     for k, sh in enumerate(sim.shocks):
         sp = spoilers.get(sh.actor) if sh.kind == "strike" else None
-        out = sh.outcome
-        if out is None and sp is not None:
-            out = sc.spoilers[sp].outcome
+        target = sh.outcome
+        if target is None and sp is not None:
+            target = sc.spoilers[sp].outcome
         trigger = sh.at is None and sh.probability is None and sh.after_concession_by is None
         plans_s.append(
             ShockPlan(
@@ -130,7 +136,7 @@ def setup(
                 model=sp is not None and trigger,
                 spoiler=sp,
                 after=deciders.index(sh.after_concession_by) if sh.after_concession_by else None,
-                outcome=outcomes.index(out) if out is not None else None,
+                outcome=outcomes.index(target) if target is not None else None,
                 shock=sh,
             )
         )
