@@ -126,7 +126,7 @@ def schema(
         typer.Option(
             "--output",
             help="A command (analyze, package, montecarlo, leverage, sweep, forecast, "
-            "backtest, sources): the schema of its --json output instead.",
+            "backtest, sources, simulate): the schema of its --json output instead.",
         ),
     ] = None,
 ) -> None:

@@ -22,6 +22,7 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "forecast": ("zopa.studies.forecasts", "ForecastReportJson"),
     "backtest": ("zopa.forecasting.backtest", "BacktestJson"),
     "sources": ("zopa.scenario.sources", "SourcesJson"),
+    "simulate": ("zopa.studies.rounds", "SimulateJson"),
 }
 
 
