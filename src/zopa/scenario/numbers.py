@@ -65,6 +65,13 @@ def numbers(sc: Scenario) -> list[tuple[str, Number]]:
     return [(dotted(path), x) for path, x in found if isinstance(x, Number)]
 
 
+def in_simulation(path: str) -> bool:
+    """Whether the field ``path`` lies in the ``simulation:`` block: numbers and judgements
+    there shape simulated rounds only, so the static analyses, Monte Carlo and leverage
+    leave them out."""
+    return path == "simulation" or path.startswith(("simulation.", "simulation["))
+
+
 def random_numbers(sc: Scenario) -> list[tuple[str, Number]]:
     """Every number of ``sc`` written as a distribution, with its field path (file order)."""
     return [(p, n) for p, n in numbers(sc) if n.uncertain]
@@ -115,6 +122,8 @@ def draw_table(
     things = walk(sc, lambda _, x: not isinstance(x, Number | Order))
     found: list[tuple[str, Number | Order | RedLine]] = []
     for path, x in things:
+        if in_simulation(dotted(path)):
+            continue
         if (isinstance(x, Number) and x.uncertain) or (
             isinstance(x, Order | RedLine) and jd.uncertain(x)
         ):

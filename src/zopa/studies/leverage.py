@@ -72,7 +72,7 @@ from typing_extensions import TypedDict
 from zopa.analysis.outlook import Outlook, evaluate
 from zopa.results import frame, rounded
 from zopa.scenario import judgements as jd
-from zopa.scenario.numbers import judgements, numbers, walk
+from zopa.scenario.numbers import in_simulation, judgements, numbers, walk
 from zopa.scenario.schema import (
     Evidence,
     Number,
@@ -484,6 +484,8 @@ def levers(sc: Scenario) -> list[Lever]:
     val = Values(sc)
     ev = evidence_index(sc)
     for path, n in numbers(sc):
+        if in_simulation(path):
+            continue
         if n.range is not None:
             lo, hi = float(n.range[0]), float(n.range[1])
         elif n.uncertain:
@@ -493,6 +495,8 @@ def levers(sc: Scenario) -> list[Lever]:
         out.append(Lever(path, "number", lo, hi, val.scalar(n), number=n,
                          evidence=ev.get(id(n), NO_EVIDENCE)))  # fmt: skip
     for path, j in judgements(sc):
+        if in_simulation(path):
+            continue
         e = ev.get(id(j), LeverEvidence("judgement"))
         if isinstance(j, Order):
             out.extend(_order_levers(path, j, e))
