@@ -14,7 +14,7 @@ import numpy as np
 
 from zopa.scenario.schema import Scenario, Shock, Simulation, Strategy
 from zopa.scenario.values import Values
-from zopa.simulation.regimes import Regimes
+from zopa.simulation.regimes import Regime, Regimes
 from zopa.simulation.strategies import Plan
 
 DEFAULT_ROUNDS = 50
@@ -73,6 +73,11 @@ class Setup:
     @property
     def n(self) -> int:
         return len(self.deciders)
+
+    @property
+    def base(self) -> Regime:
+        """The regime before any shock (compiled on first use)."""
+        return self.regimes[self.regimes.get(())]
 
     @property
     def random_shocks(self) -> list[ShockPlan]:
@@ -164,7 +169,7 @@ def setup(
         out.mediator = sim.mediator.actor
         out.solution = sim.mediator.solution
         out.step = sim.mediator.step
-        space = regimes[regimes.get(())].space
+        space = out.base.space
         if sim.mediator.start is not None:
             out.start = space.references[sim.mediator.start]
         else:

@@ -163,7 +163,7 @@ class SimulationRuns:
 
     def agreed_terms(self) -> dict[str, dict[str, float]]:
         """Issue by issue, the share of agreements taking each option."""
-        space = self.setup.regimes[0].space
+        space = self.setup.base.space
         pkg = self.per_run.agreement[self.per_run.end == AGREED]
         out: dict[str, dict[str, float]] = {}
         digits = space.digits(pkg) if len(pkg) else np.zeros((0, len(space.shape)), int)
@@ -227,7 +227,7 @@ class SimulationRuns:
         """``runs``: one row per run (its end, step, agreed options, no-deal outcome, war,
         periods kept, reneger); ``agreed_terms``: issue, option, share."""
         s, r = self.setup, self.per_run
-        space = s.regimes[0].space
+        space = s.base.space
         cols: dict[str, Any] = {
             "run": np.arange(self.runs),
             "end": [ENDS[int(e)] for e in r.end],
