@@ -287,8 +287,10 @@ def _mediate(st: _State, reg: Regime, runs: np.ndarray, named: np.ndarray) -> np
         short = np.where(ok_t, short, -np.inf)
         any_fine = fine.any(1)
         score = np.where(any_fine[:, None], np.where(fine, obj, -np.inf), short)
-        score = np.where(np.any(np.isfinite(score), axis=1)[:, None], score, 0.0)
+        some = np.any(np.isfinite(score), axis=1)
+        score = np.where(some[:, None], score, 0.0)
         target = cand[np.arange(len(m)), best_index(score, axis=1)]
+        target = np.where(some, target, text[m])  # every candidate crosses a red line: stay
         tdig = space.digits(target)
         new = digits[m].copy()
         for k in kept:
