@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_smp.py
 	$(BIN)/python bench/bench_montecarlo.py
 	$(BIN)/python bench/bench_leverage.py
+	$(BIN)/python bench/bench_simulate.py
 	$(BIN)/python bench/bench_startup.py
 
 # FUZZ_CASES=N (default 100000), FUZZ_SEED=S: cases spread over the cores; non-zero on failure
