@@ -15,7 +15,8 @@ NegMAS's ``state.step``. At the deadline ``step = rounds``.
 **Single negotiating text** (``protocol: mediated``): the mediator tables a text; in each
 round each decider accepts it or names the issue it needs changed (the one whose change
 to its own best option there, the rest of the text kept, would be worth most to it: an
-issue where the text crosses its red line first of all). The text is agreed when the
+issue where the text crosses its red line first of all); when the text stood still for j
+rounds, each objector names its j + 1 most wanted issues. The text is agreed when the
 decision rule passes. Otherwise the mediator finds the bargaining solution (``solution:``,
 as :mod:`zopa.analysis.solutions` defines it; the least shortfall when no candidate is
 acceptable to all) among the texts that change only the named issues, and moves the text
@@ -81,6 +82,7 @@ class _State:
         self.own = np.full((n, runs), np.nan)  # value of each decider's last own offer
         self.conceded = np.zeros((n, runs), dtype=bool)
         self.waited = np.zeros((n, runs), dtype=np.int64)  # rounds with nothing acceptable
+        self.stuck = np.zeros(runs, dtype=np.int64)  # rounds the mediator's text stood still
         self.trace: list[dict[str, Any]] | None = [] if trace else None
 
     def live(self) -> np.ndarray:
@@ -228,9 +230,10 @@ def _walk_outs(st: _State, i: int, k: int) -> None:
                     "action": "walk_out", "why": f"nothing acceptable for {p} rounds"})  # fmt: skip
 
 
-def _named_issue(reg: Regime, i: int, text: np.ndarray) -> np.ndarray:
-    """The issue decider i asks to change in each text: the one whose change (to its best
-    option there, the rest kept) is worth most to it (the lowest issue on a tie)."""
+def _ranked_issues(reg: Regime, i: int, text: np.ndarray) -> np.ndarray:
+    """(issues, runs): the issues decider i asks to change in each text, first to last:
+    by how much the change (to its best option there, the rest kept) is worth to it (the
+    lower issue first on a tie; an issue where the text crosses its red line first)."""
     tab = reg.tables[i]
     space = reg.space
     digits = space.digits(text)
@@ -241,12 +244,12 @@ def _named_issue(reg: Regime, i: int, text: np.ndarray) -> np.ndarray:
         base = text - digits[:, k] * strides[k]
         cand = base[:, None] + np.arange(n_opt)[None, :] * strides[k]
         best[k] = worth[cand].max(1)
-    return np.asarray(best_index(best, axis=0), dtype=np.int64)
+    return np.argsort(-best, axis=0, kind="stable")
 
 
 def _mediate(st: _State, reg: Regime, runs: np.ndarray, named: np.ndarray) -> np.ndarray:
     """The mediator's next texts for ``runs``: toward the bargaining solution among the
-    texts that change only the named issues (``named``: (n, runs), -1 = accepts)."""
+    texts that change only the named issues (``named``: (runs, issues) bool)."""
     s = st.s
     space = reg.space
     text = st.offer[runs]
@@ -254,10 +257,9 @@ def _mediate(st: _State, reg: Regime, runs: np.ndarray, named: np.ndarray) -> np
     strides = np.cumprod((1, *space.shape[::-1]))[:-1][::-1]
     out = text.copy()
     # runs that name the same issues share their candidate layout
-    keys = np.sort(named.T, axis=1)
-    for key in np.unique(keys, axis=0):
-        issues = sorted({int(x) for x in key if x >= 0})
-        m = np.flatnonzero((keys == key).all(1))
+    for key in np.unique(named, axis=0):
+        issues = [int(k) for k in np.flatnonzero(key)]
+        m = np.flatnonzero((named == key).all(1))
         size = 1
         kept = []
         for k in issues:
@@ -304,7 +306,10 @@ def _mediated_step(st: _State, k: int, t: np.ndarray, exps: np.ndarray | None) -
     s = st.s
     for reg, runs in st.groups(st.live()):
         text = st.offer[runs]
-        named = np.full((s.n, len(runs)), -1, dtype=np.int64)
+        n_issues = len(reg.space.shape)
+        depth = np.minimum(st.stuck[runs] + 1, n_issues)
+        first = np.full((s.n, len(runs)), -1, dtype=np.int64)  # the issue each names first
+        named = np.zeros((len(runs), n_issues), dtype=bool)
         accepted = np.zeros((s.n, len(runs)), dtype=bool)
         for i in range(s.n):
             tab = reg.tables[i]
@@ -320,8 +325,13 @@ def _mediated_step(st: _State, k: int, t: np.ndarray, exps: np.ndarray | None) -
             accepted[i] = yes
             fine = tab.acceptable(text)
             st.waited[i, runs] = np.where(fine, 0, st.waited[i, runs] + 1)
-            if (~yes).any():
-                named[i, ~yes] = _named_issue(reg, i, text[~yes])
+            no = np.flatnonzero(~yes)
+            if len(no):
+                ranked = _ranked_issues(reg, i, text[no])
+                first[i, no] = ranked[0]
+                for d in range(int(depth[no].max())):
+                    on = d < depth[no]
+                    named[no[on], ranked[d, on]] = True
         st.n_acc[runs] = accepted.sum(0)
         st.vetoes[runs] = (accepted & s.veto[:, None]).sum(0)
         if st.trace is not None and runs[0] == 0:
@@ -329,14 +339,17 @@ def _mediated_step(st: _State, k: int, t: np.ndarray, exps: np.ndarray | None) -
             row = st.trace[-1]
             row["accepted_by"] = [d for d, y in zip(s.deciders, accepted[:, 0], strict=True) if y]
             space = reg.space
-            pairs = zip(s.deciders, named[:, 0], strict=True)
+            pairs = zip(s.deciders, first[:, 0], strict=True)
             row["objections"] = {d: space.issues[int(x)] for d, x in pairs if x >= 0}
         done = _need(st, runs)
         st.agreement[runs[done]] = text[done]
         st.finish(runs[done], AGREED, k + 1)
         go = ~done
         if go.any():
-            st.offer[runs[go]] = _mediate(st, reg, runs[go], named[:, go])
+            moving = runs[go]
+            new = _mediate(st, reg, moving, named[go])
+            st.stuck[moving] = np.where(new == st.offer[moving], st.stuck[moving] + 1, 0)
+            st.offer[moving] = new
     for i in range(s.n):
         _walk_outs(st, i, k)
 
