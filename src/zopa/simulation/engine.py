@@ -18,11 +18,17 @@ to its own best option there, the rest of the text kept, would be worth most to 
 issue where the text crosses its red line first of all); when the text stood still for j
 rounds, each objector names its j + 1 most wanted issues. The text is agreed when the
 decision rule passes. Otherwise the mediator finds the bargaining solution (``solution:``,
-as :mod:`zopa.analysis.solutions` defines it; the least shortfall when no candidate is
-acceptable to all) among the texts that change only the named issues, and moves the text
-toward it by at most ``step`` options on each named issue.
+as :mod:`zopa.analysis.solutions` defines it) among the texts that change only the named
+issues and are acceptable to every decider; when there is none, the text that passes the
+decision rule with the least shortfall below a reservation; else the least shortfall (a
+text that crosses a red line never; if every one does, the text stays). It moves the
+text toward it by at most ``step`` options on each named issue.
 
-**Shocks**, before each round r (1-based), in file order (:mod:`zopa.simulation.shocks`).
+**Shocks**, before each round r (1-based), in file order (what they change:
+:mod:`zopa.scenario.shocks`); each happens at most once in a run (a goalposts shock after
+the first concession of its ``after_concession_by``: in alternating offers an offer worth
+less to that decider than its previous one, in a mediated text when it comes to accept
+the text).
 A decider with ``patience: p`` walks out after p rounds running in which nothing it was
 offered (or the text) was acceptable to it. Talks that end without agreement end in a
 no-deal outcome: the one a strike or walk-out names, else one drawn from the ``no_deal:``
@@ -40,6 +46,7 @@ from zopa.analysis.solutions import best_index, objectives
 from zopa.simulation.regimes import Regime
 from zopa.simulation.setup import Setup, ShockPlan
 from zopa.simulation.strategies import aspiration, mirror
+from zopa.simulation.tables import Table
 
 RUNNING, AGREED, DEADLINE, STRUCK, WALKED = 0, 1, 2, 3, 4
 ENDS = ("running", "agreement", "deadline", "strike", "walk_out")
@@ -78,8 +85,11 @@ class _State:
         self.regime = np.full(runs, s.regimes.get(()), dtype=np.int64)
         self.fired = np.zeros((runs, len(s.shocks)), dtype=bool)
         self.level = np.ones((n, runs))  # tit-for-tat aspirations
-        self.received = np.full((n, runs), np.nan)  # value of the last offer each received
-        self.own = np.full((n, runs), np.nan)  # value of each decider's last own offer
+        # the last offer (or text) each received, and each decider's last own offer: packages,
+        # valued when compared, so a change of preferences never reads as a concession
+        self.received = np.full((n, runs), -1, dtype=np.int64)
+        self.own = np.full((n, runs), -1, dtype=np.int64)
+        self.agreed_before = np.zeros((n, runs), dtype=bool)  # mediated: accepted a text
         self.conceded = np.zeros((n, runs), dtype=bool)
         self.waited = np.zeros((n, runs), dtype=np.int64)  # rounds with nothing acceptable
         self.stuck = np.zeros(runs, dtype=np.int64)  # rounds the mediator's text stood still
@@ -162,13 +172,22 @@ def _need(st: _State, runs: np.ndarray) -> np.ndarray:
     return (st.n_acc[runs] >= st.s.quota) & (st.vetoes[runs] >= n_veto)
 
 
+def _mirrored(st: _State, tab: Table, i: int, runs: np.ndarray, offer: np.ndarray) -> np.ndarray:
+    """Tit-for-tat's level once decider i receives ``offer`` in ``runs`` (the last two
+    offers it received valued with its present preferences)."""
+    prev = st.received[i, runs]
+    before = np.where(prev >= 0, tab.value[np.maximum(prev, 0)], np.nan)
+    st.received[i, runs] = offer
+    return mirror(st.level[i, runs], before, tab.value[offer], tab.span)
+
+
 def _propose(st: _State, i: int, runs: np.ndarray, reg: Regime, lo: np.ndarray, k: int) -> None:
     tab = reg.tables[i]
     new = tab.worst_in(lo)
-    v = tab.value[new]
     before = st.own[i, runs]
-    st.conceded[i, runs] |= np.isfinite(before) & (v < before)
-    st.own[i, runs] = v
+    worse = tab.value[new] < tab.value[np.maximum(before, 0)]
+    st.conceded[i, runs] |= (before >= 0) & worse
+    st.own[i, runs] = new
     st.offer[runs] = new
     st.n_acc[runs] = 1
     st.vetoes[runs] = int(st.s.veto[i])
@@ -194,10 +213,7 @@ def _alternating_step(st: _State, k: int, t: np.ndarray, exps: np.ndarray | None
             offer = st.offer[resp]
             st.n_acc[resp] = np.where(st.proposer[resp] == i, 0, st.n_acc[resp])
             if s.plans[i].kind == "tit_for_tat":
-                now = tab.value[offer]
-                st.level[i, resp] = mirror(st.level[i, resp], st.received[i, resp], now,
-                                           tab.span)  # fmt: skip
-                st.received[i, resp] = now
+                st.level[i, resp] = _mirrored(st, tab, i, resp, offer)
                 lo_r, hi_r = tab.bounds(st.level[i, resp])
             yes = _accepts(st, i, reg, resp, offer, lo_r, hi_r, t)
             fine = tab.acceptable(offer)
@@ -287,8 +303,14 @@ def _mediate(st: _State, reg: Regime, runs: np.ndarray, named: np.ndarray) -> np
         short = -np.max(np.maximum(r[..., None] - u, 0.0), axis=0)
         ok_t = np.all(np.stack([t.ok[cand] for t in reg.tables]), axis=0)
         short = np.where(ok_t, short, -np.inf)
+        # tiers: texts acceptable to every decider (by the solution); else texts that pass
+        # the decision rule (quota, vetoes); else any, by the least shortfall
+        each = np.stack([t.acceptable(cand) for t in reg.tables])  # (n, runs, C)
+        passes = (each.sum(0) >= s.quota) & np.all(each | ~s.veto[:, None, None], axis=0)
         any_fine = fine.any(1)
-        score = np.where(any_fine[:, None], np.where(fine, obj, -np.inf), short)
+        any_pass = passes.any(1)
+        score = np.where(any_pass[:, None], np.where(passes, short, -np.inf), short)
+        score = np.where(any_fine[:, None], np.where(fine, obj, -np.inf), score)
         some = np.any(np.isfinite(score), axis=1)
         score = np.where(some[:, None], score, 0.0)
         target = cand[np.arange(len(m)), best_index(score, axis=1)]
@@ -314,14 +336,11 @@ def _mediated_step(st: _State, k: int, t: np.ndarray, exps: np.ndarray | None) -
         for i in range(s.n):
             tab = reg.tables[i]
             if s.plans[i].kind == "tit_for_tat":
-                now = tab.value[text]
-                st.level[i, runs] = mirror(st.level[i, runs], st.received[i, runs], now, tab.span)
-                st.received[i, runs] = now
+                st.level[i, runs] = _mirrored(st, tab, i, runs, text)
             lo, hi = tab.bounds(_levels(st, i, t, exps)[runs])
             yes = _accepts(st, i, reg, runs, text, lo, hi, t)
-            was = st.own[i, runs]
-            st.conceded[i, runs] |= yes & ~(was > 0)  # first acceptance: a concession
-            st.own[i, runs] = np.where(yes, 1.0, 0.0)
+            st.conceded[i, runs] |= yes & ~st.agreed_before[i, runs]  # a concession: it accepts
+            st.agreed_before[i, runs] = yes
             accepted[i] = yes
             fine = tab.acceptable(text)
             st.waited[i, runs] = np.where(fine, 0, st.waited[i, runs] + 1)
@@ -408,8 +427,6 @@ def _shocks(st: _State, r: int, u: np.ndarray | None) -> None:
                 sub = runs[st.regime[runs] == g]
                 reg = s.regimes[int(g)]
                 st.regime[sub] = s.regimes.get((*reg.applied, sh.index), reg.period)
-            if sh.after is not None:
-                st.conceded[sh.after, runs] = False
 
 
 def _drift(st: _State, r: int) -> None:
@@ -466,8 +483,9 @@ def negotiate(
         st.outcome[nodeal] = pick[nodeal]
     if st.trace is not None and runs:
         end = int(st.end[0])
-        row: dict[str, Any] = {"round": int(st.step[0]), "step": int(st.step[0]), "actor": "",
-                               "action": ENDS[end]}  # fmt: skip
+        last = st.trace[-1]["round"] if st.trace else int(st.step[0])
+        row: dict[str, Any] = {"round": max(last, int(st.step[0])), "step": int(st.step[0]),
+                               "actor": "", "action": ENDS[end]}  # fmt: skip
         if st.outcome[0] >= 0:
             row["outcome"] = s.outcomes[int(st.outcome[0])]
         st.log(row)

@@ -75,7 +75,9 @@ class SimulateRunJson(TypedDict):
     utilities: dict[str, float] | None
     end: str
     ended_by: str | None
-    no_deal: str | None
+    no_deal: (
+        str | None
+    )  # the no-deal outcome the run ended in: failed talks, a struck or broken deal
     war: bool
     shocks: list[ShockJson]
     implementation: KeptJson | None
@@ -174,11 +176,10 @@ def simulate_once(s: Setup, seed: int = 0) -> SimulationRun:
         for r in b.trace if r["action"] == "shock"
     ]  # fmt: skip
     kept: KeptJson | None = None
-    war = bool(b.outcome[0] >= 0 and s.war[int(b.outcome[0])])
+    ended_in = int(b.outcome[0])
     if agreed and s.periods:
         k = implement(s, b, rng)
-        out = int(k.outcome[0])
-        war = bool(out >= 0 and s.war[out])
+        out = ended_in = int(k.outcome[0])
         kept = {
             "periods": s.periods,
             "kept": int(k.kept[0]),
@@ -202,8 +203,8 @@ def simulate_once(s: Setup, seed: int = 0) -> SimulationRun:
         ),
         end=ENDS[int(b.end[0])],
         ended_by=actors[int(b.by[0])] if b.by[0] >= 0 else None,
-        no_deal=s.outcomes[int(b.outcome[0])] if b.outcome[0] >= 0 else None,
-        war=war,
+        no_deal=s.outcomes[ended_in] if ended_in >= 0 else None,
+        war=bool(ended_in >= 0 and s.war[ended_in]),
         shocks=shocks,
         implementation=kept,
         trace=b.trace,

@@ -84,10 +84,14 @@ class Setup:
         return [s for s in self.shocks if s.random]
 
 
-def _parsed(kind: str) -> Strategy:
-    """A strategy from its command-line form: ``KIND`` or ``aspiration:E``."""
+def _parsed(kind: str, given: Strategy | None) -> Strategy:
+    """A strategy from its command-line form, ``KIND`` or ``aspiration:E``: the curve
+    replaces the file's; the file's acceptance rule and patience stay."""
     name, _, exp = kind.partition(":")
-    return Strategy.model_validate({"kind": name, **({"exponent": float(exp)} if exp else {})})
+    curve = Strategy.model_validate({"kind": name, **({"exponent": float(exp)} if exp else {})})
+    if given is None:
+        return curve
+    return given.model_copy(update={"kind": curve.kind, "exponent": curve.exponent})
 
 
 def _plan(s: Strategy, val: Values) -> Plan:
@@ -116,8 +120,8 @@ def setup(
     for d in deciders:
         given = sim.strategies.get(d)
         kind = (strategies or {}).get(d)
-        if kind is not None and (given is None or given.kind != kind):
-            given = _parsed(kind)
+        if kind is not None:
+            given = _parsed(kind, given)
         plans.append(_plan(given, val) if given is not None else Plan(DEFAULT_KIND))
     quota = len(deciders)
     if sc.decision.rule == "quota" and sc.decision.at_least is not None:

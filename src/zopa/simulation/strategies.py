@@ -17,10 +17,11 @@ the decider offers the worst package worth at least ``lo`` and accepts offers wo
   below 0.
 
 Acceptance (``accept``): ``aspiration`` (offers worth at least its level, NegMAS's rule),
-``next`` (AC_next: offers worth at least what it would offer next) or ``rational`` (any
-offer worth at least its reservation); with ``accept_after: T``, any offer worth its
-reservation from relative time T on (AC_time). Offers that cross a decider's red lines are
-never accepted.
+``next`` (AC_next: offers worth at least what it would offer next; with these curves it
+differs from ``aspiration`` only where NegMAS offers a package up to 1e-6 below the level)
+or ``rational`` (any offer worth at least its reservation); with ``accept_after: T``, any
+offer worth its reservation from relative time T on (AC_time). Offers that cross a
+decider's red lines are never accepted.
 
 References: Faratin, P., Sierra, C. and Jennings, N. R. (1998). Negotiation decision
 functions for autonomous agents. Robotics and Autonomous Systems 24(3-4), 159-182.
