@@ -50,7 +50,7 @@ from zopa.simulation.tables import Table
 
 RUNNING, AGREED, DEADLINE, STRUCK, WALKED = 0, 1, 2, 3, 4
 ENDS = ("running", "agreement", "deadline", "strike", "walk_out")
-MAX_CANDIDATES = 4096  # texts the mediator weighs at once (named issues beyond are left)
+MAX_CANDIDATES = 4096  # texts the mediator weighs jointly (named issues beyond: one by one)
 
 
 @dataclass
@@ -263,65 +263,83 @@ def _ranked_issues(reg: Regime, i: int, text: np.ndarray) -> np.ndarray:
     return np.argsort(-best, axis=0, kind="stable")
 
 
-def _mediate(st: _State, reg: Regime, runs: np.ndarray, named: np.ndarray) -> np.ndarray:
-    """The mediator's next texts for ``runs``: toward the bargaining solution among the
-    texts that change only the named issues (``named``: (runs, issues) bool)."""
+def _best_text(st: _State, reg: Regime, cand: np.ndarray, stay: np.ndarray) -> np.ndarray:
+    """Per run, the mediator's pick among candidate texts ``cand`` (runs, C): by the
+    bargaining solution among those acceptable to every decider; else, among those that
+    pass the decision rule (quota, vetoes), the least largest shortfall below a
+    reservation; else the least shortfall overall; never one that crosses a red line
+    (``stay`` when every candidate does). Ties: the first candidate."""
     s = st.s
     space = reg.space
-    text = st.offer[runs]
-    digits = space.digits(text)
+    u = np.stack([t.value[cand] for t in reg.tables])  # (n, runs, C)
+    each = np.stack([t.acceptable(cand) for t in reg.tables])  # (n, runs, C)
+    fine = np.all(each, axis=0)
+    res = np.array([t.reservation for t in reg.tables])
+    r = np.broadcast_to(res[:, None], u.shape[:2])
+    best_u = np.where(fine[None], u, -np.inf).max(2)
+    best_u = np.where(np.isfinite(best_u), best_u, r)
+    obj = objectives(u, r, space.capability[space.deciders], best_u)[s.solution]
+    short = -np.max(np.maximum(r[..., None] - u, 0.0), axis=0)
+    ok_t = np.all(np.stack([t.ok[cand] for t in reg.tables]), axis=0)
+    short = np.where(ok_t, short, -np.inf)
+    passes = (each.sum(0) >= s.quota) & np.all(each | ~s.veto[:, None, None], axis=0)
+    score = np.where(passes.any(1)[:, None], np.where(passes, short, -np.inf), short)
+    score = np.where(fine.any(1)[:, None], np.where(fine, obj, -np.inf), score)
+    some = np.any(np.isfinite(score), axis=1)
+    score = np.where(some[:, None], score, 0.0)
+    pick = cand[np.arange(len(cand)), best_index(score, axis=1)]
+    return np.where(some, pick, stay)
+
+
+def _varied(text: np.ndarray, digits: np.ndarray, issues: list[int], space: Any) -> np.ndarray:
+    """(runs, C): ``text`` with every combination of options on ``issues`` (in package
+    order, so the first of tied candidates is the lowest package)."""
     strides = np.cumprod((1, *space.shape[::-1]))[:-1][::-1]
+    grids = np.meshgrid(*[np.arange(space.shape[k]) for k in issues], indexing="ij")
+    base = text.copy()
+    for k in issues:
+        base -= digits[:, k] * strides[k]
+    offsets = sum(
+        (g.reshape(-1)[None, :] * strides[k] for g, k in zip(grids, issues, strict=True)),
+        np.zeros((1, int(np.prod([space.shape[k] for k in issues]))), dtype=np.int64),
+    )
+    return base[:, None] + offsets
+
+
+def _mediate(st: _State, reg: Regime, runs: np.ndarray, named: np.ndarray) -> np.ndarray:
+    """The mediator's next texts for ``runs`` (``named``: (runs, issues) bool): its target
+    is :func:`_best_text` among the texts that change only the named issues, jointly over
+    as many of them as :data:`MAX_CANDIDATES` texts allow (in issue order), then issue by
+    issue over the rest; the text moves toward it by at most ``step`` options an issue."""
+    s = st.s
+    space = reg.space
+    # runs with the same text and the same named issues get the same next text: work on
+    # each distinct pair once
+    rows = np.concatenate([st.offer[runs][:, None], named.astype(np.int64)], axis=1)
+    uniq, back = np.unique(rows, axis=0, return_inverse=True)
+    text = uniq[:, 0].copy()
+    named = uniq[:, 1:].astype(bool)
+    digits = space.digits(text)
     out = text.copy()
-    # runs that name the same issues share their candidate layout
-    for key in np.unique(named, axis=0):
+    for key in np.unique(named, axis=0):  # texts naming the same issues share a layout
         issues = [int(k) for k in np.flatnonzero(key)]
         m = np.flatnonzero((named == key).all(1))
-        size = 1
-        kept = []
+        size, joint = 1, []
         for k in issues:
             if size * space.shape[k] > MAX_CANDIDATES:
                 break
             size *= space.shape[k]
-            kept.append(k)
-        grids = np.meshgrid(*[np.arange(space.shape[k]) for k in kept], indexing="ij")
-        combo = np.stack([g.reshape(-1) for g in grids]) if kept else np.zeros((0, 1), int)
-        base = text[m].copy()
-        for k in kept:
-            base -= digits[m, k] * strides[k]
-        cand = base[:, None] + sum(
-            (combo[j][None, :] * strides[k] for j, k in enumerate(kept)),
-            np.zeros((1, combo.shape[1]), dtype=np.int64),
-        )
-        u = np.stack([t.value[cand] for t in reg.tables])  # (n, runs, C)
-        fine = np.all(np.stack([t.acceptable(cand) for t in reg.tables]), axis=0)
-        res = np.array([t.reservation for t in reg.tables])
-        r = np.broadcast_to(res[:, None], u.shape[:2])
-        best_u = np.where(fine[None], u, -np.inf).max(2)
-        best_u = np.where(np.isfinite(best_u), best_u, r)
-        cap = space.capability[space.deciders]
-        obj = objectives(u, r, cap, best_u)[s.solution]
-        short = -np.max(np.maximum(r[..., None] - u, 0.0), axis=0)
-        ok_t = np.all(np.stack([t.ok[cand] for t in reg.tables]), axis=0)
-        short = np.where(ok_t, short, -np.inf)
-        # tiers: texts acceptable to every decider (by the solution); else texts that pass
-        # the decision rule (quota, vetoes); else any, by the least shortfall
-        each = np.stack([t.acceptable(cand) for t in reg.tables])  # (n, runs, C)
-        passes = (each.sum(0) >= s.quota) & np.all(each | ~s.veto[:, None, None], axis=0)
-        any_fine = fine.any(1)
-        any_pass = passes.any(1)
-        score = np.where(any_pass[:, None], np.where(passes, short, -np.inf), short)
-        score = np.where(any_fine[:, None], np.where(fine, obj, -np.inf), score)
-        some = np.any(np.isfinite(score), axis=1)
-        score = np.where(some[:, None], score, 0.0)
-        target = cand[np.arange(len(m)), best_index(score, axis=1)]
-        target = np.where(some, target, text[m])  # every candidate crosses a red line: stay
+            joint.append(k)
+        target = _best_text(st, reg, _varied(text[m], digits[m], joint, space), text[m])
+        for k in issues[len(joint) :]:
+            tdig = space.digits(target)
+            target = _best_text(st, reg, _varied(target, tdig, [k], space), target)
         tdig = space.digits(target)
         new = digits[m].copy()
-        for k in kept:
-            delta = np.clip(tdig[:, k] - new[:, k], -s.step, s.step)
-            new[:, k] += delta
+        for k in issues:
+            new[:, k] += np.clip(tdig[:, k] - new[:, k], -s.step, s.step)
         out[m] = np.ravel_multi_index(tuple(new.T), space.shape)
-    return out
+    return out[back.reshape(-1)]
 
 
 def _mediated_step(st: _State, k: int, t: np.ndarray, exps: np.ndarray | None) -> None:
