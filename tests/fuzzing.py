@@ -90,6 +90,7 @@ def inputs() -> list[Input]:
     out = [
         Input("toy", "yaml", DATA / "toy.yaml", 30),
         Input("toy_nodeal", "yaml", DATA / "toy_nodeal.yaml", 34),
+        Input("sim_toy", "yaml", DATA / "sim_toy.yaml", 12),
         Input("reference", "yaml", reference_path(), 3),
     ]
     out += [
@@ -627,6 +628,8 @@ _COMMANDS = (  # for scenario files: (argv, weight, weight for the reference sce
     (["montecarlo", "--draws", "20", "--json"], 6, 3),
     (["sources", "--json"], 6, 4),
     (["leverage", "--json", "--for", "{actor}"], 5, 0),
+    (["simulate", "--json", "--rounds", "8"], 6, 3),
+    (["simulate", "--json", "--runs", "300", "--seed", "1"], 3, 1),
 )
 
 
