@@ -134,6 +134,7 @@ def check_draws(
     why: str,
     lo: int = 1,
     processes: int = 1,
+    unit: str = "draw",
 ) -> int:
     """``draws`` as an int in ``lo..most`` whose memory, ``per_draw`` bytes each in each of
     ``processes``, fits :data:`MEMORY_BUDGET`; else bad input naming ``option`` with the
@@ -147,8 +148,8 @@ def check_draws(
     reason = why if most <= fits else f"within the {format_bytes(MEMORY_BUDGET)} memory budget"
     each = f", in each of {processes} processes" if processes > 1 else ""
     raise InputError.at(
-        option, None, "", f"{format_count(n)} draws need about {format_bytes(n * per)} of "
-        f"memory ({per_draw:,} bytes a draw here{each}); at most {limit:,} ({reason})"
+        option, None, "", f"{format_count(n)} {unit}s need about {format_bytes(n * per)} of "
+        f"memory ({per_draw:,} bytes a {unit} here{each}); at most {limit:,} ({reason})"
     )  # fmt: skip
 
 
@@ -397,8 +398,8 @@ def montecarlo(
     return run(sc, draws, seed, workers, text, name, progress)
 
 
-MAX_RUNS = 10_000_000  # simulated runs: about 10 minutes for the reference scenario
-RUNS_WHY = "a cap on run time: about 10 minutes for the reference scenario"
+MAX_RUNS = 10_000_000  # simulated runs: about 30 minutes on one core for the reference scenario
+RUNS_WHY = "a cap on run time: about 30 minutes on one core for the reference scenario"
 
 
 def _strategies(sc: Scenario, given: Mapping[str, str] | Sequence[str] | None) -> dict[str, str]:
@@ -523,7 +524,7 @@ def simulate(
     if runs is None:
         return simulate_once(s, seed)
     per_run = 8 * (8 + 8 * len(sc.deciders)) + len(s.shocks)
-    n = check_draws("--runs", runs, per_run, MAX_RUNS, RUNS_WHY)
+    n = check_draws("--runs", runs, per_run, MAX_RUNS, RUNS_WHY, unit="run")
     text, name = sc.source_text or (None, sc.id)
     return simulate_runs(s, n, seed, workers, scheduler, text, name, options, progress)
 
