@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zopa.io.readers import read
 from zopa.scenario.load import validate
@@ -98,13 +100,17 @@ def _scenario(key: str) -> Scenario:
 
 @functools.cache
 def _peer(key: str) -> tuple[Any, list[Any]]:
+    """:func:`_peer_of` the scenario ``key`` names."""
+    return _peer_of(_scenario(key))
+
+
+def _peer_of(sc: Scenario) -> tuple[Any, list[Any]]:
     """NegMAS's outcome space and the deciders' ``LinearAdditiveUtilityFunction`` s, from
     zopa's own weights, per-issue utilities and reservations."""
     from negmas.outcomes import make_issue, make_os
     from negmas.preferences import LinearAdditiveUtilityFunction
     from negmas.preferences.value_fun import TableFun
 
-    sc = _scenario(key)
     space = make_os([make_issue([o.id for o in i.options], name=i.id) for i in sc.issues])
     prefs = read_preferences(sc, Values(sc))
     compiled = compile_space(sc)
@@ -130,6 +136,13 @@ def _peer(key: str) -> tuple[Any, list[Any]]:
 
 
 def _negmas_run(key: str, curves: tuple[str | float, ...], n_steps: int) -> Result:
+    """:func:`_negmas_run_on` the scenario ``key`` names."""
+    return _negmas_run_on(_peer(key), curves, n_steps)
+
+
+def _negmas_run_on(
+    peer: tuple[Any, list[Any]], curves: tuple[str | float, ...], n_steps: int
+) -> Result:
     """One NegMAS ``SAOMechanism`` run: a named curve is NegMAS's named negotiator, a
     float the ``TimeBasedConcedingNegotiator`` with that exponent."""
     from negmas.sao import SAOMechanism
@@ -142,7 +155,7 @@ def _negmas_run(key: str, curves: tuple[str | float, ...], n_steps: int) -> Resu
 
     named = {"boulware": BoulwareTBNegotiator, "linear": LinearTBNegotiator,
              "conceder": ConcederTBNegotiator}  # fmt: skip
-    space, ufuns = _peer(key)
+    space, ufuns = peer
     m = SAOMechanism(outcome_space=space, n_steps=n_steps)
     for u, c in zip(ufuns, curves, strict=True):
         if isinstance(c, str):
@@ -249,3 +262,47 @@ def test_vectorised_runs_against_negmas(key: str, runs: int) -> None:
     assert len({o[0] for o in ours}) >= 10  # many different agreements: not vacuous
     if key != "Amsterdam":
         assert any(o[0] is None for o in ours)
+
+
+# --- random small spaces with many ties ----------------------------------------------------
+
+_GRID = st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0])  # coarse: many tied package utilities
+
+
+@st.composite
+def _tied_case(draw: st.DrawFn) -> tuple[dict[str, Any], tuple[str, str], int]:
+    shape = draw(st.lists(st.integers(2, 4), min_size=2, max_size=3))
+    issues = [{"id": f"i{k}", "name": f"i{k}",
+               "options": [{"id": f"o{j}", "at": 100 * j / (n - 1)} for j in range(n)]}
+              for k, n in enumerate(shape)]  # fmt: skip
+    prefs = {}
+    for a in ("A", "B"):
+        prefs[a] = {
+            "weights": {f"i{k}": draw(st.sampled_from([1, 2, 3])) for k in range(len(shape))},
+            "utilities": {
+                f"i{k}": {f"o{j}": draw(_GRID) for j in range(n)} for k, n in enumerate(shape)
+            },
+            "reservation": draw(st.sampled_from([0.0, 0.2, 0.4, 0.6])),
+        }
+    doc = {"zopa": 1, "id": "tied", "title": "tied",
+           "actors": [{"id": a, "name": a, "role": "party"} for a in ("A", "B")],
+           "issues": issues, "preferences": prefs}  # fmt: skip
+    pair = (draw(st.sampled_from(KINDS)), draw(st.sampled_from(KINDS)))
+    return doc, pair, draw(st.integers(3, 40))
+
+
+@pytest.mark.peer
+@settings(max_examples=150, deadline=None)
+@given(_tied_case())
+def test_random_tied_spaces_against_negmas(
+    case: tuple[dict[str, Any], tuple[str, str], int],
+) -> None:
+    """Random small spaces whose utilities sit on a coarse grid (so many packages tie, and
+    the order NegMAS sorts tied packages in decides the offers), random reservations,
+    curves and deadlines: zopa's run against NegMAS's ``SAOMechanism``, side by side."""
+    doc, pair, n_steps = case
+    sc = validate(doc, Lines(), "<tied>")
+    s = setup(sc, rounds=n_steps, strategies=dict(zip(("A", "B"), pair, strict=True)))
+    ours = _zopa_results(sc, s, negotiate(s, 1, np.random.default_rng(0)))[0]
+    theirs = _negmas_run_on(_peer_of(sc), pair, n_steps)
+    assert _same(ours, theirs), (ours, theirs)

@@ -70,8 +70,9 @@ def _extremes(space: Space, i: int) -> tuple[int, int] | None:
     a = int(space.deciders[i])
     if not space.linear or not all(bool(x[a].all()) for x in space.allowed):
         return None
+    # NegMAS keeps the first least and the last greatest value of each issue
     lo = [int(np.argmin(t[a])) for t in space.tables]
-    hi = [int(np.argmax(t[a])) for t in space.tables]
+    hi = [len(t[a]) - 1 - int(np.argmax(t[a][::-1])) for t in space.tables]
     return int(np.ravel_multi_index(lo, space.shape)), int(np.ravel_multi_index(hi, space.shape))
 
 
