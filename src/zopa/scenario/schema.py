@@ -306,6 +306,21 @@ def _map_or_order(raw: Any) -> str:
     return "order" if isinstance(raw, dict) and "order" in raw else "map"
 
 
+Weights = Annotated[
+    Annotated[WeightMap, Tag("map")] | Annotated[WeightOrder, Tag("order")],
+    Discriminator(_map_or_order),
+]
+"""``weights:``: saliences by issue, or an importance order."""
+Utilities = dict[
+    str,
+    Annotated[
+        Annotated[UtilityMap, Tag("map")] | Annotated[UtilityOrder, Tag("order")],
+        Discriminator(_map_or_order),
+    ],
+]
+"""``utilities:``: per issue, a value for each option, or a preference order."""
+
+
 class Source(_Strict):
     """A document the scenario's numbers are taken from."""
 
@@ -370,17 +385,8 @@ class RedLine(Evidence):
 class Preferences(Evidence):
     """What an actor wants: weights, per-issue utilities or ideals, reservation, red lines."""
 
-    weights: Annotated[
-        Annotated[WeightMap, Tag("map")] | Annotated[WeightOrder, Tag("order")],
-        Discriminator(_map_or_order),
-    ]
-    utilities: dict[
-        str,
-        Annotated[
-            Annotated[UtilityMap, Tag("map")] | Annotated[UtilityOrder, Tag("order")],
-            Discriminator(_map_or_order),
-        ],
-    ] = Field(default_factory=dict)
+    weights: Weights
+    utilities: Utilities = Field(default_factory=dict)
     ideal: IdealMap | None = None
     reservation: Unit | None = None  # None: the expected no-deal value (0 without no_deal)
     red_lines: Annotated[list[RedLine], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
@@ -503,20 +509,8 @@ class Shock(Evidence):
     probability: Unit | None = None
     after_concession_by: Id | None = None
     outcome: Id | None = None  # strike, walk_out: the no-deal outcome it leads to
-    weights: (
-        Annotated[
-            Annotated[WeightMap, Tag("map")] | Annotated[WeightOrder, Tag("order")],
-            Discriminator(_map_or_order),
-        ]
-        | None
-    ) = None
-    utilities: dict[
-        str,
-        Annotated[
-            Annotated[UtilityMap, Tag("map")] | Annotated[UtilityOrder, Tag("order")],
-            Discriminator(_map_or_order),
-        ],
-    ] = Field(default_factory=dict)
+    weights: Weights | None = None
+    utilities: Utilities = Field(default_factory=dict)
     red_lines: Annotated[list[RedLine], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
     reservation: Unit | None = None
     trust: dict[str, SignedMap] = Field(default_factory=dict)  # actor's trust in each -> change

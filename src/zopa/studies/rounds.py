@@ -300,24 +300,10 @@ def _on_dask(
     progress: Callable[[int], None] | None,
 ) -> list[Runs]:
     """Groups of blocks on a Dask scheduler (tasks of about :data:`DASK_RUNS` runs)."""
-    from dask.base import tokenize
-    from distributed import as_completed
-
-    from zopa.studies.sweep import connect
+    from zopa.studies.sweep import on_dask
 
     per = max(1, DASK_RUNS // BLOCK)
     groups = [spans[i : i + per] for i in range(0, len(spans), per)]
-    with connect(scheduler) as client:
-        futures = [
-            client.submit(_worker, text, name, options, g, seed, pure=True,
-                          key=f"runs-{i}-{tokenize(text, name, options, g, seed)}")
-            for i, g in enumerate(groups)
-        ]  # fmt: skip
-        try:
-            for f in as_completed(futures):
-                if progress:
-                    progress(sum(b - a for _, a, b in groups[futures.index(f)]))
-            return list(client.gather(futures))
-        except BaseException:
-            client.cancel(futures)
-            raise
+    tasks = [(text, name, options, g, seed) for g in groups]
+    sizes = [sum(b - a for _, a, b in g) for g in groups]
+    return on_dask(scheduler, _worker, tasks, "runs", sizes, progress)

@@ -298,20 +298,35 @@ def _on_dask(
     scheduler: str,
     progress: Callable[[int], None] | None,
 ) -> list[CellJson]:
-    """Every cell on a Dask scheduler; keys name the cell's inputs (runs never share one)."""
+    """Every cell on a Dask scheduler (:func:`on_dask`)."""
+    tasks = [(text, name, cell, draws, seed) for cell in grid]
+    return on_dask(scheduler, run_cell, tasks, "cell", [1] * len(tasks), progress)
+
+
+def on_dask(
+    scheduler: str,
+    fn: Callable[..., Any],
+    tasks: list[tuple[Any, ...]],
+    prefix: str,
+    sizes: list[int],
+    progress: Callable[[int], None] | None,
+) -> list[Any]:
+    """``fn(*task)`` for every task on the Dask scheduler at ``scheduler``, results in task
+    order; keys name each task's inputs (runs never share one); ``progress`` gets each
+    finished task's size. On any exception (Ctrl-C included) the tasks are cancelled."""
     from dask.base import tokenize
     from distributed import as_completed
 
     with connect(scheduler) as client:
         futures = [
-            client.submit(run_cell, text, name, cell, draws, seed, pure=True,
-                          key=f"cell-{i}-{tokenize(text, name, cell, draws, seed)}")
-            for i, cell in enumerate(grid)
-        ]  # fmt: skip
+            client.submit(fn, *task, pure=True, key=f"{prefix}-{i}-{tokenize(*task)}")
+            for i, task in enumerate(tasks)
+        ]
+        index = {f.key: i for i, f in enumerate(futures)}
         try:
-            for _ in as_completed(futures):
+            for f in as_completed(futures):
                 if progress:
-                    progress(1)
+                    progress(sizes[index[f.key]])
             return list(client.gather(futures))
         except BaseException:
             client.cancel(futures)
