@@ -98,16 +98,13 @@ class _State:
     def live(self) -> np.ndarray:
         return self.end == RUNNING
 
-    def regime_of(self, r: int) -> Regime:
-        return self.s.regimes[r]
-
     def groups(self, mask: np.ndarray) -> list[tuple[Regime, np.ndarray]]:
         """The runs of ``mask`` grouped by regime: (regime, their indices)."""
         idx = np.flatnonzero(mask)
         if not len(idx):
             return []
         regs = self.regime[idx]
-        return [(self.regime_of(int(g)), idx[regs == g]) for g in np.unique(regs)]
+        return [(self.s.regimes[int(g)], idx[regs == g]) for g in np.unique(regs)]
 
     def log(self, row: dict[str, Any]) -> None:
         if self.trace is not None:
@@ -144,25 +141,21 @@ def _accepts(
     return yes
 
 
-def _distance(reg: Regime, pkg: int) -> float:
-    """How far a package is from the agreement zone: the largest shortfall of a decider's
-    value below its reservation (0: every decider could accept it on value)."""
-    v = reg.values(np.array([pkg]))[:, 0]
-    res = np.array([t.reservation for t in reg.tables])
-    return float(np.max(np.maximum(res - v, 0.0)))
-
-
 def _event(st: _State, reg: Regime, k: int, i: int, action: str, pkg: int) -> None:
+    """Log one event of run 0 with package ``pkg``: each decider's value of it, who finds
+    it acceptable, and its distance to the zone (the largest shortfall of a decider's
+    value below its reservation: 0 when every decider could accept it on value)."""
     s = st.s
     space = reg.space
     v = reg.values(np.array([pkg]))[:, 0]
     ok = reg.acceptable(np.array([pkg]))[:, 0]
+    res = np.array([t.reservation for t in reg.tables])
     st.log({
         "round": k + 1, "step": k, "actor": s.deciders[i] if i >= 0 else (s.mediator or ""),
         "action": action, "offer": space.package(pkg),
         "utilities": {d: float(x) for d, x in zip(s.deciders, v, strict=True)},
         "acceptable_to": [d for d, y in zip(s.deciders, ok, strict=True) if y],
-        "zone_distance": _distance(reg, pkg),
+        "zone_distance": float(np.max(np.maximum(res - v, 0.0))),
     })  # fmt: skip
 
 
@@ -253,13 +246,9 @@ def _ranked_issues(reg: Regime, i: int, text: np.ndarray) -> np.ndarray:
     tab = reg.tables[i]
     space = reg.space
     digits = space.digits(text)
-    strides = np.cumprod((1, *space.shape[::-1]))[:-1][::-1]
     worth = tab.value if tab.ok.all() else np.where(tab.ok, tab.value, -np.inf)
-    best = np.full((len(space.shape), len(text)), -np.inf)
-    for k, n_opt in enumerate(space.shape):
-        base = text - digits[:, k] * strides[k]
-        cand = base[:, None] + np.arange(n_opt)[None, :] * strides[k]
-        best[k] = worth[cand].max(1)
+    best = np.stack([worth[_varied(text, digits, [k], space)].max(1)
+                     for k in range(len(space.shape))])  # fmt: skip
     return np.argsort(-best, axis=0, kind="stable")
 
 
@@ -394,9 +383,10 @@ def _mediated_step(st: _State, k: int, t: np.ndarray, exps: np.ndarray | None) -
 def _strike_probability(st: _State, sh: ShockPlan, runs: np.ndarray) -> np.ndarray:
     """The spoiler model's strike probability of each run's standing text (0 without one)."""
     p = np.zeros(len(runs))
-    has = st.offer[runs] >= 0
     assert sh.spoiler is not None
-    for reg, sub in st.groups(np.isin(np.arange(len(st.end)), runs[has])):
+    standing = np.zeros(len(st.end), dtype=bool)
+    standing[runs[st.offer[runs] >= 0]] = True
+    for reg, sub in st.groups(standing):
         space = reg.space
         if space.deal is None or sh.spoiler >= len(space.deal.s_rows):
             continue
@@ -440,7 +430,7 @@ def _shocks(st: _State, r: int, u: np.ndarray | None) -> None:
             if sh.outcome is not None:
                 st.outcome[runs] = sh.outcome
             st.finish(runs, STRUCK if sh.kind == "strike" else WALKED, r - 1)
-        elif sh.kind != "walk_out":
+        else:  # a change of preferences or trust: the runs move to the regime it makes
             for g in np.unique(st.regime[runs]):
                 sub = runs[st.regime[runs] == g]
                 reg = s.regimes[int(g)]
@@ -475,7 +465,6 @@ def negotiate(
     time-based curves' exponents run by run."""
     st = _State(s, runs, trace)
     n_steps = np.full(runs, s.rounds, dtype=np.int64) if deadlines is None else deadlines
-    t_all = None
     last = int(n_steps.max()) if runs else 0
     n_random = len(s.random_shocks)
     if s.protocol == "mediated":

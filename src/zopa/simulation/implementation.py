@@ -42,10 +42,11 @@ class Kept:
 def implement(s: Setup, b: Batch, rng: np.random.Generator) -> Kept:
     """The implementation of every agreed run of ``b`` (see the module docstring)."""
     runs = len(b.end)
-    periods = s.periods or 0
+    periods = s.periods
+    assert periods, "implement() needs an implementation: block"
     n_sp = len(s.sc.spoilers)
     u_strike = rng.random((runs, n_sp)) if n_sp else np.zeros((runs, 0))
-    u_keep = rng.random((runs, periods, s.n)) if periods else np.zeros((runs, 0, s.n))
+    u_keep = rng.random((runs, periods, s.n))
     kept = np.full(runs, -1, dtype=np.int64)
     reneger = np.full(runs, -1, dtype=np.int64)
     struck = np.full(runs, -1, dtype=np.int64)
@@ -67,15 +68,8 @@ def implement(s: Setup, b: Batch, rng: np.random.Generator) -> Kept:
                 struck[idx[hit]] = k
                 outcome[idx[hit]] = spoiler_outcome[k]
                 alive &= ~hit
-            if deal.credible:
-                for j in range(s.n):
-                    others = [i for i in range(s.n) if i != j]
-                    if others:
-                        keep = [deal.keep_probability(crit, i, j) for i in others]
-                        tau[j] = np.mean(np.broadcast_arrays(*keep), axis=0)
-        if not periods:
-            kept[idx] = 0
-            continue
+            for j in range(s.n):
+                tau[j] = deal.kept_by(crit, j)
         q = np.power(tau, 1.0 / periods)  # (n, runs)
         renege = np.asarray(u_keep[idx] >= q.T[:, None, :])  # (runs, periods, n)
         any_p = np.any(renege, axis=2)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from zopa.analysis.conflict import drifted
-from zopa.scenario.schema import Credibility, Number, Scenario, Shock, UtilityMap
+from zopa.scenario.schema import Number, Scenario, Shock, UtilityMap
 from zopa.scenario.shocks import shocked
 from zopa.scenario.values import Values
 from zopa.simulation.tables import Table, make_table
@@ -101,8 +101,7 @@ def _with_trust(sc: Scenario, shocks: list[Shock]) -> Scenario:
                 new = min(1.0, max(0.0, base + val.scalar(delta)))
                 trust[i][j] = Number(value=new)
     rows = {i: UtilityMap.model_validate(row) for i, row in trust.items()}
-    cred = Credibility.model_validate({"trust": {}})
-    cred = cred.model_copy(update={"trust": rows})
+    cred = sc.credibility.model_copy(update={"trust": rows})
     out = sc.model_copy(update={"credibility": cred})
     out._source = sc._source
     return out

@@ -71,17 +71,20 @@ class DealModel:
         row = self.t_rows.get((i, j))
         return np.clip(t + crit[row], 0.0, 1.0) if row is not None else np.clip(t, 0.0, 1.0)
 
+    def kept_by(self, crit: np.ndarray, j: int, sc: dict[str, Any] | None = None) -> Any:
+        """P(decider j keeps the deal): the mean trust the other deciders place in j (1
+        without credibility or without another decider)."""
+        others = [i for i in range(self.n) if i != j]
+        if not self.credible or not others:
+            return 1.0
+        keep = [self.keep_probability(crit, i, j, sc) for i in others]
+        return np.mean(np.broadcast_arrays(*keep), axis=0)  # some per package
+
     def kept_by_all(self, crit: np.ndarray, sc: dict[str, Any] | None = None) -> Any:
-        """P(every decider keeps the deal): the product over j of the mean trust the other
-        deciders place in j (1 without credibility)."""
+        """P(every decider keeps the deal): the product over j of :meth:`kept_by`."""
         out: Any = 1.0
-        if not self.credible:
-            return out
         for j in range(self.n):
-            others = [i for i in range(self.n) if i != j]
-            if others:
-                keep = [self.keep_probability(crit, i, j, sc) for i in others]
-                out = out * np.mean(np.broadcast_arrays(*keep), axis=0)  # some per package
+            out = out * self.kept_by(crit, j, sc)
         return out
 
     def no_strike(self, crit: np.ndarray, sc: dict[str, Any] | None = None) -> Any:
