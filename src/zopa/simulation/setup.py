@@ -68,7 +68,6 @@ class Setup:
     periods: int | None = None  # implementation periods
     renege: dict[int, int] = field(default_factory=dict)  # decider -> no-deal outcome
     period: int | None = None  # rounds per period of drift
-    sim: Simulation | None = None
 
     @property
     def n(self) -> int:
@@ -167,7 +166,6 @@ def setup(
         lottery=lottery,
         war=np.array([o.war for o in sc.no_deal], dtype=bool),
         period=sim.period,
-        sim=sim,
     )
     if sim.mediator is not None:
         out.mediator = sim.mediator.actor

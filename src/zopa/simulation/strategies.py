@@ -37,8 +37,6 @@ import numpy as np
 
 EXPONENTS = {"boulware": 4.0, "linear": 1.0, "conceder": 0.25}
 """NegMAS's ``POLY_ASPIRATION_EXPONENTS`` for the named curves."""
-KINDS = ("boulware", "linear", "conceder", "hardliner", "tit_for_tat", "aspiration")
-ACCEPT = ("aspiration", "next", "rational")
 
 
 @dataclass(frozen=True)
