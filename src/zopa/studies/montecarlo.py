@@ -542,7 +542,10 @@ def _quiet_worker() -> None:
 
 def stop_pool(pool: ProcessPoolExecutor, grace: float = 0.5) -> None:
     """Cancel every queued task and end the worker processes now (SIGTERM, then SIGKILL
-    after ``grace`` seconds), without waiting for the tasks they are running."""
+    after ``grace`` seconds), without waiting for the tasks they are running. Then wait
+    (``grace`` seconds at most) for the pool's manager thread to see them gone and close
+    its wake-up pipe: left running, it races the interpreter's exit hook, which writes to
+    that pipe (Python 3.11: "Bad file descriptor" and a traceback on stderr)."""
     procs = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     for p in procs:
@@ -552,6 +555,9 @@ def stop_pool(pool: ProcessPoolExecutor, grace: float = 0.5) -> None:
         if p.is_alive():
             p.kill()
             p.join(grace)
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None:
+        manager.join(grace)
 
 
 @contextmanager
