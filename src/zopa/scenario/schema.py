@@ -347,6 +347,15 @@ class Actor(Evidence):
         return self.role in DECIDER_ROLES
 
 
+class Delivery(Evidence):
+    """A signed option that holds with ``probability``; otherwise the option ``otherwise``
+    of the same issue is what is delivered (a halt the signer cannot enforce, a ratification
+    that fails). Every value of the option is its expectation over the two."""
+
+    probability: Unit
+    otherwise: Id
+
+
 class Option(Evidence):
     """One option of an issue; ``at`` is its place on the issue's 0..100 scale."""
 
@@ -356,6 +365,7 @@ class Option(Evidence):
     description: str | None = None
     trust: dict[str, SignedMap] = Field(default_factory=dict)  # truster -> trusted -> change
     reverts: dict[str, Id] = Field(default_factory=dict)  # reneging actor -> option it becomes
+    delivered: Delivery | None = None  # a commitment that may not be delivered (or ratified)
 
 
 class Issue(Evidence):
@@ -434,13 +444,16 @@ class Credibility(Evidence):
 
 
 class Spoiler(Evidence):
-    """An outsider who may strike: P = max_probability / (1 + exp((U - threshold) / scale))."""
+    """An actor who may strike after a deal (an outsider, or a decider striking despite its
+    signature): ``P = max_probability / (1 + exp((U - threshold) / scale))`` of its own
+    utility U of the deal, or a fixed ``probability`` whatever the terms."""
 
     actor: Id
     outcome: Id
-    max_probability: Unit
-    threshold: Unit
-    scale: Positive
+    probability: Unit | None = None
+    max_probability: Unit | None = None
+    threshold: Unit | None = None
+    scale: Positive | None = None
 
 
 class ReferencePackage(Evidence):

@@ -18,6 +18,11 @@ from zopa.scenario.schema import Number, Scenario
 from zopa.scenario.values import Values
 
 
+FIXED = 1e3
+"""The threshold of a spoiler with a fixed probability: far above any utility (0..1), so
+the logistic equals its ceiling (exp((U - 1e3) / 1) underflows to 0)."""
+
+
 @dataclass(frozen=True)
 class Scalars:
     """Scalar numbers; the last axis of every array is the draw."""
@@ -95,9 +100,17 @@ def scalars(
             strike[pos, si] = np.nan_to_num(value[d, oi], nan=0.0)
 
     def col(attr: str) -> np.ndarray:
+        """A spoiler parameter; a fixed ``probability`` is the logistic's ceiling with a
+        threshold no utility reaches (P = probability for every package)."""
         if not spoilers:
             return np.zeros((0, draws))
-        return np.stack([arr(getattr(sp, attr)) for sp in spoilers])
+        fixed = {"max_probability": None, "threshold": FIXED, "scale": 1.0}
+        return np.stack([
+            arr(getattr(sp, attr)) if sp.probability is None
+            else arr(sp.probability) if fixed[attr] is None
+            else np.full(draws, fixed[attr])
+            for sp in spoilers
+        ])  # fmt: skip
 
     return Scalars(
         outcomes=tuple(outcomes),

@@ -209,8 +209,41 @@ def preference_tables(
             opts = [o.id for o in sc.issues[k].options]
             for o in line.not_:
                 allowed[k][..., a, opts.index(o)] &= np.logical_not(held)
-    mix_influence(sc, val.scalar if draws is None else val, ids, tables)
+    num = val.scalar if draws is None else val
+    expect_delivery(sc, num, tables)
+    mix_influence(sc, num, ids, tables)
     return tables, allowed
+
+
+def delivery(sc: Scenario, k: int, num: Any) -> tuple[np.ndarray, list[Any]] | None:
+    """Issue k's delivery lottery (``delivered:``): each option's fallback index and the
+    probability it holds (floats, or (draws,) arrays); None when every option holds."""
+    issue = sc.issues[k]
+    if all(o.delivered is None for o in issue.options):
+        return None
+    opts = [o.id for o in issue.options]
+    other = np.arange(len(opts))
+    hold: list[Any] = [1.0] * len(opts)
+    for jo, o in enumerate(issue.options):
+        if o.delivered is not None:
+            other[jo] = opts.index(o.delivered.otherwise)
+            hold[jo] = num(o.delivered.probability)
+    return other, hold
+
+
+def expect_delivery(sc: Scenario, num: Any, tables: list[np.ndarray]) -> None:
+    """An option that holds with probability p (else ``otherwise``) is worth, to every
+    actor, ``p u(o) + (1 - p) u(otherwise)``: ``tables`` (per issue (..., actors, options),
+    weighted utilities) are replaced by these expectations in place."""
+    for k, t in enumerate(tables):
+        lottery = delivery(sc, k, num)
+        if lottery is None:
+            continue
+        other, hold = lottery
+        signed = t.copy()
+        for jo, p in enumerate(hold):
+            q = np.asarray(p)[..., None] if np.ndim(p) else p
+            t[..., jo] = q * signed[..., jo] + (1.0 - q) * signed[..., other[jo]]
 
 
 def constraint_floor(
@@ -289,4 +322,11 @@ def reversions(
             for truster, changes in opt.trust.items():
                 for t, x in changes.numbers().items():
                     deltas[(dec.index(truster), dec.index(t))][k][jo] = num(x)
+        lottery = delivery(sc, k, num)
+        if lottery is not None:  # trust changes follow what is delivered, in expectation
+            other, hold = lottery
+            for key, per_issue in deltas.items():
+                d = per_issue[k].copy()
+                per_issue[k] = np.array([float(np.mean(p)) * d[jo] + (1 - float(np.mean(p)))
+                                         * d[other[jo]] for jo, p in enumerate(hold)])
     return revert, deltas
