@@ -13,8 +13,8 @@ import itertools
 import pytest
 import yaml
 
-from zopa.api import analyze, montecarlo
 from zopa.analysis.outlook import evaluate
+from zopa.api import analyze, montecarlo
 from zopa.errors import InputError
 from zopa.scenario.load import load_text
 from zopa.space.space import compile_space
@@ -23,21 +23,35 @@ BASE = {
     "zopa": 1,
     "id": "mech",
     "title": "Mechanisms toy",
-    "actors": [{"id": "A", "name": "A", "role": "party"}, {"id": "B", "name": "B", "role": "party"}],
+    "actors": [
+        {"id": "A", "name": "A", "role": "party"},
+        {"id": "B", "name": "B", "role": "party"},
+    ],
     "issues": [
-        {"id": "x", "name": "X", "options": [{"id": "x0", "at": 0}, {"id": "x1", "at": 50},
-                                             {"id": "x2", "at": 100}]},
+        {
+            "id": "x",
+            "name": "X",
+            "options": [{"id": "x0", "at": 0}, {"id": "x1", "at": 50}, {"id": "x2", "at": 100}],
+        },
         {"id": "y", "name": "Y", "options": [{"id": "y0", "at": 0}, {"id": "y1", "at": 100}]},
     ],
     "preferences": {
-        "A": {"weights": {"x": 0.6, "y": 0.4}, "reservation": 0.2,
-              "utilities": {"x": {"x0": 0.0, "x1": 0.5, "x2": 1.0}, "y": {"y0": 1.0, "y1": 0.0}}},
-        "B": {"weights": {"x": 0.5, "y": 0.5}, "reservation": 0.2,
-              "utilities": {"x": {"x0": 1.0, "x1": 0.7, "x2": 0.0}, "y": {"y0": 0.0, "y1": 1.0}}},
+        "A": {
+            "weights": {"x": 0.6, "y": 0.4},
+            "reservation": 0.2,
+            "utilities": {"x": {"x0": 0.0, "x1": 0.5, "x2": 1.0}, "y": {"y0": 1.0, "y1": 0.0}},
+        },
+        "B": {
+            "weights": {"x": 0.5, "y": 0.5},
+            "reservation": 0.2,
+            "utilities": {"x": {"x0": 1.0, "x1": 0.7, "x2": 0.0}, "y": {"y0": 0.0, "y1": 1.0}},
+        },
     },
 }
-U = {"A": ({"x0": 0.0, "x1": 0.5, "x2": 1.0}, {"y0": 1.0, "y1": 0.0}, 0.6),
-     "B": ({"x0": 1.0, "x1": 0.7, "x2": 0.0}, {"y0": 0.0, "y1": 1.0}, 0.5)}
+U = {
+    "A": ({"x0": 0.0, "x1": 0.5, "x2": 1.0}, {"y0": 1.0, "y1": 0.0}, 0.6),
+    "B": ({"x0": 1.0, "x1": 0.7, "x2": 0.0}, {"y0": 0.0, "y1": 1.0}, 0.5),
+}
 
 
 def _load(doc: dict) -> object:
@@ -63,7 +77,9 @@ def test_a_commitment_that_may_not_be_delivered_is_worth_its_expectation() -> No
 def test_an_uncertain_delivery_is_drawn_by_monte_carlo() -> None:
     doc = copy.deepcopy(BASE)
     doc["issues"][0]["options"][2]["delivered"] = {
-        "probability": {"uniform": [0.2, 1.0]}, "otherwise": "x1"}
+        "probability": {"uniform": [0.2, 1.0]},
+        "otherwise": "x1",
+    }
     sc = _load(doc)
     fixed = copy.deepcopy(doc)
     fixed["issues"][0]["options"][2]["delivered"]["probability"] = 0.6
@@ -77,8 +93,15 @@ def test_an_uncertain_delivery_is_drawn_by_monte_carlo() -> None:
 
 def test_a_decider_may_strike_despite_its_signature_with_a_fixed_probability() -> None:
     doc = copy.deepcopy(BASE)
-    doc["no_deal"] = [{"id": "strike", "name": "Strike", "probability": 1.0, "war": True,
-                       "values": {"A": 0.1, "B": 0.05}}]
+    doc["no_deal"] = [
+        {
+            "id": "strike",
+            "name": "Strike",
+            "probability": 1.0,
+            "war": True,
+            "values": {"A": 0.1, "B": 0.05},
+        }
+    ]
     for who in ("A", "B"):
         doc["preferences"][who].pop("reservation")
     doc["spoilers"] = [{"actor": "A", "outcome": "strike", "probability": 0.25}]
@@ -97,18 +120,38 @@ def test_a_decider_may_strike_despite_its_signature_with_a_fixed_probability() -
 @pytest.mark.parametrize(
     ("edit", "field"),
     [
-        (lambda d: d["issues"][0]["options"][2].update(
-            delivered={"probability": 0.5, "otherwise": "x9"}), "delivered.otherwise"),
-        (lambda d: d["issues"][0]["options"][2].update(
-            delivered={"probability": 0.5, "otherwise": "x2"}), "delivered.otherwise"),
-        (lambda d: d["issues"][0]["options"][2].update(
-            delivered={"probability": 1.5, "otherwise": "x1"}), "probability"),
-        (lambda d: d.update(no_deal=[{"id": "s", "name": "S", "probability": 1, "values": {}}],
-                            spoilers=[{"actor": "A", "outcome": "s", "probability": 0.2,
-                                       "scale": 0.1}]), "spoilers[0].probability"),
-        (lambda d: d.update(no_deal=[{"id": "s", "name": "S", "probability": 1, "values": {}}],
-                            spoilers=[{"actor": "A", "outcome": "s", "max_probability": 0.2}]),
-         "spoilers[0].threshold"),
+        (
+            lambda d: d["issues"][0]["options"][2].update(
+                delivered={"probability": 0.5, "otherwise": "x9"}
+            ),
+            "delivered.otherwise",
+        ),
+        (
+            lambda d: d["issues"][0]["options"][2].update(
+                delivered={"probability": 0.5, "otherwise": "x2"}
+            ),
+            "delivered.otherwise",
+        ),
+        (
+            lambda d: d["issues"][0]["options"][2].update(
+                delivered={"probability": 1.5, "otherwise": "x1"}
+            ),
+            "probability",
+        ),
+        (
+            lambda d: d.update(
+                no_deal=[{"id": "s", "name": "S", "probability": 1, "values": {}}],
+                spoilers=[{"actor": "A", "outcome": "s", "probability": 0.2, "scale": 0.1}],
+            ),
+            "spoilers[0].probability",
+        ),
+        (
+            lambda d: d.update(
+                no_deal=[{"id": "s", "name": "S", "probability": 1, "values": {}}],
+                spoilers=[{"actor": "A", "outcome": "s", "max_probability": 0.2}],
+            ),
+            "spoilers[0].threshold",
+        ),
     ],
 )
 def test_bad_mechanism_fields_are_located(edit, field) -> None:

@@ -316,12 +316,23 @@ def _check_model(
             if opt.delivered is not None:
                 other = opt.delivered.otherwise
                 if other not in issues[iss.id] or other == opt.id:
-                    out.append(((*base, "delivered", "otherwise"), _unknown(
-                        f"other option of issue '{iss.id}'", other,
-                        [o for o in issues[iss.id] if o != opt.id])))
+                    out.append(
+                        (
+                            (*base, "delivered", "otherwise"),
+                            _unknown(
+                                f"other option of issue '{iss.id}'",
+                                other,
+                                [o for o in issues[iss.id] if o != opt.id],
+                            ),
+                        )
+                    )
                 elif next(o for o in iss.options if o.id == other).delivered is not None:
-                    out.append(((*base, "delivered", "otherwise"),
-                                f"'{other}' has a delivered: of its own (one step only)"))
+                    out.append(
+                        (
+                            (*base, "delivered", "otherwise"),
+                            f"'{other}' has a delivered: of its own (one step only)",
+                        )
+                    )
             for a, target in opt.reverts.items():
                 if a not in deciders:
                     out.append(((*base, "reverts", a), f"'{a}' is not a decider"))
@@ -337,13 +348,24 @@ def _check_model(
             out.append((("spoilers", k, "actor"), f"spoiler '{sp.actor}' has no preferences"))
         logistic = [sp.max_probability, sp.threshold, sp.scale]
         if sp.probability is not None and any(x is not None for x in logistic):
-            out.append((("spoilers", k, "probability"),
-                        "give probability, or max_probability with threshold and scale, not both"))
+            out.append(
+                (
+                    ("spoilers", k, "probability"),
+                    "give probability, or max_probability with threshold and scale, not both",
+                )
+            )
         elif sp.probability is None and any(x is None for x in logistic):
-            missing = [n for n, x in zip(("max_probability", "threshold", "scale"), logistic,
-                                         strict=True) if x is None]
-            out.append((("spoilers", k, missing[0]),
-                        f"missing {', '.join(missing)} (or give a fixed probability)"))
+            missing = [
+                n
+                for n, x in zip(("max_probability", "threshold", "scale"), logistic, strict=True)
+                if x is None
+            ]
+            out.append(
+                (
+                    ("spoilers", k, missing[0]),
+                    f"missing {', '.join(missing)} (or give a fixed probability)",
+                )
+            )
         if sp.outcome not in outcomes:
             out.append(
                 (("spoilers", k, "outcome"), _unknown("no_deal outcome", sp.outcome, outcomes))

@@ -17,7 +17,6 @@ import numpy as np
 from zopa.scenario.schema import Number, Scenario
 from zopa.scenario.values import Values
 
-
 FIXED = 1e3
 """The threshold of a spoiler with a fixed probability: far above any utility (0..1), so
 the logistic equals its ceiling (exp((U - 1e3) / 1) underflows to 0)."""

@@ -325,8 +325,12 @@ def reversions(
         lottery = delivery(sc, k, num)
         if lottery is not None:  # trust changes follow what is delivered, in expectation
             other, hold = lottery
-            for key, per_issue in deltas.items():
+            for per_issue in deltas.values():
                 d = per_issue[k].copy()
-                per_issue[k] = np.array([float(np.mean(p)) * d[jo] + (1 - float(np.mean(p)))
-                                         * d[other[jo]] for jo, p in enumerate(hold)])
+                per_issue[k] = np.array(
+                    [
+                        float(np.mean(p)) * d[jo] + (1 - float(np.mean(p))) * d[other[jo]]
+                        for jo, p in enumerate(hold)
+                    ]
+                )
     return revert, deltas
