@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import itertools
 
+import numpy as np
 import pytest
 import yaml
 
@@ -160,3 +161,44 @@ def test_bad_mechanism_fields_are_located(edit, field) -> None:
     with pytest.raises(InputError) as err:
         _load(doc)
     assert field in str(err.value)
+
+
+def test_influence_on_a_strike_acts_on_the_decision_not_on_the_strikers_deal_value() -> None:
+    doc = copy.deepcopy(BASE)
+    doc["actors"] += [{"id": "C", "name": "C", "role": "stakeholder"}]
+    doc["preferences"]["C"] = {
+        "weights": {"x": 1.0},
+        "utilities": {"x": {"x0": 0.0, "x1": 1.0, "x2": 0.5}},
+    }
+    doc["no_deal"] = [
+        {
+            "id": "strike",
+            "name": "Strike",
+            "probability": 1.0,
+            "war": True,
+            "values": {"A": 0.1, "B": 0.05, "C": 0.0},
+        }
+    ]
+    for who in ("A", "B"):
+        doc["preferences"][who].pop("reservation")
+    doc["spoilers"] = [
+        {
+            "actor": "A",
+            "outcome": "strike",
+            "max_probability": 0.6,
+            "threshold": 0.5,
+            "scale": 0.1,
+            "influence": {"C": 0.25},
+        }
+    ]
+    space = compile_space(_load(doc))
+    for (i, x), (j, y) in itertools.product(enumerate(["x0", "x1", "x2"]), enumerate(["y0", "y1"])):
+        cx = {"x0": 0.0, "x1": 1.0, "x2": 0.5}[x]
+        u = 0.75 * _u("A", x, y) + 0.25 * cx  # what A decides on
+        p = 0.6 / (1 + np.exp((u - 0.5) / 0.1))
+        v = space.values(i * 2 + j)[:, 0]
+        assert v[0] == pytest.approx((1 - p) * _u("A", x, y) + p * 0.1, abs=1e-12)
+        assert v[1] == pytest.approx((1 - p) * _u("B", x, y) + p * 0.05, abs=1e-12)
+    doc["spoilers"][0]["influence"] = {"A": 0.5}
+    with pytest.raises(InputError, match="spoilers"):
+        _load(doc)

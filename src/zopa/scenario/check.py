@@ -201,6 +201,20 @@ def _order_problems(
     return out
 
 
+def _influence_problems(
+    at: tuple[str | int, ...], who: str, row: Any, with_prefs: Any
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """Influence weights on ``who``: other actors with preferences, summing to at most 1."""
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    for whom in row.numbers():
+        if whom not in with_prefs or whom == who:
+            out.append(((*at, whom), f"'{whom}' is not another actor with preferences"))
+    total = sum(float(w) for w in row.numbers().values() if w.kind != "expr")
+    if total > 1 + 1e-9:
+        out.append((at, f"influence weights sum to {total:g}, more than 1"))
+    return out
+
+
 def _unknown(kind: str, name: str, known: Any) -> str:
     names = sorted(known)
     shown = ", ".join(names[:12]) + (", ..." if len(names) > 12 else "")
@@ -373,14 +387,11 @@ def _check_model(
     for i, row in sc.influence.items():
         if i not in deciders:
             out.append((("influence", i), f"'{i}' is not a decider"))
-        for whom in row.numbers():
-            if whom not in with_prefs or whom == i:
-                out.append(
-                    (("influence", i, whom), f"'{whom}' is not another actor with preferences")
-                )
-        total = sum(float(w) for w in row.numbers().values() if w.kind != "expr")
-        if total > 1 + 1e-9:
-            out.append((("influence", i), f"influence weights sum to {total:g}, more than 1"))
+        out += _influence_problems(("influence", i), i, row, with_prefs)
+    for k, sp in enumerate(sc.spoilers):
+        if sp.influence is not None:
+            out += _influence_problems(("spoilers", k, "influence"), sp.actor, sp.influence,
+                                       with_prefs)  # fmt: skip
     refs = {r.id for r in sc.reference_packages}
     out += _unique("reference_packages", [r.id for r in sc.reference_packages])
     for k, r in enumerate(sc.reference_packages):

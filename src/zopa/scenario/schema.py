@@ -446,7 +446,8 @@ class Credibility(Evidence):
 class Spoiler(Evidence):
     """An actor who may strike after a deal (an outsider, or a decider striking despite its
     signature): ``P = max_probability / (1 + exp((U - threshold) / scale))`` of its own
-    utility U of the deal, or a fixed ``probability`` whatever the terms."""
+    utility U of the deal, or a fixed ``probability`` whatever the terms. With
+    ``influence``, U is mixed with the influencers' utilities for this decision only."""
 
     actor: Id
     outcome: Id
@@ -454,6 +455,7 @@ class Spoiler(Evidence):
     max_probability: Unit | None = None
     threshold: Unit | None = None
     scale: Positive | None = None
+    influence: UtilityMap | None = None  # who sways the decision to strike (not the deal)
 
 
 class ReferencePackage(Evidence):

@@ -298,11 +298,23 @@ def _deal_model(
     revert, deltas = reversions(sc, num, dec)
     trust = scal.trust[:, :, 0] if scal.trust is not None else None
     spoilers = [
-        ([t[ids.index(sp.actor)] for t in tables], float(scal.pmax[s, 0]),
+        (striker_tables(sp, num, ids, tables), float(scal.pmax[s, 0]),
          float(scal.threshold[s, 0]), float(scal.scale[s, 0]), scal.strike_value[:, s, 0])
         for s, sp in enumerate(sc.spoilers)
     ]  # fmt: skip
     return build(n, [t[deciders] for t in tables], revert, trust, deltas, spoilers)
+
+
+def striker_tables(sp: Any, num: Any, ids: list[str], tables: list[np.ndarray]) -> list[Any]:
+    """Per issue, the utilities a striker decides on: its own (effective) ones or, with the
+    spoiler's ``influence:``, ``(1 - sum w) U_s + sum_k w_k U_k`` (lobbying that acts on the
+    decision to strike, not on the striker's value of the deal)."""
+    s = ids.index(sp.actor)
+    if sp.influence is None:
+        return [t[s] for t in tables]
+    w = {ids.index(k): float(num(x)) for k, x in sp.influence.numbers().items()}
+    rest = 1.0 - sum(w.values())
+    return [rest * t[s] + sum(x * t[k] for k, x in w.items()) for t in tables]
 
 
 def reversions(
