@@ -202,3 +202,35 @@ def test_influence_on_a_strike_acts_on_the_decision_not_on_the_strikers_deal_val
     doc["spoilers"][0]["influence"] = {"A": 0.5}
     with pytest.raises(InputError, match="spoilers"):
         _load(doc)
+
+
+def test_a_strike_after_a_deal_leaves_what_its_reversions_say_against_the_baseline() -> None:
+    doc = copy.deepcopy(BASE)
+    doc["actors"] += [{"id": "S", "name": "S", "role": "spoiler"}]
+    doc["preferences"]["S"] = {"weights": {"x": 1.0}, "ideal": {"x": 100}}
+    doc["issues"][0]["options"][1]["reverts"] = {"S": "x0"}  # x1 is undone by a strike
+    doc["reference_packages"] = [
+        {"id": "sq", "name": "Status quo", "package": {"x": "x0", "y": "y0"}}
+    ]
+    doc["no_deal"] = [
+        {
+            "id": "strike",
+            "name": "Strike",
+            "probability": 1.0,
+            "war": True,
+            "values": {"A": 0.3, "B": 0.2, "S": 0.9},
+        }
+    ]
+    for who in ("A", "B"):
+        doc["preferences"][who].pop("reservation")
+    doc["spoilers"] = [{"actor": "S", "outcome": "strike", "probability": 0.4, "baseline": "sq"}]
+    space = compile_space(_load(doc))
+    for (i, x), (j, y) in itertools.product(enumerate(["x0", "x1", "x2"]), enumerate(["y0", "y1"])):
+        left = "x0" if x == "x1" else x  # what the struck deal leaves
+        v = space.values(i * 2 + j)[:, 0]
+        for pos, (who, nd) in enumerate((("A", 0.3), ("B", 0.2))):
+            after = nd + _u(who, left, y) - _u(who, "x0", "y0")
+            assert v[pos] == pytest.approx(0.6 * _u(who, x, y) + 0.4 * after, abs=1e-12)
+    doc["spoilers"][0]["baseline"] = "nope"
+    with pytest.raises(InputError, match="baseline"):
+        _load(doc)

@@ -247,6 +247,7 @@ def _check_model(
     out: list[Found] = []
     deciders = {a.id for a in sc.deciders}
     with_prefs = set(sc.preferences)
+    strikers = {sp.actor for sp in sc.spoilers}
     names = set(sc.parameters)
     for name in sc.parameters:
         if not _PARAM.match(name) or name.startswith("__"):
@@ -348,8 +349,13 @@ def _check_model(
                         )
                     )
             for a, target in opt.reverts.items():
-                if a not in deciders:
-                    out.append(((*base, "reverts", a), f"'{a}' is not a decider"))
+                if a not in deciders and a not in strikers:
+                    out.append(
+                        (
+                            (*base, "reverts", a),
+                            f"'{a}' is neither a decider nor a striker (spoilers:)",
+                        )
+                    )
                 if target not in issues[iss.id]:
                     out.append(
                         (
@@ -388,7 +394,12 @@ def _check_model(
         if i not in deciders:
             out.append((("influence", i), f"'{i}' is not a decider"))
         out += _influence_problems(("influence", i), i, row, with_prefs)
+    refs_ = {r.id for r in sc.reference_packages}
     for k, sp in enumerate(sc.spoilers):
+        if sp.baseline is not None and sp.baseline not in refs_:
+            out.append(
+                (("spoilers", k, "baseline"), _unknown("reference package", sp.baseline, refs_))
+            )
         if sp.influence is not None:
             out += _influence_problems(("spoilers", k, "influence"), sp.actor, sp.influence,
                                        with_prefs)  # fmt: skip

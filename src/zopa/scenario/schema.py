@@ -456,6 +456,7 @@ class Spoiler(Evidence):
     threshold: Unit | None = None
     scale: Positive | None = None
     influence: UtilityMap | None = None  # who sways the decision to strike (not the deal)
+    baseline: Id | None = None  # reference package the outcome's values assume
 
 
 class ReferencePackage(Evidence):

@@ -13,7 +13,11 @@ package utility, which is linear additive. Otherwise, for decider i and package 
 - each spoiler s strikes with ``P_s(d) = pmax_s / (1 + exp((U_s(d) - threshold_s) / scale_s))``,
   decreasing in its own utility of the package; a strike turns the deal into its named
   no-deal outcome o_s (worth ``v_i(o_s)``); several spoilers act in file order;
-- deal value ``V_i(d) = prod_s (1 - P_s) K_i(d) + sum_s P_s prod_{s' < s} (1 - P_s') v_i(o_s)``.
+- deal value ``V_i(d) = prod_s (1 - P_s) K_i(d) + sum_s P_s prod_{s' < s} (1 - P_s') a_is(d)``
+  with ``a_is(d) = v_i(o_s)``, or, when the spoiler names a ``baseline`` package b (what
+  its outcome's values assume), ``v_i(o_s) + U_i(x_s(d)) - U_i(b)``: ``x_s(d)`` is what the
+  struck deal leaves, each option reverting as ``reverts:`` names for the striker s (an
+  option without one stays).
 
 Every ingredient that depends on the package (``U_i(r_S(d))``, ``delta_ij(d)``, ``U_s(d)``)
 is linear additive, so it is one more row of per-issue *criteria* tables and the chunked
@@ -44,6 +48,8 @@ class DealModel:
     threshold: np.ndarray
     scale: np.ndarray
     strike_value: np.ndarray  # (n, spoilers): each decider's value of each spoiler's outcome
+    a_rows: dict[tuple[int, int], int] = field(default_factory=dict)  # (decider, spoiler) -> row
+    a_base: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (n, spoilers)
     tables: tuple[np.ndarray, ...] = field(repr=False, default=())  # per issue (rows, options)
 
     @property
@@ -122,7 +128,11 @@ class DealModel:
             survive: Any = 1.0
             loss: Any = 0.0
             for k, p in enumerate(strikes):
-                loss = loss + survive * p * _at2(sv, i, k)
+                after: Any = _at2(sv, i, k)
+                row = self.a_rows.get((i, k))
+                if row is not None:  # what the struck deal leaves, against the baseline
+                    after = after + crit[row] - self.a_base[i, k]
+                loss = loss + survive * p * after
                 survive = survive * (1.0 - p)
             out.append(survive * v + loss)
         return np.stack(np.broadcast_arrays(*out))
@@ -143,9 +153,12 @@ def build(
     trust: np.ndarray | None,
     trust_delta: dict[tuple[int, int], list[np.ndarray]],  # (i, j) -> per issue deltas
     spoilers: list[tuple[list[np.ndarray], float, float, float, np.ndarray]],
+    aftermath: dict[int, tuple[list[np.ndarray], np.ndarray]] | None = None,
 ) -> DealModel:
     """Lay out the criteria tables. ``spoilers``: (per-issue utility rows, pmax, thr, scale,
-    deciders' values of its outcome)."""
+    deciders' values of its outcome). ``aftermath``: per spoiler with a ``baseline``, the
+    option each option becomes after its strike (per issue) and each decider's utility of
+    the baseline package."""
     n = n_deciders
     credible = trust is not None
     rows: list[list[np.ndarray]] = []  # each: per issue (options,)
@@ -175,6 +188,13 @@ def build(
     for util, *_ in spoilers:
         s_rows.append(len(rows))
         rows.append(util)
+    a_rows: dict[tuple[int, int], int] = {}
+    a_base = np.zeros((n, len(spoilers)))
+    for k, (maps, base) in (aftermath or {}).items():
+        for i in range(n):
+            a_rows[(i, k)] = len(rows)
+            rows.append([t[i][m] for t, m in zip(decider_tables, maps, strict=True)])
+            a_base[i, k] = base[i]
     n_issues = len(decider_tables)
     tables = tuple(np.stack([r[k] for r in rows]) for k in range(n_issues))
     for t in tables:
@@ -190,5 +210,7 @@ def build(
         threshold=np.array([s[2] for s in spoilers]),
         scale=np.array([s[3] for s in spoilers]),
         strike_value=(np.stack([s[4] for s in spoilers], axis=1) if spoilers else np.zeros((n, 0))),
+        a_rows=a_rows,
+        a_base=a_base,
         tables=tables,
     )

@@ -302,7 +302,33 @@ def _deal_model(
          float(scal.threshold[s, 0]), float(scal.scale[s, 0]), scal.strike_value[:, s, 0])
         for s, sp in enumerate(sc.spoilers)
     ]  # fmt: skip
-    return build(n, [t[deciders] for t in tables], revert, trust, deltas, spoilers)
+    dec_tables = [t[deciders] for t in tables]
+    aftermath = {}
+    for k, sp in enumerate(sc.spoilers):
+        if sp.baseline is not None:
+            maps = strike_reversions(sc, sp.actor)
+            ref = next(r for r in sc.reference_packages if r.id == sp.baseline)
+            opts = [[o.id for o in i.options] for i in sc.issues]
+            base = sum(
+                t[:, opts[j].index(ref.package[i.id])]
+                for j, (t, i) in enumerate(zip(dec_tables, sc.issues, strict=True))
+            )
+            aftermath[k] = (maps, np.asarray(base))
+    return build(n, dec_tables, revert, trust, deltas, spoilers, aftermath)
+
+
+def strike_reversions(sc: Scenario, striker: str) -> list[np.ndarray]:
+    """Per issue, the option each option becomes once ``striker`` strikes after a deal
+    (``reverts:`` keyed by the striker; an option without one stays)."""
+    out = []
+    for issue in sc.issues:
+        opts = [o.id for o in issue.options]
+        m = np.arange(len(opts))
+        for jo, opt in enumerate(issue.options):
+            if striker in opt.reverts:
+                m[jo] = opts.index(opt.reverts[striker])
+        out.append(m)
+    return out
 
 
 def striker_tables(sp: Any, num: Any, ids: list[str], tables: list[np.ndarray]) -> list[Any]:
@@ -330,7 +356,8 @@ def reversions(
         opts = [o.id for o in issue.options]
         for jo, opt in enumerate(issue.options):
             for who, target in opt.reverts.items():
-                revert[dec.index(who)][k][jo] = opts.index(target)
+                if who in dec:  # a striker that does not decide only reverts by striking
+                    revert[dec.index(who)][k][jo] = opts.index(target)
             for truster, changes in opt.trust.items():
                 for t, x in changes.numbers().items():
                     deltas[(dec.index(truster), dec.index(t))][k][jo] = num(x)

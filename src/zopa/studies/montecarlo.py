@@ -120,8 +120,8 @@ def prepare(
     if varying:
         paths = {id(n): p for p, n in numbers(sc)}
         by_blocks = applies([paths[id(n)] for n in nums]) and not any(
-            sp.influence is not None for sp in sc.spoilers
-        )  # block tables gather one actor's row per strike decision
+            sp.influence is not None or sp.baseline is not None for sp in sc.spoilers
+        )  # block tables gather one actor's row per strike decision, and no baseline
     layout = plan(sc, base) if by_blocks else None
     return Prepared(sc, base, nums, judged, varying, fixed, by_blocks, layout)
 
