@@ -59,6 +59,16 @@ def _load(doc: dict) -> object:
     return load_text(yaml.safe_dump(doc), "mech.yaml")
 
 
+def _packages() -> list[tuple[int, str, str]]:
+    """Every package of the toy with its index (the last issue varying fastest)."""
+    return [
+        (i * 2 + j, x, y)
+        for (i, x), (j, y) in itertools.product(
+            enumerate(["x0", "x1", "x2"]), enumerate(["y0", "y1"])
+        )
+    ]
+
+
 def _u(who: str, x: str, y: str) -> float:
     ux, uy, w = U[who]
     return w * ux[x] + (1 - w) * uy[y]
@@ -68,8 +78,7 @@ def test_a_commitment_that_may_not_be_delivered_is_worth_its_expectation() -> No
     doc = copy.deepcopy(BASE)
     doc["issues"][0]["options"][2]["delivered"] = {"probability": 0.6, "otherwise": "x1"}
     space = compile_space(_load(doc))
-    for (i, x), (j, y) in itertools.product(enumerate(["x0", "x1", "x2"]), enumerate(["y0", "y1"])):
-        idx = i * 2 + j
+    for idx, x, y in _packages():
         for pos, who in enumerate(("A", "B")):
             want = _u(who, x, y) if x != "x2" else 0.6 * _u(who, "x2", y) + 0.4 * _u(who, "x1", y)
             assert space.values(idx)[pos, 0] == pytest.approx(want, abs=1e-12)
@@ -108,8 +117,8 @@ def test_a_decider_may_strike_despite_its_signature_with_a_fixed_probability() -
     doc["spoilers"] = [{"actor": "A", "outcome": "strike", "probability": 0.25}]
     sc = _load(doc)
     space = compile_space(sc)
-    for (i, x), (j, y) in itertools.product(enumerate(["x0", "x1", "x2"]), enumerate(["y0", "y1"])):
-        v = space.values(i * 2 + j)[:, 0]
+    for idx, x, y in _packages():
+        v = space.values(idx)[:, 0]
         assert v[0] == pytest.approx(0.75 * _u("A", x, y) + 0.25 * 0.1, abs=1e-12)
         assert v[1] == pytest.approx(0.75 * _u("B", x, y) + 0.25 * 0.05, abs=1e-12)
     assert analyze(sc).to_json()["solutions"]["nash"] is not None
@@ -192,11 +201,11 @@ def test_influence_on_a_strike_acts_on_the_decision_not_on_the_strikers_deal_val
         }
     ]
     space = compile_space(_load(doc))
-    for (i, x), (j, y) in itertools.product(enumerate(["x0", "x1", "x2"]), enumerate(["y0", "y1"])):
+    for idx, x, y in _packages():
         cx = {"x0": 0.0, "x1": 1.0, "x2": 0.5}[x]
         u = 0.75 * _u("A", x, y) + 0.25 * cx  # what A decides on
         p = 0.6 / (1 + np.exp((u - 0.5) / 0.1))
-        v = space.values(i * 2 + j)[:, 0]
+        v = space.values(idx)[:, 0]
         assert v[0] == pytest.approx((1 - p) * _u("A", x, y) + p * 0.1, abs=1e-12)
         assert v[1] == pytest.approx((1 - p) * _u("B", x, y) + p * 0.05, abs=1e-12)
     doc["spoilers"][0]["influence"] = {"A": 0.5}
@@ -225,9 +234,9 @@ def test_a_strike_after_a_deal_leaves_what_its_reversions_say_against_the_baseli
         doc["preferences"][who].pop("reservation")
     doc["spoilers"] = [{"actor": "S", "outcome": "strike", "probability": 0.4, "baseline": "sq"}]
     space = compile_space(_load(doc))
-    for (i, x), (j, y) in itertools.product(enumerate(["x0", "x1", "x2"]), enumerate(["y0", "y1"])):
+    for idx, x, y in _packages():
         left = "x0" if x == "x1" else x  # what the struck deal leaves
-        v = space.values(i * 2 + j)[:, 0]
+        v = space.values(idx)[:, 0]
         for pos, (who, nd) in enumerate((("A", 0.3), ("B", 0.2))):
             after = nd + _u(who, left, y) - _u(who, "x0", "y0")
             assert v[pos] == pytest.approx(0.6 * _u(who, x, y) + 0.4 * after, abs=1e-12)

@@ -248,6 +248,7 @@ def _check_model(
     deciders = {a.id for a in sc.deciders}
     with_prefs = set(sc.preferences)
     strikers = {sp.actor for sp in sc.spoilers}
+    refs = {r.id for r in sc.reference_packages}
     names = set(sc.parameters)
     for name in sc.parameters:
         if not _PARAM.match(name) or name.startswith("__"):
@@ -390,20 +391,17 @@ def _check_model(
             out.append(
                 (("spoilers", k, "outcome"), _unknown("no_deal outcome", sp.outcome, outcomes))
             )
-    for i, row in sc.influence.items():
-        if i not in deciders:
-            out.append((("influence", i), f"'{i}' is not a decider"))
-        out += _influence_problems(("influence", i), i, row, with_prefs)
-    refs_ = {r.id for r in sc.reference_packages}
-    for k, sp in enumerate(sc.spoilers):
-        if sp.baseline is not None and sp.baseline not in refs_:
+        if sp.baseline is not None and sp.baseline not in refs:
             out.append(
-                (("spoilers", k, "baseline"), _unknown("reference package", sp.baseline, refs_))
+                (("spoilers", k, "baseline"), _unknown("reference package", sp.baseline, refs))
             )
         if sp.influence is not None:
             out += _influence_problems(("spoilers", k, "influence"), sp.actor, sp.influence,
                                        with_prefs)  # fmt: skip
-    refs = {r.id for r in sc.reference_packages}
+    for i, row in sc.influence.items():
+        if i not in deciders:
+            out.append((("influence", i), f"'{i}' is not a decider"))
+        out += _influence_problems(("influence", i), i, row, with_prefs)
     out += _unique("reference_packages", [r.id for r in sc.reference_packages])
     for k, r in enumerate(sc.reference_packages):
         for issue in issues:

@@ -25,7 +25,7 @@ import numpy as np
 
 from zopa.simulation.engine import AGREED, Batch
 from zopa.simulation.setup import Setup
-from zopa.space.space import Space, reversions
+from zopa.space.space import Space, revert_map
 
 
 @dataclass
@@ -89,7 +89,7 @@ def implement(s: Setup, b: Batch, rng: np.random.Generator) -> Kept:
 
 def _reverted(s: Setup, space: Space, pkg: np.ndarray, who: np.ndarray) -> np.ndarray:
     """The packages ``pkg`` once decider ``who`` reneges on each (``reverts:``)."""
-    revert, _ = reversions(s.sc, lambda x: 0.0, s.deciders)
+    revert = [revert_map(s.sc, j) for j in s.deciders]
     digits = space.digits(pkg)
     out = digits.copy()
     for j in np.unique(who):

@@ -23,7 +23,7 @@ import numpy as np
 
 from zopa.scenario.schema import Scenario
 from zopa.space.scalars import Scalars
-from zopa.space.space import Space, reversions
+from zopa.space.space import Space, revert_map
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def plan(sc: Scenario, space: Space) -> Plan | None:
     if deal is None:
         return None
     dec = [space.actors[int(i)] for i in space.deciders]
-    revert, _ = reversions(sc, lambda n: 0.0, dec)
+    revert = [revert_map(sc, j) for j in dec]
     shape = space.shape
     source = np.full(deal.rows, -1, dtype=np.int64)
     gather = [np.tile(np.arange(m), (deal.rows, 1)) for m in shape]

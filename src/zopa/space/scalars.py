@@ -100,16 +100,18 @@ def scalars(
 
     def col(attr: str) -> np.ndarray:
         """A spoiler parameter; a fixed ``probability`` is the logistic's ceiling with a
-        threshold no utility reaches (P = probability for every package)."""
+        threshold no utility reaches and scale 1 (P = probability for every package)."""
         if not spoilers:
             return np.zeros((0, draws))
-        fixed = {"max_probability": None, "threshold": FIXED, "scale": 1.0}
-        return np.stack([
-            arr(getattr(sp, attr)) if sp.probability is None
-            else arr(sp.probability) if fixed[attr] is None
-            else np.full(draws, fixed[attr])
-            for sp in spoilers
-        ])  # fmt: skip
+        rows = []
+        for sp in spoilers:
+            if sp.probability is None:
+                rows.append(arr(getattr(sp, attr)))
+            elif attr == "max_probability":
+                rows.append(arr(sp.probability))
+            else:
+                rows.append(np.full(draws, FIXED if attr == "threshold" else 1.0))
+        return np.stack(rows)
 
     return Scalars(
         outcomes=tuple(outcomes),

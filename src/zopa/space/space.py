@@ -160,7 +160,7 @@ def compile_space(sc: Scenario, values: Values | None = None, scal: Scalars | No
     quota = len(deciders)
     if sc.decision.rule == "quota" and sc.decision.at_least is not None:
         quota = sc.decision.at_least
-    model = _deal_model(sc, num, ids, deciders, tables, scal)
+    model = _deal_model(sc, num, ids, deciders, tables, scal, references)
     for t in tables:
         t.setflags(write=False)
     return Space(
@@ -215,20 +215,25 @@ def preference_tables(
     return tables, allowed
 
 
-def delivery(sc: Scenario, k: int, num: Any) -> tuple[np.ndarray, list[Any]] | None:
+def delivery(sc: Scenario, k: int, num: Any) -> tuple[np.ndarray, np.ndarray] | None:
     """Issue k's delivery lottery (``delivered:``): each option's fallback index and the
-    probability it holds (floats, or (draws,) arrays); None when every option holds."""
+    probability it holds, shape (options,) or, with ``num`` giving (draws,) arrays,
+    (draws, options); None when every option holds."""
     issue = sc.issues[k]
     if all(o.delivered is None for o in issue.options):
         return None
     opts = [o.id for o in issue.options]
-    other = np.arange(len(opts))
-    hold: list[Any] = [1.0] * len(opts)
-    for jo, o in enumerate(issue.options):
-        if o.delivered is not None:
-            other[jo] = opts.index(o.delivered.otherwise)
-            hold[jo] = num(o.delivered.probability)
-    return other, hold
+    other = np.array([opts.index(o.delivered.otherwise) if o.delivered else jo
+                      for jo, o in enumerate(issue.options)])  # fmt: skip
+    hold = [num(o.delivered.probability) if o.delivered else 1.0 for o in issue.options]
+    return other, np.stack(np.broadcast_arrays(*hold), axis=-1).astype(float)
+
+
+def delivered(v: np.ndarray, other: np.ndarray, hold: np.ndarray) -> np.ndarray:
+    """``hold v(o) + (1 - hold) v(otherwise(o))`` over the last (options) axis of ``v``;
+    ``hold`` broadcasts against ``v`` from the left (a draws axis leads both)."""
+    q = hold.reshape(hold.shape[:-1] + (1,) * (v.ndim - hold.ndim) + hold.shape[-1:])
+    return q * v + (1.0 - q) * v[..., other]
 
 
 def expect_delivery(sc: Scenario, num: Any, tables: list[np.ndarray]) -> None:
@@ -237,13 +242,17 @@ def expect_delivery(sc: Scenario, num: Any, tables: list[np.ndarray]) -> None:
     weighted utilities) are replaced by these expectations in place."""
     for k, t in enumerate(tables):
         lottery = delivery(sc, k, num)
-        if lottery is None:
-            continue
-        other, hold = lottery
-        signed = t.copy()
-        for jo, p in enumerate(hold):
-            q = np.asarray(p)[..., None] if np.ndim(p) else p
-            t[..., jo] = q * signed[..., jo] + (1.0 - q) * signed[..., other[jo]]
+        if lottery is not None:
+            t[...] = delivered(t.copy(), *lottery)
+
+
+def utility_at(
+    tables: list[np.ndarray] | tuple[np.ndarray, ...], index: int, shape: tuple[int, ...]
+) -> np.ndarray:
+    """Every row's utility of package ``index``: the sum over issues of ``tables[k][:, d_k]``
+    (tables per issue (rows, options))."""
+    digits = np.unravel_index(index, shape)
+    return np.sum([t[:, int(d)] for t, d in zip(tables, digits, strict=True)], axis=0)
 
 
 def constraint_floor(
@@ -256,8 +265,7 @@ def constraint_floor(
     draws = scal.reservation.shape[1]
     floor = np.full((tables[0].shape[0], draws), -np.inf)
     for a, ref, margin in scal.constraints:
-        digits = np.unravel_index(refs[ref], shape)
-        u = sum(tables[k][a, int(d)] for k, d in enumerate(digits))
+        u = utility_at(tables, refs[ref], shape)[a]
         floor[a] = np.maximum(floor[a], u + margin)
     return floor
 
@@ -289,6 +297,7 @@ def _deal_model(
     deciders: np.ndarray,
     tables: list[np.ndarray],
     scal: Scalars,
+    references: dict[str, int],
 ) -> DealModel | None:
     """The deal-value model when credibility or spoilers are modelled (else None: linear)."""
     if sc.credibility is None and not sc.spoilers:
@@ -303,31 +312,23 @@ def _deal_model(
         for s, sp in enumerate(sc.spoilers)
     ]  # fmt: skip
     dec_tables = [t[deciders] for t in tables]
-    aftermath = {}
-    for k, sp in enumerate(sc.spoilers):
-        if sp.baseline is not None:
-            maps = strike_reversions(sc, sp.actor)
-            ref = next(r for r in sc.reference_packages if r.id == sp.baseline)
-            opts = [[o.id for o in i.options] for i in sc.issues]
-            base = sum(
-                t[:, opts[j].index(ref.package[i.id])]
-                for j, (t, i) in enumerate(zip(dec_tables, sc.issues, strict=True))
-            )
-            aftermath[k] = (maps, np.asarray(base))
+    shape = tuple(t.shape[1] for t in tables)
+    aftermath = {
+        k: (revert_map(sc, sp.actor), utility_at(dec_tables, references[sp.baseline], shape))
+        for k, sp in enumerate(sc.spoilers)
+        if sp.baseline is not None
+    }
     return build(n, dec_tables, revert, trust, deltas, spoilers, aftermath)
 
 
-def strike_reversions(sc: Scenario, striker: str) -> list[np.ndarray]:
-    """Per issue, the option each option becomes once ``striker`` strikes after a deal
-    (``reverts:`` keyed by the striker; an option without one stays)."""
+def revert_map(sc: Scenario, who: str) -> list[np.ndarray]:
+    """Per issue, the option each option becomes once ``who`` reneges or strikes
+    (``reverts:`` keyed by ``who``; an option without one stays)."""
     out = []
     for issue in sc.issues:
         opts = [o.id for o in issue.options]
-        m = np.arange(len(opts))
-        for jo, opt in enumerate(issue.options):
-            if striker in opt.reverts:
-                m[jo] = opts.index(opt.reverts[striker])
-        out.append(m)
+        out.append(np.array([opts.index(o.reverts[who]) if who in o.reverts else jo
+                             for jo, o in enumerate(issue.options)]))  # fmt: skip
     return out
 
 
@@ -349,27 +350,16 @@ def reversions(
     """Per decider j and issue, the option each option becomes if j reneges (``reverts:``);
     per (truster, trusted) pair of deciders, each issue's trust changes (``trust:``)."""
     n = len(dec)
-    revert = [[np.arange(len(i.options)) for i in sc.issues] for _ in dec]
+    revert = [revert_map(sc, j) for j in dec]
     deltas = {(a, b): [np.zeros(len(i.options)) for i in sc.issues]
               for a in range(n) for b in range(n) if a != b}  # fmt: skip
     for k, issue in enumerate(sc.issues):
-        opts = [o.id for o in issue.options]
         for jo, opt in enumerate(issue.options):
-            for who, target in opt.reverts.items():
-                if who in dec:  # a striker that does not decide only reverts by striking
-                    revert[dec.index(who)][k][jo] = opts.index(target)
             for truster, changes in opt.trust.items():
                 for t, x in changes.numbers().items():
                     deltas[(dec.index(truster), dec.index(t))][k][jo] = num(x)
         lottery = delivery(sc, k, num)
         if lottery is not None:  # trust changes follow what is delivered, in expectation
-            other, hold = lottery
             for per_issue in deltas.values():
-                d = per_issue[k].copy()
-                per_issue[k] = np.array(
-                    [
-                        float(np.mean(p)) * d[jo] + (1 - float(np.mean(p))) * d[other[jo]]
-                        for jo, p in enumerate(hold)
-                    ]
-                )
+                per_issue[k] = delivered(per_issue[k], *lottery)
     return revert, deltas
