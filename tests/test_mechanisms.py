@@ -69,6 +69,16 @@ def _packages() -> list[tuple[int, str, str]]:
     ]
 
 
+def _strike_outcome(doc: dict, values: dict[str, float]) -> None:
+    """Give ``doc`` one no-deal outcome, a war worth ``values``, and let the deciders'
+    reservations be their value of it."""
+    doc["no_deal"] = [
+        {"id": "strike", "name": "Strike", "probability": 1.0, "war": True, "values": values}
+    ]
+    for who in ("A", "B"):
+        doc["preferences"][who].pop("reservation")
+
+
 def _u(who: str, x: str, y: str) -> float:
     ux, uy, w = U[who]
     return w * ux[x] + (1 - w) * uy[y]
@@ -103,17 +113,7 @@ def test_an_uncertain_delivery_is_drawn_by_monte_carlo() -> None:
 
 def test_a_decider_may_strike_despite_its_signature_with_a_fixed_probability() -> None:
     doc = copy.deepcopy(BASE)
-    doc["no_deal"] = [
-        {
-            "id": "strike",
-            "name": "Strike",
-            "probability": 1.0,
-            "war": True,
-            "values": {"A": 0.1, "B": 0.05},
-        }
-    ]
-    for who in ("A", "B"):
-        doc["preferences"][who].pop("reservation")
+    _strike_outcome(doc, {"A": 0.1, "B": 0.05})
     doc["spoilers"] = [{"actor": "A", "outcome": "strike", "probability": 0.25}]
     sc = _load(doc)
     space = compile_space(sc)
@@ -179,17 +179,7 @@ def test_influence_on_a_strike_acts_on_the_decision_not_on_the_strikers_deal_val
         "weights": {"x": 1.0},
         "utilities": {"x": {"x0": 0.0, "x1": 1.0, "x2": 0.5}},
     }
-    doc["no_deal"] = [
-        {
-            "id": "strike",
-            "name": "Strike",
-            "probability": 1.0,
-            "war": True,
-            "values": {"A": 0.1, "B": 0.05, "C": 0.0},
-        }
-    ]
-    for who in ("A", "B"):
-        doc["preferences"][who].pop("reservation")
+    _strike_outcome(doc, {"A": 0.1, "B": 0.05, "C": 0.0})
     doc["spoilers"] = [
         {
             "actor": "A",
@@ -221,17 +211,7 @@ def test_a_strike_after_a_deal_leaves_what_its_reversions_say_against_the_baseli
     doc["reference_packages"] = [
         {"id": "sq", "name": "Status quo", "package": {"x": "x0", "y": "y0"}}
     ]
-    doc["no_deal"] = [
-        {
-            "id": "strike",
-            "name": "Strike",
-            "probability": 1.0,
-            "war": True,
-            "values": {"A": 0.3, "B": 0.2, "S": 0.9},
-        }
-    ]
-    for who in ("A", "B"):
-        doc["preferences"][who].pop("reservation")
+    _strike_outcome(doc, {"A": 0.3, "B": 0.2, "S": 0.9})
     doc["spoilers"] = [{"actor": "S", "outcome": "strike", "probability": 0.4, "baseline": "sq"}]
     space = compile_space(_load(doc))
     for idx, x, y in _packages():
