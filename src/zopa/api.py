@@ -278,7 +278,7 @@ def analyze(
     max_packages: int = MAX_PACKAGES,
 ) -> Report:
     """The agreement zone, who binds, the Pareto frontier, the bargaining solutions, and
-    the no-deal model (derived reservations, the likely deal taken apart, conflict).
+    the no-deal model (derived reservations, the assumed deal taken apart, conflict).
 
     Parameters
     ----------
@@ -316,9 +316,14 @@ def analyze(
 
 
 def score(
-    sc: Scenario, changes: Mapping[str, str] | None = None, *, max_packages: int = MAX_PACKAGES
+    sc: Scenario,
+    changes: Mapping[str, str] | None = None,
+    *,
+    reference: str | None = None,
+    max_packages: int = MAX_PACKAGES,
 ) -> PackageScore:
-    """One package taken apart: the Nash deal with the options in ``changes`` put in.
+    """One package taken apart: the Nash deal (or a reference package) with the options in
+    ``changes`` put in.
 
     Parameters
     ----------
@@ -326,7 +331,10 @@ def score(
         A scenario.
     changes
         ``{issue: option}``; the other issues keep the Nash deal's options (every issue's
-        first option when the zone is empty).
+        first option when the zone is empty), or those of ``reference``.
+    reference
+        The id of one of the scenario's ``reference_packages`` to start from instead of
+        the Nash deal.
 
     Returns
     -------
@@ -345,7 +353,7 @@ def score(
 
     check_size(sc, max_packages)
     space = compile_space(sc)
-    return score_package(sc, space, package_from(space, dict(changes or {})))
+    return score_package(sc, space, package_from(space, dict(changes or {}), reference))
 
 
 def montecarlo(
@@ -357,7 +365,7 @@ def montecarlo(
     progress: Progress | None = None,
     max_packages: int = MAX_PACKAGES,
 ) -> MonteCarlo:
-    """Every uncertain number drawn; in each draw the zone, the likely deal, P(deal), P(war).
+    """Every uncertain number drawn; in each draw the zone, the assumed deal, P(deal), P(war).
 
     Parameters
     ----------
@@ -551,7 +559,7 @@ def leverage(
     actor
         Whose leverage: an actor with preferences.
     metric
-        ``value`` (the actor's value of the likely deal), ``zone`` (its size), ``p_deal``
+        ``value`` (the actor's value of the assumed deal), ``zone`` (its size), ``p_deal``
         or ``p_war``.
 
     Returns

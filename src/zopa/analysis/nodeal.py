@@ -1,7 +1,7 @@
 """What the no-deal model adds to ``zopa analyze``, and ``zopa package``'s breakdown.
 
 - the no-deal outcomes and how each decider's reservation is derived from them;
-- for the likely deal (the Nash solution), each decider's deal value taken apart: its
+- for the assumed deal (the Nash solution), each decider's deal value taken apart: its
   effective utility of the package, its trust that each counterpart keeps it, its kept
   value, each spoiler's strike probability, and the resulting deal value;
 - Fearon's and Powell's analyses (:mod:`zopa.analysis.conflict`);
@@ -183,7 +183,7 @@ class ModelReport:
 def model_report(
     sc: Scenario, space: Space, analysis: Analysis, over_time: bool = False
 ) -> ModelReport:
-    """Derivations, the likely deal's breakdown and the conflict analyses; with
+    """Derivations, the assumed deal's breakdown and the conflict analyses; with
     ``over_time``, the deal period by period as ``dynamics:`` drifts the parameters (one
     full analysis per period)."""
     scal = space.scalars
@@ -290,15 +290,27 @@ class PackageScore:
         return {"deciders": frame(rows), "spoilers": frame(strike)}
 
 
-def package_from(space: Space, changes: dict[str, str] | None = None) -> dict[str, str]:
-    """The Nash deal (or, with an empty zone, every issue's first option) with the options
-    in ``changes`` (issue -> option) put in; unknown issues or options are bad input."""
-    nash = scan(space, top=0, closest=0).solutions.get("nash")
-    chosen = (
-        space.package(nash[0])
-        if nash is not None
-        else {i: o[0] for i, o in zip(space.issues, space.options, strict=True)}
-    )
+def package_from(
+    space: Space, changes: dict[str, str] | None = None, reference: str | None = None
+) -> dict[str, str]:
+    """The Nash deal (or, with an empty zone, every issue's first option), or the named
+    reference package ``reference``, with the options in ``changes`` (issue -> option) put
+    in; unknown issues, options or reference packages are bad input."""
+    if reference is not None:
+        if reference not in space.references:
+            known = ", ".join(space.references) or "none in this scenario"
+            raise InputError(
+                Problem("--reference", None, "", f"unknown reference package {reference!r} "
+                        f"(known: {known})")
+            )  # fmt: skip
+        chosen = space.package(space.references[reference])
+    else:
+        nash = scan(space, top=0, closest=0).solutions.get("nash")
+        chosen = (
+            space.package(nash[0])
+            if nash is not None
+            else {i: o[0] for i, o in zip(space.issues, space.options, strict=True)}
+        )
     for issue, option in (changes or {}).items():
         if issue not in space.issues:
             known = ", ".join(space.issues)

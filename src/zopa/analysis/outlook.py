@@ -1,13 +1,13 @@
-"""What each actor can expect from a space: the likely deal, its value, the zone, P(deal), P(war).
+"""What each actor can expect from a space: the assumed deal, its value, the zone, P(deal), P(war).
 
-The likely deal d* is the Nash solution over deal values (lowest package index on ties);
+The assumed deal d* is the Nash solution over deal values (lowest package index on ties);
 with a quota zone but no unanimous package, the zone's best (clipped) Nash product, as
 the chunked engine's top package. These are the definitions of Monte Carlo's draws
 (:mod:`zopa.studies.montecarlo`), so a Monte Carlo run with nothing uncertain reports
 the same figures in every draw:
 
 - ``value``: a decider's deal value of d*; another actor's utility of d* with the spoiler
-  lottery (``P(no strike) U + sum_s P(s strikes first) v(o_s)``); without a likely deal,
+  lottery (``P(no strike) U + sum_s P(s strikes first) v(o_s)``); without a assumed deal,
   its expected no-deal value (else its reservation);
 - ``p_deal`` = 1[d*] * prod_s (1 - P_s(d*)) * P(every decider keeps d*);
 - ``p_war`` = (1 - 1[d*]) * the war outcomes' probability (normalised like every no-deal
@@ -30,8 +30,8 @@ from zopa.space.space import Space
 
 @dataclass
 class Outlook:
-    """What an actor can expect from a space: its value of the likely deal, the zone's size,
-    P(deal), P(war) and the likely deal itself (None without one)."""
+    """What an actor can expect from a space: its value of the assumed deal, the zone's size,
+    P(deal), P(war) and the assumed deal itself (None without one)."""
 
     value: float
     zone: int
@@ -69,7 +69,7 @@ def evaluate(space: Space, actor: str, threads: int = 1, sc: Scenario | None = N
 
 
 def likely_deal(space: Space, threads: int = 1) -> tuple[int | None, int]:
-    """The likely deal's package index (None without one) and the zone's size.
+    """The assumed deal's package index (None without one) and the zone's size.
 
     Parameters
     ----------

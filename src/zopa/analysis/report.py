@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 class ReportJson(AnalysisJson):
     """``zopa analyze --json``: the agreement analysis and, under ``model``, the no-deal
-    model (derived reservations, the likely deal taken apart, conflict, dynamics)."""
+    model (derived reservations, the assumed deal taken apart, conflict, dynamics)."""
 
     model: ModelJson
 

@@ -14,7 +14,7 @@ reservations ``r`` (broadcast against ``u``), with gains g = max(u - r, 0):
 **The tie rule.** A solution is the lowest-index package whose objective is within TIE
 (relative: TIE * max(1, |best|), see :mod:`zopa.space.tolerances`) of the best value;
 :func:`best_index` applies it to one array, :class:`Best` to values streamed in chunks
-in index order. Fearon's proposer, the likely deal of Monte Carlo and the solutions of
+in index order. Fearon's proposer, the assumed deal of Monte Carlo and the solutions of
 ``zopa analyze`` all pick by it.
 """
 

@@ -224,6 +224,13 @@ def package_cmd(
     options: Annotated[
         list[str], typer.Option("--set", help="issue=option (repeat); the rest: the Nash deal.")
     ] = [],  # noqa: B006
+    reference: Annotated[
+        str | None,
+        typer.Option(
+            "--reference",
+            help="Start from this reference package (reference_packages:) instead of the Nash deal.",
+        ),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Score one package: each decider's utility, trust, kept value, strike risk, deal value."""
@@ -235,7 +242,7 @@ def package_cmd(
         if not eq or not issue or not option:
             raise InputError.at("--set", None, "", f"{spec!r} is not ISSUE=OPTION")
         changes[issue] = option
-    scored = zopa.score(_load(file), changes)
+    scored = zopa.score(_load(file), changes, reference=reference)
     _show(scored, json_out, "show_package")
 
 

@@ -360,8 +360,8 @@ def show_montecarlo(r: MonteCarlo) -> None:
             for n in names
         ])  # fmt: skip
     c.print(t)
-    c.print("  (the Nash column is the likely deal; a bargaining solution is a benchmark of")
-    c.print("   what each side could claim, not a prediction)")
+    c.print("  (P(deal), P(war) and the values assume the Nash column's terms; a bargaining")
+    c.print("   solution is a benchmark of what each side could claim, not a prediction)")
     drawn = len(j["uncertain_numbers"]), len(j["uncertain_judgements"])
     c.print(f"drawn: {drawn[0]:,} uncertain numbers, {drawn[1]:,} judgements (orders, red lines)")
     ex = j["exact"]
@@ -525,7 +525,7 @@ def _show_rests_on(r: Leverage) -> None:
     heads = {
         "zone": (f"Whether a zone exists ({zone}) rests on:",
                  "Nothing swung here changes whether a zone exists."),
-        "nash": ("The Nash terms (the likely deal)" + ("" if b.deal else ", none at base,")
+        "nash": ("The Nash terms (the assumed deal)" + ("" if b.deal else ", none at base,")
                  + " change with:",
                  "Nothing swung here changes the Nash terms."),
         "p_deal": (f"P(deal) ({b.p_deal:.3f}) moves most with:",

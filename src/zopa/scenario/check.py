@@ -3,7 +3,9 @@
 :func:`cross_check` returns every problem as ``(path, message)``; the loader turns the
 paths into line numbers. Weights, utilities, ideals and red lines name existing issues and
 options; every decider has preferences; ids are unique and no issue or option id is a
-reserved key; every issue an actor weighs has utilities or an ideal (not both); cited
+reserved key; every issue an actor weighs has utilities or an ideal (not both); utilities
+``given`` another issue cover its options and join two adjacent issues, one pair per
+issue; cited
 sources exist; expressions compile and parameters do not depend on themselves; plain
 no-deal probabilities sum to 1; a quota asks for no more deciders than there are; the
 no-deal model (outcomes, conflict, dynamics, credibility, spoilers, influence, reference
@@ -17,10 +19,19 @@ from collections.abc import Iterator
 from typing import Any
 
 from zopa.scenario.numbers import walk
-from zopa.scenario.schema import RESERVED_KEYS, Number, Order, Preferences, Scenario
+from zopa.scenario.schema import (
+    RESERVED_KEYS,
+    ConditionalUtility,
+    Number,
+    Order,
+    Preferences,
+    Scenario,
+    UtilityMap,
+    UtilityOrder,
+)
 from zopa.scenario.shocks import changed_preferences
 from zopa.scenario.supports import check_supports
-from zopa.scenario.yamlfile import Path_
+from zopa.scenario.yamlfile import Path_, dotted
 
 Found = tuple[tuple[str | int, ...], str]
 
@@ -58,6 +69,7 @@ def cross_check(sc: Scenario, raw: dict[str, Any]) -> list[Found]:
             actor, pref, ("preferences", actor), actors, issues, option_order
         )
 
+    out += _interaction_problems(sc)
     out += _check_model(sc, raw, actors, issues)
     if sc.simulation is not None:
         out += _simulation_problems(sc, actors, issues, option_order)
@@ -112,26 +124,11 @@ def _preference_problems(
         if issue not in issues:
             out.append(((*base, "utilities", issue), _unknown("issue", issue, issues)))
             continue
-        if isinstance(umap, Order):
-            at = (*base, "utilities", issue)
-            what = f"option of issue '{issue}'"
-            out += _order_problems(umap, at, what, issues[issue], option_order[issue])
-            given = dict.fromkeys(umap.items(), Number(value=1.0))
+        at = (*base, "utilities", issue)
+        if isinstance(umap, ConditionalUtility):
+            out += _conditional_problems(umap, at, issue, issues, option_order)
         else:
-            given = umap.numbers()
-        for opt in given if not isinstance(umap, Order) else ():
-            if opt not in issues[issue]:
-                out.append(
-                    (
-                        (*base, "utilities", issue, opt),
-                        _unknown(f"option of issue '{issue}'", opt, issues[issue]),
-                    )
-                )
-        missing = [o for o in option_order[issue] if o not in given]
-        if missing and not isinstance(umap, Order):
-            out.append(
-                ((*base, "utilities", issue), f"no utility for option(s) {', '.join(missing)}")
-            )
+            out += _utility_problems(umap, at, issue, issues, option_order)
         if issue in ideal:
             out.append(
                 ((*base, "ideal", issue), "give utilities or an ideal for an issue, not both")
@@ -164,6 +161,98 @@ def _preference_problems(
                         _unknown(f"option of issue '{line.issue}'", opt, issues[line.issue]),
                     )
                 )
+    return out
+
+
+def _utility_problems(
+    umap: UtilityMap | UtilityOrder,
+    at: Path_,
+    issue: str,
+    issues: dict[str, set[str]],
+    option_order: dict[str, list[str]],
+) -> list[Found]:
+    """One issue's utilities (a map or an order, written at ``at``): they name options of
+    the issue, every one of them."""
+    out: list[Found] = []
+    what = f"option of issue '{issue}'"
+    if isinstance(umap, Order):
+        return out + _order_problems(umap, at, what, issues[issue], option_order[issue])
+    given = umap.numbers()
+    for opt in given:
+        if opt not in issues[issue]:
+            out.append(((*at, opt), _unknown(what, opt, issues[issue])))
+    missing = [o for o in option_order[issue] if o not in given]
+    if missing:
+        out.append((at, f"no utility for option(s) {', '.join(missing)}"))
+    return out
+
+
+def _conditional_problems(
+    cu: ConditionalUtility,
+    at: Path_,
+    issue: str,
+    issues: dict[str, set[str]],
+    option_order: dict[str, list[str]],
+) -> list[Found]:
+    """Utilities ``given`` another issue (written at ``at``): ``given`` is another issue,
+    ``values`` has an entry for each of its options (and no other), each entry names every
+    option of ``issue``. Adjacency and chains: :func:`_interaction_problems`."""
+    out: list[Found] = []
+    if cu.given == issue:
+        return [((*at, "given"), f"utilities of '{issue}' cannot be given '{issue}' itself:"
+                                 " name another issue")]  # fmt: skip
+    if cu.given not in issues:
+        return [((*at, "given"), _unknown("issue", cu.given, issues))]
+    what = f"option of issue '{cu.given}' (the given issue)"
+    for g, inner in cu.values.items():
+        if g not in issues[cu.given]:
+            out.append(((*at, "values", g), _unknown(what, g, issues[cu.given])))
+        else:
+            out += _utility_problems(inner, (*at, "values", g), issue, issues, option_order)
+    missing = [g for g in option_order[cu.given] if g not in cu.values]
+    if missing:
+        opts = ", ".join(missing)
+        msg = f"no utilities of '{issue}' for option(s) {opts} of the given issue '{cu.given}'"
+        out.append(((*at, "values"), msg))
+    return out
+
+
+def _interaction_problems(sc: Scenario) -> list[Found]:
+    """Issues joined by ``given:`` (in preferences and shocks) are next to each other in
+    the file, and each issue interacts with one other issue at most (no chains; one
+    ``given`` per issue: the same pair may be written either way round)."""
+    ids = [i.id for i in sc.issues]
+    found: list[tuple[Path_, str, str]] = []
+    for actor, pref in sc.preferences.items():
+        for issue, u in pref.utilities.items():
+            if isinstance(u, ConditionalUtility):
+                found.append((("preferences", actor, "utilities", issue), issue, u.given))
+    for k, sh in enumerate(sc.simulation.shocks if sc.simulation else []):
+        for issue, u in sh.utilities.items():
+            if isinstance(u, ConditionalUtility):
+                found.append((("simulation", "shocks", k, "utilities", issue), issue, u.given))
+    out: list[Found] = []
+    partner: dict[str, tuple[str, Path_]] = {}
+    for at, issue, given in found:
+        if issue not in ids or given not in ids or issue == given:
+            continue  # reported with the actor's preferences
+        if abs(ids.index(issue) - ids.index(given)) != 1:
+            out.append(((*at, "given"), f"issues '{issue}' and '{given}' interact (given:) but"
+                        " are not next to each other in the file: place them next to each"
+                        " other under issues: (the two become one compound issue)"))  # fmt: skip
+            continue
+        bad = None
+        for x, y in ((issue, given), (given, issue)):
+            if x in partner and partner[x][0] != y:
+                other, where = partner[x]
+                bad = (f"issue '{x}' already interacts with '{other}' (at {dotted(where)}):"
+                       " an issue interacts with one other issue at most (no chains of"
+                       " given:)")  # fmt: skip
+        if bad is not None:
+            out.append(((*at, "given"), bad))
+            continue
+        partner.setdefault(issue, (given, at))
+        partner.setdefault(given, (issue, at))
     return out
 
 

@@ -11,7 +11,13 @@ For an actor with preferences and an issue it weighs (weight not 0):
 - ``utility``: each option's utility, in file order: as written under ``utilities`` (an
   order: its centroid or draw, :mod:`zopa.scenario.judgements`), or else from the ideal
   point, ``1 - |at - ideal| / 100`` (a linear loss on the 0..100 scale);
-- ``ideal``: its ideal point when one is written, else None.
+- ``ideal``: its ideal point when one is written, else None;
+- ``given`` and ``conditional``: for utilities that depend on another issue's option
+  (``utilities: {issue: {given: other, values: ...}}``), that issue's id and the table
+  ``conditional[g, o]``, the utility of option o when ``given`` takes option g (the
+  outcome space reads it, :mod:`zopa.scenario.compound`); ``utility`` is then its mean
+  over the given issue's options (what the forecasting models, which keep the file's
+  issues, read). Else None.
 
 Every number is resolved through a :class:`~zopa.scenario.values.Values` (base values by
 default), so a Monte Carlo draw or a leverage swing reads the same way.
@@ -24,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from zopa.scenario.schema import Order, Scenario
+from zopa.scenario.schema import ConditionalUtility, Order, Scenario, UtilityMap
 from zopa.scenario.values import Values
 
 
@@ -37,6 +43,8 @@ class IssuePreference:
     salience: Any
     utility: np.ndarray
     ideal: Any
+    given: str | None = None
+    conditional: np.ndarray | None = None  # (given options, options), draws leading
 
 
 def option_places(sc: Scenario, values: Values | None = None) -> tuple[np.ndarray, ...]:
@@ -91,12 +99,16 @@ def _read(
             if np.all(np.asarray(raw) == 0.0):
                 continue
             given = p.utilities.get(issue.id)
-            if isinstance(given, Order):
-                by_option = val.order(given)
-                u = options([by_option[o.id] for o in issue.options])
+            cond: np.ndarray | None = None
+            if isinstance(given, ConditionalUtility):
+                other = next(i for i in sc.issues if i.id == given.given)
+                cond = np.stack(
+                    [_utility(given.values[g.id], issue, val, options, num) for g in other.options],
+                    axis=-2,
+                )
+                u = cond.mean(axis=-2)
             elif given is not None:
-                numbers = given.numbers()
-                u = options([num(numbers[o.id]) for o in issue.options])
+                u = _utility(given, issue, val, options, num)
             else:
                 u = 1.0 - np.abs(at[k] - np.asarray(ideal[issue.id])[..., None]) / 100.0
                 u = u if draws is None else np.broadcast_to(u, (draws, len(issue.options)))
@@ -109,7 +121,22 @@ def _read(
                 )
                 raw = np.broadcast_to(raw, (draws,))
             row[issue.id] = IssuePreference(
-                weight=weight, salience=raw, utility=u, ideal=ideal.get(issue.id)
+                weight=weight,
+                salience=raw,
+                utility=u,
+                ideal=ideal.get(issue.id),
+                given=given.given if isinstance(given, ConditionalUtility) else None,
+                conditional=cond,
             )
         out[actor.id] = row
     return out
+
+
+def _utility(given: Order | UtilityMap, issue: Any, val: Values, options: Any, num: Any) -> Any:
+    """Each option's utility as ``given`` writes them (an order: its values as ``val``
+    resolves them), stacked by ``options``."""
+    if isinstance(given, Order):
+        by_option = val.order(given)
+        return options([by_option[o.id] for o in issue.options])
+    numbers = given.numbers()
+    return options([num(numbers[o.id]) for o in issue.options])

@@ -12,7 +12,8 @@ that covers every number in them. The keys of a number (``source``, ``assumption
 ``value``, ``expr``, ``range`` and the distribution kinds: :data:`RESERVED_KEYS`) are
 therefore reserved and cannot be issue or option ids; so is ``order``, which turns
 ``weights`` or ``utilities[issue]`` into a *judgement* (an importance or preference order,
-see :mod:`zopa.scenario.judgements`).
+see :mod:`zopa.scenario.judgements`), and ``given``, which makes ``utilities[issue]``
+depend on another issue's option (:class:`ConditionalUtility`).
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ from pydantic import (
 from zopa.scenario.distributions import KINDS, parse_distribution
 
 FORMAT_VERSION = 1
-RESERVED_KEYS = frozenset({"source", "assumption", "value", "expr", "range", "order", *KINDS})
+RESERVED_KEYS = frozenset(
+    {"source", "assumption", "value", "expr", "range", "order", "given", *KINDS}
+)
 ROLES = ("party", "veto", "spoiler", "mediator", "stakeholder")
 DECIDER_ROLES = frozenset({"party", "veto"})
 
@@ -303,6 +306,8 @@ class UtilityOrder(Order):
 
 
 def _map_or_order(raw: Any) -> str:
+    if isinstance(raw, dict) and "given" in raw:
+        return "given"
     return "order" if isinstance(raw, dict) and "order" in raw else "map"
 
 
@@ -311,14 +316,34 @@ Weights = Annotated[
     Discriminator(_map_or_order),
 ]
 """``weights:``: saliences by issue, or an importance order."""
+IssueUtility = Annotated[
+    Annotated[UtilityMap, Tag("map")] | Annotated[UtilityOrder, Tag("order")],
+    Discriminator(_map_or_order),
+]
+"""One issue's utilities: a value for each option, or a preference order."""
+
+
+class ConditionalUtility(Evidence):
+    """An issue's utilities that depend on the option chosen on another issue ``given``:
+    ``values[g]`` (a value for each option, or an order) holds when ``given`` takes option
+    ``g``. The two issues are compiled into one compound issue
+    (:mod:`zopa.scenario.compound`)."""
+
+    given: Id
+    values: dict[str, IssueUtility]
+
+
 Utilities = dict[
     str,
     Annotated[
-        Annotated[UtilityMap, Tag("map")] | Annotated[UtilityOrder, Tag("order")],
+        Annotated[UtilityMap, Tag("map")]
+        | Annotated[UtilityOrder, Tag("order")]
+        | Annotated[ConditionalUtility, Tag("given")],
         Discriminator(_map_or_order),
     ],
 ]
-"""``utilities:``: per issue, a value for each option, or a preference order."""
+"""``utilities:``: per issue, a value for each option, a preference order, or either of
+them for each option of another issue (``given:``, an interaction between issues)."""
 
 
 class Source(_Strict):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from zopa.scenario.preferences import option_places
 from zopa.scenario.schema import Scenario, Shock, Simulation, Strategy
 from zopa.scenario.values import Values
 from zopa.simulation.regimes import Regime, Regimes
@@ -175,7 +176,9 @@ def setup(
         if sim.mediator.start is not None:
             out.start = space.references[sim.mediator.start]
         else:
-            out.start = middle(space.option_at, space.shape)
+            # on the file's issues (a compound issue keeps the package numbers)
+            shape = tuple(len(i.options) for i in sc.issues)
+            out.start = middle(option_places(sc, val), shape)
     if sim.implementation is not None:
         out.periods = sim.implementation.periods
         out.renege = {deciders.index(d): outcomes.index(o)

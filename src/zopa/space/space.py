@@ -6,6 +6,11 @@ lowest package index wins). For every actor with preferences, ``tables[k][a, o]`
 ``w_ak * u_ak(o)`` (normalised weight times the option's utility), so a package's
 utility is a gather-and-sum over issues; ``allowed[k][a, o]`` is False where a red line
 of actor a forbids option o. Nothing here loops over packages.
+
+The space's issues are the file's, except that two adjacent issues joined by an
+interaction (``utilities: {B: {given: A, ...}}``) are one compound issue ``A+B``
+(:mod:`zopa.scenario.compound`): package numbers do not change, and every per-option table
+here is composed from the file issues' tables there.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from zopa.scenario import compound as cp
 from zopa.scenario.preferences import read_preferences
 from zopa.scenario.schema import Scenario
 from zopa.scenario.values import Values
@@ -141,8 +147,9 @@ def compile_space(sc: Scenario, values: Values | None = None, scal: Scalars | No
     ``scal``: its scalar numbers when already evaluated, one draw)."""
     val = values if values is not None else Values(sc)
     num = val.scalar
-    issue_ids = [i.id for i in sc.issues]
-    at = tuple(np.array([num(o.at) for o in i.options]) for i in sc.issues)
+    gs = cp.groups(sc)
+    at_file = [np.array([num(o.at) for o in i.options]) for i in sc.issues]
+    at = tuple(at_file) if len(gs) == len(sc.issues) else _group_places(at_file, gs)
     actors = [a for a in sc.actors if a.id in sc.preferences]
     ids = [a.id for a in actors]
     tables, allowed = preference_tables(sc, val)
@@ -150,12 +157,16 @@ def compile_space(sc: Scenario, values: Values | None = None, scal: Scalars | No
     if scal is None:
         scal = scalars(sc, val, ids, [int(d) for d in deciders])
     reservation = scal.reservation[:, 0].copy()
-    shape = tuple(len(i.options) for i in sc.issues)
+    file_shape = tuple(len(i.options) for i in sc.issues)
     references = {
-        r.id: int(np.ravel_multi_index(
-            [[o.id for o in i.options].index(r.package[i.id]) for i in sc.issues], shape))
+        r.id: int(
+            np.ravel_multi_index(
+                [[o.id for o in i.options].index(r.package[i.id]) for i in sc.issues], file_shape
+            )
+        )
         for r in sc.reference_packages
-    }  # fmt: skip
+    }  # fmt: skip  (adjacent compounds keep the numbering)
+    shape = tuple(len(g.options) for g in gs)
     floor = constraint_floor(scal, tables, references, shape)[:, 0]
     quota = len(deciders)
     if sc.decision.rule == "quota" and sc.decision.at_least is not None:
@@ -168,8 +179,8 @@ def compile_space(sc: Scenario, values: Values | None = None, scal: Scalars | No
         title=sc.title,
         actors=tuple(ids),
         deciders=deciders,
-        issues=tuple(issue_ids),
-        options=tuple(tuple(o.id for o in i.options) for i in sc.issues),
+        issues=tuple(g.id for g in gs),
+        options=tuple(g.options for g in gs),
         option_at=at,
         tables=tuple(tables),
         allowed=tuple(allowed),
@@ -184,24 +195,37 @@ def compile_space(sc: Scenario, values: Values | None = None, scal: Scalars | No
     )
 
 
+def _group_places(at: list[np.ndarray], gs: tuple[cp.Group, ...]) -> tuple[np.ndarray, ...]:
+    """Per space issue, its options' places: a compound option's is the mean of its
+    components' places (reported only; the forecasting models keep the file's issues)."""
+    composed = cp.compose_sum(at, gs)
+    return tuple(0.5 * t if g.compound else t for t, g in zip(composed, gs, strict=True))
+
+
 def preference_tables(
     sc: Scenario, val: Values, draws: int | None = None
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Per issue, every actor's effective weighted utilities ``w_ak * u_ak(o)`` (influence
-    mixed in) and whether each option is allowed (the red lines that hold): (actors,
-    options) arrays, for the actors with preferences in file order. With ``draws`` (a Monte
-    Carlo block whose ``val`` holds arrays of draws, :mod:`zopa.space.block`), every array
-    has a leading draws axis: (draws, actors, options)."""
+    """Per issue of the space, every actor's effective weighted utilities ``w_ak * u_ak(o)``
+    (influence mixed in) and whether each option is allowed (the red lines that hold):
+    (actors, options) arrays, for the actors with preferences in file order. With ``draws``
+    (a Monte Carlo block whose ``val`` holds arrays of draws, :mod:`zopa.space.block`),
+    every array has a leading draws axis: (draws, actors, options).
+
+    On a compound issue (A, B) an actor's entry is ``w_A u_A(a) + w_B u_B(b)``, with
+    ``u_B(b | a)`` where its utilities on B are ``given`` A."""
     lead = () if draws is None else (draws,)
     ids = [a.id for a in sc.actors if a.id in sc.preferences]
     issue_ids = [i.id for i in sc.issues]
     tables = [np.zeros((*lead, len(ids), len(i.options))) for i in sc.issues]
     allowed = [np.ones((*lead, len(ids), len(i.options)), dtype=bool) for i in sc.issues]
     prefs = read_preferences(sc, val, draws)
+    cond: list[tuple[int, int, Any]] = []  # (actor, file issue, weighted conditional table)
     for a, actor in enumerate(ids):
         for k, issue in enumerate(issue_ids):
             pref = prefs[actor].get(issue)
-            if pref is not None:
+            if pref is not None and pref.conditional is not None:
+                cond.append((a, k, np.asarray(pref.weight)[..., None, None] * pref.conditional))
+            elif pref is not None:
                 tables[k][..., a, :] = np.asarray(pref.weight)[..., None] * pref.utility
         for line in sc.preferences[actor].red_lines:
             k = issue_ids.index(line.issue)
@@ -209,6 +233,14 @@ def preference_tables(
             opts = [o.id for o in sc.issues[k].options]
             for o in line.not_:
                 allowed[k][..., a, opts.index(o)] &= np.logical_not(held)
+    gs = cp.groups(sc)
+    if len(gs) < len(sc.issues):
+        tables = [t.copy() for t in cp.compose_sum(tables, gs)]
+        allowed = cp.compose_all(allowed, gs)
+        where = {m: (g, m == grp.members[0]) for g, grp in enumerate(gs) for m in grp.members}
+        for a, k, c in cond:
+            g, first = where[k]  # the conditional issue comes first: its given second
+            tables[g][..., a, :] += cp.orient(c, given_first=not first)
     num = val.scalar if draws is None else val
     expect_delivery(sc, num, tables)
     mix_influence(sc, num, ids, tables)
@@ -216,7 +248,7 @@ def preference_tables(
 
 
 def delivery(sc: Scenario, k: int, num: Any) -> tuple[np.ndarray, np.ndarray] | None:
-    """Issue k's delivery lottery (``delivered:``): each option's fallback index and the
+    """File issue k's delivery lottery (``delivered:``): each option's fallback index and the
     probability it holds, shape (options,) or, with ``num`` giving (draws,) arrays,
     (draws, options); None when every option holds."""
     issue = sc.issues[k]
@@ -238,8 +270,16 @@ def delivered(v: np.ndarray, other: np.ndarray, hold: np.ndarray) -> np.ndarray:
 
 def expect_delivery(sc: Scenario, num: Any, tables: list[np.ndarray]) -> None:
     """An option that holds with probability p (else ``otherwise``) is worth, to every
-    actor, ``p u(o) + (1 - p) u(otherwise)``: ``tables`` (per issue (..., actors, options),
-    weighted utilities) are replaced by these expectations in place."""
+    actor, ``p u(o) + (1 - p) u(otherwise)``: ``tables`` (per issue of the space (...,
+    actors, options), weighted utilities) are replaced by these expectations in place (on
+    a compound issue, each component's lottery on its own axis, independently)."""
+    gs = cp.groups(sc)
+    if len(gs) < len(sc.issues):
+        lots = [delivery(sc, k, num) for k in range(len(sc.issues))]
+        for t, g in zip(tables, gs, strict=True):
+            if any(lots[m] is not None for m in g.members):
+                t[...] = cp.compose_delivered(t.copy(), g, lots, delivered)
+        return
     for k, t in enumerate(tables):
         lottery = delivery(sc, k, num)
         if lottery is not None:
@@ -322,14 +362,16 @@ def _deal_model(
 
 
 def revert_map(sc: Scenario, who: str) -> list[np.ndarray]:
-    """Per issue, the option each option becomes once ``who`` reneges or strikes
-    (``reverts:`` keyed by ``who``; an option without one stays)."""
+    """Per issue of the space, the option each option becomes once ``who`` reneges or
+    strikes (``reverts:`` keyed by ``who``; an option without one stays; a compound's
+    ``(a, b)`` becomes ``(rev(a), rev(b))``)."""
     out = []
     for issue in sc.issues:
         opts = [o.id for o in issue.options]
         out.append(np.array([opts.index(o.reverts[who]) if who in o.reverts else jo
                              for jo, o in enumerate(issue.options)]))  # fmt: skip
-    return out
+    gs = cp.groups(sc)
+    return out if len(gs) == len(sc.issues) else cp.compose_index(out, gs)
 
 
 def striker_tables(sp: Any, num: Any, ids: list[str], tables: list[np.ndarray]) -> list[Any]:
@@ -347,8 +389,9 @@ def striker_tables(sp: Any, num: Any, ids: list[str], tables: list[np.ndarray]) 
 def reversions(
     sc: Scenario, num: Any, dec: list[str]
 ) -> tuple[list[list[np.ndarray]], dict[tuple[int, int], list[np.ndarray]]]:
-    """Per decider j and issue, the option each option becomes if j reneges (``reverts:``);
-    per (truster, trusted) pair of deciders, each issue's trust changes (``trust:``)."""
+    """Per decider j and issue of the space, the option each option becomes if j reneges
+    (``reverts:``); per (truster, trusted) pair of deciders, each issue's trust changes
+    (``trust:``; a compound option's are the sum of its components')."""
     n = len(dec)
     revert = [revert_map(sc, j) for j in dec]
     deltas = {(a, b): [np.zeros(len(i.options)) for i in sc.issues]
@@ -362,4 +405,7 @@ def reversions(
         if lottery is not None:  # trust changes follow what is delivered, in expectation
             for per_issue in deltas.values():
                 per_issue[k] = delivered(per_issue[k], *lottery)
+    gs = cp.groups(sc)
+    if len(gs) < len(sc.issues):  # independent deliveries: expectations of sums add
+        deltas = {pair: cp.compose_sum(per_issue, gs) for pair, per_issue in deltas.items()}
     return revert, deltas

@@ -8,7 +8,7 @@
   tie and dominance is an exact, transitive order.
 - :data:`CLEAR`: how much better a partial package must be, on one decider, for the
   issue-by-issue frontier construction to drop the other (see :mod:`zopa.analysis.pareto`).
-- :data:`TIE`: the tie rule of every optimum (bargaining solutions, the likely deal, a
+- :data:`TIE`: the tie rule of every optimum (bargaining solutions, the assumed deal, a
   proposer's best offer): values within TIE * max(1, |best|) of the best tie, and the
   lowest package index among them wins (:func:`tie_floor`).
 - :data:`NO_ROOM`: a decider whose best possible gain is at most NO_ROOM has no room and

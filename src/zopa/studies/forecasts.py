@@ -20,6 +20,7 @@ from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (s
 from zopa.forecasting.base import Forecast, ModelForecastJson
 from zopa.forecasting.registry import from_scenario, make_model
 from zopa.results import POSITION, frame, rounded
+from zopa.scenario.compound import split_package
 from zopa.scenario.schema import Scenario
 from zopa.studies.forecast_spread import Spread, SpreadJson, forecast_spread
 
@@ -203,18 +204,18 @@ def run_forecasts(
                 model, inputs, draws, seed, position_sd, salience_sd, variants
             )
     deal = analyze(compile_space(sc), top=0, closest=0).solutions.get("nash")
-    at = None
+    at, package = None, None
     if deal is not None:
+        package = split_package(sc, deal.package)  # the forecasts keep the file's issues
         at = {
-            i.id: float(next(o.at for o in i.options if o.id == deal.package[i.id]))
-            for i in sc.issues
+            i.id: float(next(o.at for o in i.options if o.id == package[i.id])) for i in sc.issues
         }
     return ForecastReport(
         sc.id,
         inputs.issues,
         forecasts,
         spreads,
-        deal.package if deal else None,
+        package if deal else None,
         at,
         inputs.actors,
     )

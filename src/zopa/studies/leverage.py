@@ -27,7 +27,7 @@ of its two ends, all else at base values, and the whole space is re-analysed exa
 - ``option``: the existence of every option of an issue with two options or more (low:
   taken off the table, no package may contain it; high: kept, the base).
 
-The figures at each end are the actor's ``value`` (of the likely deal, or its no-deal value
+The figures at each end are the actor's ``value`` (of the assumed deal, or its no-deal value
 without one), the ``zone``'s size, ``p_deal`` and ``p_war`` (as Monte Carlo defines them
 per draw, :mod:`zopa.analysis.outlook`) and the likely ``deal``. Levers are ranked by the
 spread of the chosen metric, ``|high - low|`` (a tornado): where leverage still exists,
@@ -42,7 +42,7 @@ lever from an order or a red line's probability (its quote's ``supports`` is giv
 it), or ``none``; with the cited source and its ``kind``.
 
 **What the headline figures rest on** (:func:`rests_on`): for each of whether a zone exists,
-the Nash solution's terms (the likely deal), P(deal) and P(war), the levers that move it
+the Nash solution's terms (the assumed deal), P(deal) and P(war), the levers that move it
 most, at most :data:`TOP` of them, each with its evidence:
 
 - ``zone``: ``low``/``high`` are the zone's size at each end; ``change`` the number of ends
@@ -72,6 +72,7 @@ from typing_extensions import TypedDict
 from zopa.analysis.outlook import Outlook, evaluate
 from zopa.results import frame, rounded
 from zopa.scenario import judgements as jd
+from zopa.scenario.compound import groups, option_columns
 from zopa.scenario.numbers import in_simulation, judgements, numbers, walk
 from zopa.scenario.schema import (
     Evidence,
@@ -513,12 +514,16 @@ def levers(sc: Scenario) -> list[Lever]:
     return out
 
 
-def without_option(space: Space, k: int, j: int) -> Space:
-    """The space with option j of issue k taken off the table (no decider accepts it)."""
+def without_option(space: Space, k: int, j: int, sc: Scenario | None = None) -> Space:
+    """The space with option j of issue k taken off the table (no decider accepts it).
+
+    With ``sc``, k is a file issue of ``sc`` (in a compound issue of the space, every
+    compound option holding option j goes); without, an issue of the space."""
+    g, cols = option_columns(groups(sc), k, j) if sc is not None else (k, np.array([j]))
     allowed = list(space.allowed)
-    a = allowed[k].copy()
-    a[space.deciders, j] = False
-    allowed[k] = a
+    a = allowed[g].copy()
+    a[np.ix_(space.deciders, cols)] = False
+    allowed[g] = a
     return dataclasses.replace(space, allowed=tuple(allowed))
 
 
@@ -568,8 +573,8 @@ def leverage(
 
     def swing(lever: Lever) -> Swing:
         if lever.option is not None:
-            out = Swing(lever, evaluate(without_option(base_space, *lever.option), actor, sc=sc),
-                        base)  # fmt: skip
+            less = without_option(base_space, *lever.option, sc)
+            out = Swing(lever, evaluate(less, actor, sc=sc), base)
         else:
             ends = [evaluate(compile_space(sc, lever_values(sc, lever, e)), actor, sc=sc)
                     for e in (0, 1)]  # fmt: skip

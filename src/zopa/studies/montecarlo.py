@@ -9,7 +9,7 @@ whatever the number of workers. In each draw zopa finds, exactly
 
 - whether an agreement zone exists, and how many packages it holds;
 - every bargaining solution over the unanimous set, as ``zopa analyze`` defines it; the
-  *likely deal* d* is the Nash solution;
+  *assumed deal* d* is the Nash solution (an assumption of the model, not a forecast);
 - P(the deal is reached, survives spoilers and is kept) =
   1[zone] * prod_s (1 - P_s(d*)) * prod_j P(j keeps d*), where P(j keeps) is the mean trust
   the other deciders place in j (1 without credibility);
@@ -174,7 +174,7 @@ def _outcomes(
     zd: ZoneDraws,
     drawn: tuple[Drawn, list[np.ndarray]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """P(deal), P(war) and each actor's value in every draw, from its likely deal (on the
+    """P(deal), P(war) and each actor's value in every draw, from its assumed deal (on the
     space's tables, or each draw's own: ``drawn``)."""
     n_draws = sc_.reservation.shape[1]
     nd = sc_.no_deal_value()  # (actors, D)
@@ -225,7 +225,7 @@ def _block(
     drawn: tuple[Drawn, list[np.ndarray]] | None = None,
     fallback: int = 0,
 ) -> Block:
-    """The block's results from its zone, solutions and likely deals ``zd``."""
+    """The block's results from its zone, solutions and assumed deals ``zd``."""
     p_deal, p_war, value = _outcomes(prep, space, sc_, zd, drawn)
     return Block(zd.zone, zd.size, zd.picks, p_deal, p_war, value,
                  None if fallback else zd.always, zd.evaluated, fallback)  # fmt: skip
@@ -412,7 +412,7 @@ class MonteCarlo:
 
     @property
     def deal(self) -> np.ndarray:
-        """(draws,) the likely deal's package index (-1: no zone)."""
+        """(draws,) the assumed deal's package index (-1: no zone)."""
         return self.picks["nash"]
 
     @staticmethod
