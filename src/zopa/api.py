@@ -229,10 +229,10 @@ def sources(path: str | Path | None = None, verify: str | Path | None = None) ->
     >>> r.counts()  # doctest: +SKIP
     >>> r.profile.quoted["unrated"]["analysis"]  # doctest: +SKIP
     """
-    from zopa.scenario.load import reference_path
+    from zopa.scenario.load import reference_shown
     from zopa.scenario.sources import sources_report
 
-    return sources_report(reference_path() if path is None else path, verify)
+    return sources_report(reference_shown() if path is None else path, verify)
 
 
 def check_size(sc: Scenario, max_packages: int = MAX_PACKAGES) -> None:

@@ -553,7 +553,7 @@ def _show_rests_on(r: Leverage) -> None:
             ends = _lever_ends(lv)
             lo = "no deal" if h == "nash" and m.swing.lo.deal is None else at_end(h, m.low)
             hi = "no deal" if h == "nash" and m.swing.hi.deal is None else at_end(h, m.high)
-            both = f"{ends[0]}: {lo}" if not lv.ranged else f"{ends[0]}: {lo}; {ends[1]}: {hi}"
+            both = lo if not lv.ranged else f"{ends[0]}: {lo}; {ends[1]}: {hi}"  # removal: in name
             console.print(f"    {lv.name}: {both} ({lv.evidence.label()})", soft_wrap=True,
                           markup=False)  # fmt: skip
 

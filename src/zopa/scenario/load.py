@@ -27,10 +27,20 @@ def reference_path() -> Path:
     return Path(str(resources.files("zopa.data").joinpath(REFERENCE)))
 
 
+def reference_shown() -> Path:
+    """The reference scenario's path as messages show it: relative to the working
+    directory when it lies below it (a clone), else absolute (an installed package)."""
+    path = reference_path()
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
 def load_scenario(file: str | Path | None = None) -> Scenario:
     """Read, validate and cross-check a scenario file (default: the reference scenario)."""
-    path = reference_path() if file is None else Path(file)
-    return load_text(read_text(path), str(file if file is not None else path))
+    path = reference_shown() if file is None else Path(file)
+    return load_text(read_text(path), str(path if file is None else file))
 
 
 def load_text(text: str, name: str = "<string>") -> Scenario:
