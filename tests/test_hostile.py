@@ -295,10 +295,10 @@ cases(
     "interrupts",
     {
         "montecarlo-workers-ctrl-c": lambda tmp: _interrupt_workers(
-            ["montecarlo", "--draws", "4000000", "--workers", "2"], group=True
+            ["montecarlo", "--draws", "2000000", "--workers", "2"], group=True
         ),
         "montecarlo-workers-sigint-parent": lambda tmp: _interrupt_workers(
-            ["montecarlo", "--draws", "4000000", "--workers", "2"], group=False
+            ["montecarlo", "--draws", "2000000", "--workers", "2"], group=False
         ),
         "sweep-workers-ctrl-c": lambda tmp: _interrupt_workers(
             [*_SWEEP, "--workers", "2"], group=True
@@ -492,7 +492,7 @@ def _nested_xml(text: str) -> str:
     )
 
 
-_LEVER = "irn_israeli_result"  # a parameter of the reference scenario, range [0.28, 0.48]
+_LEVER = "no_deal[0].probability"  # a number of the reference scenario with a range, [0.2, 0.55]
 
 cases(
     "unbounded",

@@ -9,11 +9,15 @@ building the model. Modules are imported on first use.
 into :class:`~zopa.forecasting.base.ForecastInput`: an actor's position on an issue is its
 ideal, or else the place (``at``) of its best option there (the first best in file
 order); its salience is its weight as written; an actor that does not weigh an issue
-(no weight, or weight 0) takes no part in it.
+(no weight, or weight 0) takes no part in it. ``issues`` restricts the inputs to some
+issues: ``zopa forecast`` leaves out those no actor can weigh
+(:func:`weighable_issues`: say, the form of a deal that only the credibility model
+values), which no model can forecast.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from importlib import import_module
 from typing import Any
 
@@ -21,7 +25,7 @@ import numpy as np
 
 from zopa.forecasting.base import ForecastInput, ForecastModel
 from zopa.scenario.preferences import option_places, read_preferences
-from zopa.scenario.schema import Scenario
+from zopa.scenario.schema import Order, Scenario
 from zopa.scenario.values import Values
 
 MODELS: dict[str, str] = {
@@ -52,18 +56,24 @@ def make_model(name: str, *, lean: bool = False, **params: Any) -> ForecastModel
     return cls(**kw)
 
 
-def from_scenario(sc: Scenario, values: Values | None = None) -> ForecastInput:
+def from_scenario(
+    sc: Scenario, values: Values | None = None, issues: Collection[str] | None = None
+) -> ForecastInput:
     """The forecasting inputs of a validated scenario (numbers at their base values, or as
-    ``values`` resolves them); see the module docstring."""
+    ``values`` resolves them), on every issue or on ``issues`` only; see the module
+    docstring."""
     val = values if values is not None else Values(sc)
     prefs = read_preferences(sc, val)
     actors = [a for a in sc.actors if a.id in prefs]
-    n, k = len(actors), len(sc.issues)
+    kept = [k for k, i in enumerate(sc.issues) if issues is None or i.id in issues]
+    chosen = [sc.issues[k] for k in kept]
+    n, k = len(actors), len(chosen)
     position = np.full((n, k), np.nan)
     salience = np.zeros((n, k))
-    at = option_places(sc, val)
+    places = option_places(sc, val)
+    at = [places[j] for j in kept]
     for a, actor in enumerate(actors):
-        for j, issue in enumerate(sc.issues):
+        for j, issue in enumerate(chosen):
             pref = prefs[actor.id].get(issue.id)
             if pref is None or pref.salience <= 0:
                 continue
@@ -74,11 +84,25 @@ def from_scenario(sc: Scenario, values: Values | None = None) -> ForecastInput:
                 position[a, j] = at[j][int(np.argmax(pref.utility))]
     return ForecastInput(
         actors=tuple(a.id for a in actors),
-        issues=tuple(i.id for i in sc.issues),
+        issues=tuple(i.id for i in chosen),
         position=position,
         salience=salience,
         capability=np.array([val.scalar(a.capability) for a in actors]),
-        options=tuple(tuple(o.id for o in i.options) for i in sc.issues),
+        options=tuple(tuple(o.id for o in i.options) for i in chosen),
         option_at=tuple(at),
         scenario=sc.id,
     )
+
+
+def weighable_issues(sc: Scenario) -> set[str]:
+    """The issues some actor may weigh: named in a weight order, or given a weight that is
+    not a plain 0 (an expression or a distribution may be positive in some draw)."""
+    out: set[str] = set()
+    for p in sc.preferences.values():
+        if isinstance(p.weights, Order):
+            out.update(p.weights.items())
+            continue
+        for issue, w in p.weights.numbers().items():
+            if w.kind != "value" or float(w) != 0.0:
+                out.add(issue)
+    return out

@@ -307,7 +307,7 @@ class UtilityOrder(Order):
 
 def _map_or_order(raw: Any) -> str:
     if isinstance(raw, dict) and "given" in raw:
-        return "given"
+        return "conditional"
     return "order" if isinstance(raw, dict) and "order" in raw else "map"
 
 
@@ -338,7 +338,7 @@ Utilities = dict[
     Annotated[
         Annotated[UtilityMap, Tag("map")]
         | Annotated[UtilityOrder, Tag("order")]
-        | Annotated[ConditionalUtility, Tag("given")],
+        | Annotated[ConditionalUtility, Tag("conditional")],
         Discriminator(_map_or_order),
     ],
 ]

@@ -18,7 +18,7 @@ import numpy as np
 from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (schemas)
 
 from zopa.forecasting.base import Forecast, ModelForecastJson
-from zopa.forecasting.registry import from_scenario, make_model
+from zopa.forecasting.registry import from_scenario, make_model, weighable_issues
 from zopa.results import POSITION, frame, rounded
 from zopa.scenario.compound import split_package
 from zopa.scenario.schema import Scenario
@@ -155,7 +155,7 @@ def _moves_inputs(sc: Scenario, n: Any, inputs: Any) -> bool:
     from zopa.scenario.values import Values
 
     for x in n.distribution.probe():
-        other = from_scenario(sc, Values(sc, {id(n): float(x)}))
+        other = from_scenario(sc, Values(sc, {id(n): float(x)}), inputs.issues)
         for a, b in ((other.position, inputs.position), (other.salience, inputs.salience),
                      (other.capability, inputs.capability)):  # fmt: skip
             if not np.array_equal(a, b, equal_nan=True):
@@ -180,7 +180,7 @@ def run_forecasts(
     from zopa.analysis.analyze import analyze
     from zopa.space.space import compile_space
 
-    inputs = from_scenario(sc)
+    inputs = from_scenario(sc, issues=weighable_issues(sc))  # no model forecasts the others
     forecasts = {n: make_model(n).predict(inputs) for n in names}
     spreads = {}
     variants = None
@@ -195,7 +195,7 @@ def run_forecasts(
             # weight orders move saliences, uncertain red lines nothing a model reads)
             variants = [
                 from_scenario(sc, Values(sc, {id(nums[j]): float(x[d, j]) for j in moving},
-                                         set_judgements=t.setting(d)))
+                                         set_judgements=t.setting(d)), inputs.issues)
                 for d in range(draws)
             ]  # fmt: skip
         for n in names:
