@@ -264,7 +264,7 @@ def test_forecast_spread_in_stacks_gives_the_positions_of_one_stack(
         ("commission=0.02:0.1:0", r"commission: n must be between 1 and 1,000"),
         ("commission=nan:0.1:3", r"commission: nan is not a finite number"),
         ("commission=0.02:inf:3", r"commission: inf is not a finite number"),
-        ("no_deal[0].probability=0:0.5:3", r"no_deal\[0\].probability: 0 is outside the number's range \[0.2, 0.55\]"),
+        ("no_deal[0].probability=0:0.5:3", r"0 is outside the number.s range \[0.2, 0.55\]"),
         ("no_deal[1].probability=0.15:0.5:3", r"0.5 is outside the number's range"),
         ("conflict.prevails=0:2:2", r"conflict.prevails: 2 is out of range: must be at most 1"),
         ("actors[0].capability=0:1:2", r"capability: 0 is out of range: must be greater than 0"),

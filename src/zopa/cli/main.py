@@ -228,7 +228,7 @@ def package_cmd(
         str | None,
         typer.Option(
             "--reference",
-            help="Start from this reference package (reference_packages:) instead of the Nash deal.",
+            help="Start from this reference package (reference_packages:), not the Nash deal.",
         ),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
