@@ -364,7 +364,7 @@ def test_verify_exits_0_when_every_quote_stands(tmp_path: Path) -> None:
 def test_verify_exits_0_on_the_reference() -> None:
     r = zopa("sources", "--verify", SOURCES)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr
-    assert "155 quotes checked: 155 verbatim, 0 not" in r.stdout
+    assert "154 quotes checked: 154 verbatim, 0 not" in r.stdout
 
 
 @pytest.mark.parametrize("json_out", [False, True])
