@@ -269,7 +269,7 @@ def test_forecast_spread_in_stacks_gives_the_positions_of_one_stack(
         ("conflict.prevails=0:2:2", r"conflict.prevails: 2 is out of range: must be at most 1"),
         ("actors[0].capability=0:1:2", r"capability: 0 is out of range: must be greater than 0"),
         ("preferences.USA.weights.enrichment=-1:1:2", r"-1 is out of range: must be at least 0"),
-        ("preferences.IRN.utilities.oil_channel.values.none.iran_sells=0:2:3", r"2 is out of range: .* 1"),
+        ("preferences.IRN.utilities.oil_channel.values.none.iran_sells=0:2:3", r"2 is out of .* 1"),
         ("issues[0].options[0].at=0:150:2", r"150 is out of range: must be at most 100"),
         ("nope=0:1:2", r"nope: no number at this path"),
     ],
