@@ -7,7 +7,7 @@ the chunked engine's top package. These are the definitions of Monte Carlo's dra
 the same figures in every draw:
 
 - ``value``: a decider's deal value of d*; another actor's utility of d* with the spoiler
-  lottery (``P(no strike) U + sum_s P(s strikes first) v(o_s)``); without a assumed deal,
+  lottery (``P(no strike) U + sum_s P(s strikes first) v(o_s)``); without an assumed deal,
   its expected no-deal value (else its reservation);
 - ``p_deal`` = 1[d*] * prod_s (1 - P_s(d*)) * P(every decider keeps d*);
 - ``p_war`` = (1 - 1[d*]) * the war outcomes' probability (normalised like every no-deal

@@ -102,8 +102,10 @@ def groups(sc: Scenario) -> tuple[Group, ...]:
 
 
 def _compose(
-    parts: Sequence[np.ndarray], gs: Sequence[Group], op: Callable[[Any, Any], Any]
+    parts: Sequence[np.ndarray], gs: Sequence[Group], op: Callable[[Group, Any, Any], Any]
 ) -> list[np.ndarray]:
+    """Per group, ``parts`` of its one member, or ``op(g, x[..., :, None], y[..., None, :])``
+    of its two members' arrays flattened over the compound's options."""
     if all(not g.compound for g in gs):
         return list(parts)
     out = []
@@ -112,7 +114,7 @@ def _compose(
             out.append(parts[g.members[0]])
             continue
         x, y = (np.asarray(parts[m]) for m in g.members)
-        joined = op(x[..., :, None], y[..., None, :])
+        joined = op(g, x[..., :, None], y[..., None, :])
         out.append(np.ascontiguousarray(joined).reshape(*joined.shape[:-2], -1))
     return out
 
@@ -120,27 +122,18 @@ def _compose(
 def compose_sum(parts: Sequence[np.ndarray], gs: Sequence[Group]) -> list[np.ndarray]:
     """Per group, arrays over its options from per file issue arrays ``parts`` (last axis:
     options; leading axes broadcast): a compound's entry ``(a, b)`` is ``x[a] + y[b]``."""
-    return _compose(parts, gs, np.add)
+    return _compose(parts, gs, lambda g, x, y: x + y)
 
 
 def compose_all(parts: Sequence[np.ndarray], gs: Sequence[Group]) -> list[np.ndarray]:
     """Like :func:`compose_sum` for booleans: ``(a, b)`` holds when both components do."""
-    return _compose(parts, gs, np.logical_and)
+    return _compose(parts, gs, lambda g, x, y: np.logical_and(x, y))
 
 
 def compose_index(maps: Sequence[np.ndarray], gs: Sequence[Group]) -> list[np.ndarray]:
     """Per group, the option each option becomes from per file issue maps (option ->
     option): a compound's ``(a, b)`` becomes ``(m_a[a], m_b[b])``."""
-    if all(not g.compound for g in gs):
-        return list(maps)
-    out = []
-    for g in gs:
-        if not g.compound:
-            out.append(maps[g.members[0]])
-        else:
-            x, y = (np.asarray(maps[m]) for m in g.members)
-            out.append((x[:, None] * g.sizes[1] + y[None, :]).reshape(-1))
-    return out
+    return _compose(maps, gs, lambda g, x, y: x * g.sizes[1] + y)
 
 
 def compose_delivered(

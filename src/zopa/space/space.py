@@ -149,7 +149,7 @@ def compile_space(sc: Scenario, values: Values | None = None, scal: Scalars | No
     num = val.scalar
     gs = cp.groups(sc)
     at_file = [np.array([num(o.at) for o in i.options]) for i in sc.issues]
-    at = tuple(at_file) if len(gs) == len(sc.issues) else _group_places(at_file, gs)
+    at = _group_places(at_file, gs)
     actors = [a for a in sc.actors if a.id in sc.preferences]
     ids = [a.id for a in actors]
     tables, allowed = preference_tables(sc, val)
@@ -273,17 +273,10 @@ def expect_delivery(sc: Scenario, num: Any, tables: list[np.ndarray]) -> None:
     actor, ``p u(o) + (1 - p) u(otherwise)``: ``tables`` (per issue of the space (...,
     actors, options), weighted utilities) are replaced by these expectations in place (on
     a compound issue, each component's lottery on its own axis, independently)."""
-    gs = cp.groups(sc)
-    if len(gs) < len(sc.issues):
-        lots = [delivery(sc, k, num) for k in range(len(sc.issues))]
-        for t, g in zip(tables, gs, strict=True):
-            if any(lots[m] is not None for m in g.members):
-                t[...] = cp.compose_delivered(t.copy(), g, lots, delivered)
-        return
-    for k, t in enumerate(tables):
-        lottery = delivery(sc, k, num)
-        if lottery is not None:
-            t[...] = delivered(t.copy(), *lottery)
+    lots = [delivery(sc, k, num) for k in range(len(sc.issues))]
+    for t, g in zip(tables, cp.groups(sc), strict=True):
+        if any(lots[m] is not None for m in g.members):
+            t[...] = cp.compose_delivered(t.copy(), g, lots, delivered)
 
 
 def utility_at(
@@ -370,8 +363,7 @@ def revert_map(sc: Scenario, who: str) -> list[np.ndarray]:
         opts = [o.id for o in issue.options]
         out.append(np.array([opts.index(o.reverts[who]) if who in o.reverts else jo
                              for jo, o in enumerate(issue.options)]))  # fmt: skip
-    gs = cp.groups(sc)
-    return out if len(gs) == len(sc.issues) else cp.compose_index(out, gs)
+    return cp.compose_index(out, cp.groups(sc))
 
 
 def striker_tables(sp: Any, num: Any, ids: list[str], tables: list[np.ndarray]) -> list[Any]:
@@ -405,7 +397,5 @@ def reversions(
         if lottery is not None:  # trust changes follow what is delivered, in expectation
             for per_issue in deltas.values():
                 per_issue[k] = delivered(per_issue[k], *lottery)
-    gs = cp.groups(sc)
-    if len(gs) < len(sc.issues):  # independent deliveries: expectations of sums add
-        deltas = {pair: cp.compose_sum(per_issue, gs) for pair, per_issue in deltas.items()}
-    return revert, deltas
+    gs = cp.groups(sc)  # independent deliveries: expectations of sums add
+    return revert, {pair: cp.compose_sum(per_issue, gs) for pair, per_issue in deltas.items()}

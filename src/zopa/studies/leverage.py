@@ -29,7 +29,7 @@ of its two ends, all else at base values, and the whole space is re-analysed exa
 
 The figures at each end are the actor's ``value`` (of the assumed deal, or its no-deal value
 without one), the ``zone``'s size, ``p_deal`` and ``p_war`` (as Monte Carlo defines them
-per draw, :mod:`zopa.analysis.outlook`) and the likely ``deal``. Levers are ranked by the
+per draw, :mod:`zopa.analysis.outlook`) and the assumed ``deal``. Levers are ranked by the
 spread of the chosen metric, ``|high - low|`` (a tornado): where leverage still exists,
 however asymmetric.
 
