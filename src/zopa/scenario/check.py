@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from zopa.scenario.compound import conditional_utilities
 from zopa.scenario.numbers import walk
 from zopa.scenario.schema import (
     RESERVED_KEYS,
@@ -222,18 +223,10 @@ def _interaction_problems(sc: Scenario) -> list[Found]:
     the file, and each issue interacts with one other issue at most (no chains; one
     ``given`` per issue: the same pair may be written either way round)."""
     ids = [i.id for i in sc.issues]
-    found: list[tuple[Path_, str, str]] = []
-    for actor, pref in sc.preferences.items():
-        for issue, u in pref.utilities.items():
-            if isinstance(u, ConditionalUtility):
-                found.append((("preferences", actor, "utilities", issue), issue, u.given))
-    for k, sh in enumerate(sc.simulation.shocks if sc.simulation else []):
-        for issue, u in sh.utilities.items():
-            if isinstance(u, ConditionalUtility):
-                found.append((("simulation", "shocks", k, "utilities", issue), issue, u.given))
     out: list[Found] = []
     partner: dict[str, tuple[str, Path_]] = {}
-    for at, issue, given in found:
+    for at, issue, u in conditional_utilities(sc):
+        given = u.given
         if issue not in ids or given not in ids or issue == given:
             continue  # reported with the actor's preferences
         if abs(ids.index(issue) - ids.index(given)) != 1:

@@ -23,7 +23,7 @@ has no compound issue: every function here then returns its input unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,18 +52,28 @@ class Group:
         return len(self.members) > 1
 
 
-def conditions(sc: Scenario) -> dict[str, str]:
-    """Issue id -> the id of the issue its utilities are ``given`` (in any actor's
-    preferences or any shock of ``simulation:``; the first one found when they disagree,
-    which :mod:`zopa.scenario.check` rejects)."""
-    out: dict[str, str] = {}
-    sources = [p.utilities for p in sc.preferences.values()]
-    if sc.simulation is not None:
-        sources += [sh.utilities for sh in sc.simulation.shocks]
-    for utilities in sources:
-        for issue, u in utilities.items():
+def conditional_utilities(
+    sc: Scenario,
+) -> Iterator[tuple[tuple[str | int, ...], str, ConditionalUtility]]:
+    """Every utility ``given`` another issue, in any actor's preferences then any shock of
+    ``simulation:``: (its path in the file, its issue, the utility)."""
+    for actor, pref in sc.preferences.items():
+        for issue, u in pref.utilities.items():
             if isinstance(u, ConditionalUtility):
-                out.setdefault(issue, u.given)
+                yield ("preferences", actor, "utilities", issue), issue, u
+    for k, sh in enumerate(sc.simulation.shocks if sc.simulation is not None else []):
+        for issue, u in sh.utilities.items():
+            if isinstance(u, ConditionalUtility):
+                yield ("simulation", "shocks", k, "utilities", issue), issue, u
+
+
+def conditions(sc: Scenario) -> dict[str, str]:
+    """Issue id -> the id of the issue its utilities are ``given`` (the first one found
+    by :func:`conditional_utilities` when they disagree, which
+    :mod:`zopa.scenario.check` rejects)."""
+    out: dict[str, str] = {}
+    for _, issue, u in conditional_utilities(sc):
+        out.setdefault(issue, u.given)
     return out
 
 
