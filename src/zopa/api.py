@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from zopa.simulation.run import SimulationRun
     from zopa.studies.forecasts import ForecastReport
     from zopa.studies.leverage import Leverage
+    from zopa.studies.levers import LeverList
     from zopa.studies.montecarlo import MonteCarlo
     from zopa.studies.rounds import SimulationRuns
     from zopa.studies.sweep import Sweep
@@ -276,6 +277,7 @@ def analyze(
     threads: int = 2,
     over_time: bool = False,
     max_packages: int = MAX_PACKAGES,
+    set: Mapping[str, float] | None = None,
 ) -> Report:
     """The agreement zone, who binds, the Pareto frontier, the bargaining solutions, and
     the no-deal model (derived reservations, the assumed deal taken apart, conflict).
@@ -292,6 +294,9 @@ def analyze(
         Also re-analyse each period of ``dynamics:``.
     max_packages
         Refuse larger outcome spaces (at least 1).
+    set
+        Levers or numbers set before the analysis: name -> value (:func:`levers` lists
+        them; :mod:`zopa.studies.levers` says what each value means).
 
     Returns
     -------
@@ -312,7 +317,38 @@ def analyze(
     top = whole("--top", top, 0, MAX_TOP, " (packages listed)")
     threads = _workers("--threads", threads)
     check_size(sc, max_packages)
-    return analyze_scenario(sc, compile_space(sc), top=top, threads=threads, over_time=over_time)
+    if set:
+        from zopa.studies.levers import settled_space
+
+        space = settled_space(sc, set)
+    else:
+        space = compile_space(sc)
+    return analyze_scenario(sc, space, top=top, threads=threads, over_time=over_time)
+
+
+def levers(sc: Scenario) -> LeverList:
+    """Every lever ``leverage`` swings and every number ``sweep --grid`` and
+    ``analyze(set=...)`` can set, in a reader's words, grouped by section.
+
+    Parameters
+    ----------
+    sc
+        A scenario.
+
+    Returns
+    -------
+    LeverList
+        ``to_json()`` is ``zopa levers --json``; ``to_frames()["levers"]``.
+
+    Examples
+    --------
+    >>> names = [m.name for m in zopa.levers(zopa.reference()).levers]
+    >>> "credibility.trust.IRN.USA" in names
+    True
+    """
+    from zopa.studies.levers import lever_list
+
+    return lever_list(sc)
 
 
 def score(
@@ -537,9 +573,25 @@ def simulate(
     return simulate_runs(s, n, seed, workers, scheduler, text, name, options, progress)
 
 
+def decider_or_first(sc: Scenario, actor: str | None, option: str = "--for") -> str:
+    """``actor``, or the first decider when None; bad input (listing the valid ids) for an
+    actor without preferences."""
+    valid = [a.id for a in sc.actors if a.id in sc.preferences]
+    if actor is None:
+        return next((a.id for a in sc.deciders if a.id in sc.preferences), valid[0])
+    if actor not in sc.preferences:
+        raise InputError.at(
+            option,
+            None,
+            "",
+            f"'{actor}' is not an actor with preferences; one of {', '.join(valid)}",
+        )
+    return actor
+
+
 def leverage(
     sc: Scenario,
-    actor: str = "IRN",
+    actor: str | None = None,
     metric: str = "value",
     *,
     progress: Progress | None = None,
@@ -557,7 +609,7 @@ def leverage(
     sc
         A scenario.
     actor
-        Whose leverage: an actor with preferences.
+        Whose leverage: an actor with preferences (default: the first decider).
     metric
         ``value`` (the actor's value of the assumed deal), ``zone`` (its size), ``p_deal``
         or ``p_war``.
@@ -581,9 +633,7 @@ def leverage(
     check_size(sc, max_packages)
     if metric not in METRICS:
         raise InputError.at("--metric", None, "", f"must be one of {', '.join(METRICS)}")
-    if actor not in sc.preferences:
-        raise InputError.at("--for", None, "", f"'{actor}' is not an actor with preferences")
-    return run(sc, actor, metric, progress=progress)
+    return run(sc, decider_or_first(sc, actor), metric, progress=progress)
 
 
 def sweep(

@@ -19,6 +19,7 @@ from typing_extensions import TypedDict
 
 from zopa.analysis.pareto import RunningFront, coalition_frontier, zone_frontier
 from zopa.analysis.scan import CHUNK, SOLUTIONS, run_chunks, scan, zone_front
+from zopa.analysis.solutions import OBJECTIVES
 from zopa.results import frame, package_rows, rounded, rounded_map
 from zopa.space.space import Space
 
@@ -44,8 +45,10 @@ class PackageJson(TypedDict):
 
 
 class SolutionJson(PackageJson):
-    """A bargaining solution: the package and the quantity the solution maximises."""
+    """A bargaining solution: the package, what the solution maximises (in words) and
+    that quantity's value."""
 
+    objective: str
     value: float
 
 
@@ -118,9 +121,10 @@ class PackageView:
 @dataclass
 class Solution(PackageView):
     value: float = 0.0
+    objective: str = ""  # what it maximises (zopa.analysis.solutions.OBJECTIVES)
 
     def to_json(self) -> SolutionJson:
-        return {**super().to_json(), "value": rounded(self.value)}
+        return {**super().to_json(), "objective": self.objective, "value": rounded(self.value)}
 
 
 @dataclass
@@ -211,7 +215,9 @@ class Analysis:
             row
             for name, s in self.solutions.items()
             if s is not None
-            for row in package_rows([s], {"solution": name, "value": s.value})
+            for row in package_rows(
+                [s], {"solution": name, "objective": s.objective, "value": s.value}
+            )
         ]
         binds = [
             {"decider": b.decider, "reservation": b.reservation,
@@ -298,7 +304,11 @@ def analyze(
     solutions: dict[str, Solution | None] = {}
     for name in SOLUTIONS:
         found = res.solutions.get(name)
-        solutions[name] = _view(space, found[0], Solution, value=found[1]) if found else None
+        solutions[name] = (
+            _view(space, found[0], Solution, value=found[1], objective=OBJECTIVES[name])
+            if found
+            else None
+        )
     closest_views = []
     for i in res.closest:
         u = space.values(int(i))

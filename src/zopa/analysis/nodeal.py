@@ -28,6 +28,8 @@ from zopa.analysis.conflict import (
 from zopa.analysis.scan import scan
 from zopa.errors import InputError, Problem
 from zopa.results import frame, rounded, rounded_map
+from zopa.scenario import judgements as jd
+from zopa.scenario.compound import split_package
 from zopa.scenario.schema import Scenario
 from zopa.scenario.values import Values
 from zopa.space.space import Space
@@ -81,6 +83,9 @@ class ScoredDeciderJson(DeciderValueJson):
     reservation: float
     accepts: bool
     red_line_crossed: bool
+    red_lines: list[str]
+    floor: float | None
+    floor_from: list[str]
     shortfall: float
 
 
@@ -258,6 +263,9 @@ class PackageScore:
     accepts: dict[str, bool]
     red_line_crossed: dict[str, bool]
     shortfall: dict[str, float]
+    red_lines: dict[str, list[str]] = field(default_factory=dict)  # the red lines it crosses
+    floor: dict[str, float | None] = field(default_factory=dict)  # least utility constraints set
+    floor_from: dict[str, list[str]] = field(default_factory=dict)  # the packages it must beat
 
     def to_json(self) -> PackageScoreJson:
         return {
@@ -270,6 +278,9 @@ class PackageScore:
                     "reservation": rounded(self.reservation[b.decider]),
                     "accepts": self.accepts[b.decider],
                     "red_line_crossed": self.red_line_crossed[b.decider],
+                    "red_lines": self.red_lines.get(b.decider, []),
+                    "floor": _maybe(self.floor.get(b.decider)),
+                    "floor_from": self.floor_from.get(b.decider, []),
                     "shortfall": rounded(self.shortfall[b.decider]),
                 }
                 for b in self.breakdown
@@ -283,11 +294,40 @@ class PackageScore:
             {**b.row(), "reservation": self.reservation[b.decider],
              "accepts": self.accepts[b.decider],
              "red_line_crossed": self.red_line_crossed[b.decider],
-             "shortfall": self.shortfall[b.decider]}
+             "red_lines": "; ".join(self.red_lines.get(b.decider, [])),
+             "floor": self.floor.get(b.decider), "shortfall": self.shortfall[b.decider]}
             for b in self.breakdown
         ]  # fmt: skip
         strike = [{"spoiler": k, "strike_probability": v} for k, v in self.strike.items()]
         return {"deciders": frame(rows), "spoilers": frame(strike)}
+
+
+def _maybe(x: float | None) -> float | None:
+    return None if x is None else rounded(x)
+
+
+def crossed_red_lines(sc: Scenario, actor: str, package: dict[str, str]) -> list[str]:
+    """The red lines of ``actor`` that ``package`` (keyed by the outcome space's issues)
+    crosses, as ``issue not option, ...``; the uncertain ones as the deterministic analyses
+    take them (kept when their probability is at least 0.5)."""
+    chosen = split_package(sc, package)
+    prefs = sc.preferences.get(actor)
+    out = []
+    for r in prefs.red_lines if prefs is not None else []:
+        if jd.included(r) and chosen.get(r.issue) in r.not_:
+            out.append(f"{r.issue} not {', '.join(r.not_)}")
+    return out
+
+
+def _floors(sc: Scenario, space: Space) -> tuple[dict[str, float | None], dict[str, list[str]]]:
+    """Each decider's constraint floor (None: no constraint) and the packages it must beat."""
+    ids = space.decider_ids
+    floor: dict[str, float | None] = {}
+    for p, d in enumerate(ids):
+        f = None if space.floor is None else float(space.floor[space.deciders[p]])
+        floor[d] = f if f is not None and np.isfinite(f) else None
+    beats = {d: [c.beats for c in sc.constraints if c.actor == d] for d in ids}
+    return floor, beats
 
 
 def package_from(
@@ -335,6 +375,7 @@ def score_package(sc: Scenario, space: Space, package: dict[str, str]) -> Packag
     short = space.shortfall(value, crit)[:, 0]
     red = space.red_line_ok(idx)[:, 0]
     ids = space.decider_ids
+    floor, beats = _floors(sc, space)
     return PackageScore(
         package=package,
         index=idx,
@@ -344,4 +385,7 @@ def score_package(sc: Scenario, space: Space, package: dict[str, str]) -> Packag
         accepts={d: bool(red[p] and short[p] <= 0) for p, d in enumerate(ids)},
         red_line_crossed={d: not bool(red[p]) for p, d in enumerate(ids)},
         shortfall={d: float(short[p]) for p, d in enumerate(ids)},
+        red_lines={d: crossed_red_lines(sc, d, package) for d in ids},
+        floor=floor,
+        floor_from=beats,
     )

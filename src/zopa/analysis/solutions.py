@@ -28,6 +28,14 @@ from numpy.typing import ArrayLike
 from zopa.space.tolerances import NO_ROOM, tie_floor
 
 SOLUTIONS = ("nash", "nash_weighted", "kalai_smorodinsky", "utilitarian", "egalitarian")
+OBJECTIVES = {
+    "nash": "product of gains",
+    "nash_weighted": "product of gains, each to its capability share",
+    "kalai_smorodinsky": "smallest share of the best possible gain",
+    "utilitarian": "sum of deal values",
+    "egalitarian": "smallest gain",
+}
+"""What each solution maximises, in words (its ``value`` is that quantity)."""
 
 
 def gains(u: np.ndarray, r: np.ndarray) -> np.ndarray:

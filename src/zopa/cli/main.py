@@ -40,6 +40,14 @@ ForceOpt = Annotated[
     bool, typer.Option("--force", help="Replace the output file if it exists (keeps its mode).")
 ]
 JSON_HELP = "Print JSON (its schema: zopa schema --output COMMAND)."
+CsvOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--csv",
+        help="Also write each table of the result (to_frames()) as DIR/NAME.csv.",
+        metavar="DIR",
+    ),
+]
 
 
 def _load(file: Path | None) -> Any:
@@ -48,14 +56,37 @@ def _load(file: Path | None) -> Any:
     return zopa.reference() if file is None else zopa.load(file)
 
 
-def _show(result: Any, json_out: bool, renderer: str, *args: Any) -> None:
-    """Print ``result.to_json()`` (``--json``) or the tables of ``cli.render.<renderer>``."""
+def _show(result: Any, json_out: bool, renderer: str, *args: Any, csv: Path | None = None) -> None:
+    """Print ``result.to_json()`` (``--json``) or the tables of ``cli.render.<renderer>``;
+    with ``csv``, write its frames there first."""
+    if csv is not None:
+        _write_csv(result, csv)
     if json_out:
         _emit_json(result.to_json())
         return
     from zopa.cli import render
 
     getattr(render, renderer)(result, *args)
+
+
+def _write_csv(result: Any, folder: Path) -> None:
+    """Each of ``result.to_frames()`` as ``folder/NAME.csv`` (the folder made if needed;
+    each file written atomically, replacing a file of that name, never an input)."""
+    from zopa.files import write_text
+
+    if folder.exists() and not folder.is_dir():
+        raise InputError.at(str(folder), None, "--csv", "is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError.at(str(folder), None, "--csv", f"cannot make it: {e.strerror}") from None
+    for name, df in result.to_frames().items():
+        write_text(folder / f"{name}.csv", df.to_csv(index=False), force=True, option="--csv")
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr: the run goes on."""
+    sys.stderr.write(f"zopa: warning: {message}\n")
 
 
 def _import(fmt: str, source: Path, output: Path, force: bool) -> None:
@@ -87,14 +118,53 @@ def analyze(
     over_time: Annotated[
         bool, typer.Option("--over-time", help="Re-analyse each period of dynamics: drifts.")
     ] = False,
+    frontier: Annotated[
+        bool, typer.Option("--frontier", help="List the Pareto frontier's packages too.")
+    ] = False,
+    settings: Annotated[
+        list[str],
+        typer.Option(
+            "--set", help="LEVER=VALUE: set a lever or number first (zopa levers lists them)."
+        ),
+    ] = [],  # noqa: B006
+    csv: CsvOpt = None,
 ) -> None:
     """Agreement zone, who binds, Pareto frontier and bargaining solutions."""
     import zopa
 
-    report = zopa.analyze(
-        _load(file), top=top, threads=threads, over_time=over_time, max_packages=max_packages
-    )
-    _show(report, json_out, "show_report")
+    sc = _load(file)
+    if over_time and sc.dynamics is None:
+        warn("--over-time has nothing to act on: the scenario has no dynamics: block")
+    report = zopa.analyze(sc, top=top, threads=threads, over_time=over_time,
+                          max_packages=max_packages, set=_settings(settings))  # fmt: skip
+    _show(report, json_out, "show_report", frontier, csv=csv)
+
+
+def _settings(specs: list[str]) -> dict[str, float]:
+    """``NAME=VALUE`` strings -> {name: value} (bad input naming --set otherwise)."""
+    out: dict[str, float] = {}
+    for spec in specs:
+        name, eq, value = spec.rpartition("=")
+        try:
+            if not eq or not name:
+                raise ValueError
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise InputError.at("--set", None, "", f"{spec!r} is not LEVER=NUMBER") from None
+    return out
+
+
+@app.command()
+def levers(
+    file: FileArg = None,
+    json_out: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    csv: CsvOpt = None,
+) -> None:
+    """Every lever leverage swings and every number sweep --grid and analyze --set can set,
+    in words, by section, with its base value, ends and evidence."""
+    import zopa
+
+    _show(zopa.levers(_load(file)), json_out, "show_levers", csv=csv)
 
 
 @contextmanager
@@ -308,7 +378,10 @@ def simulate(
 @app.command("leverage")
 def leverage_cmd(
     file: FileArg = None,
-    actor: Annotated[str, typer.Option("--for", help="Whose leverage (an actor id).")] = "IRN",
+    actor: Annotated[
+        str | None,
+        typer.Option("--for", help="Whose leverage: an actor id (default: the first decider)."),
+    ] = None,
     metric: Annotated[
         str, typer.Option("--metric", help="value | zone | p_deal | p_war")
     ] = "value",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -17,10 +18,20 @@ from zopa.forecasting.backtest import BacktestResult
 from zopa.scenario.sources import KIND_COLUMNS, SUPPORTS_ROWS, SourcesReport
 from zopa.studies.forecasts import ForecastReport
 from zopa.studies.leverage import Leverage
+from zopa.studies.levers import LeverList
 from zopa.studies.montecarlo import MonteCarlo
 from zopa.studies.sweep import Sweep
 
-console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+
+def _width() -> int | None:
+    """The terminal's width; ``COLUMNS`` when set; 120 when the output is not a terminal."""
+    cols = os.environ.get("COLUMNS", "")
+    if cols.isdigit() and int(cols) >= 40:
+        return int(cols)
+    return None if sys.stdout.isatty() else 120
+
+
+console = Console(highlight=False, width=_width())
 
 
 def _package_text(p: PackageView) -> str:
@@ -31,14 +42,65 @@ def _num(x: float) -> str:
     return f"{x:.3f}"
 
 
-def show_report(report: Report) -> None:
+def show_report(report: Report, frontier: bool = False) -> None:
     """Print ``zopa analyze``: the agreement analysis, then the no-deal model."""
-    show_analysis(report.analysis)
+    show_analysis(report.analysis, frontier)
     show_model(report.model)
 
 
-def show_analysis(a: Analysis) -> None:
-    """Print the summary of ``zopa analyze``."""
+def _solutions_matrix(a: Analysis) -> Table:
+    """Issues x solutions: each solution's option (marked ``*`` where it differs from the
+    Nash solution), each decider's value and gain, and what each solution maximises."""
+    sols = {k: s for k, s in a.solutions.items() if s is not None}
+    nash = sols.get("nash")
+    t = Table(
+        title="Bargaining solutions (over the unanimous set; benchmarks, not predictions)",
+        caption="* differs from the Nash solution",
+        box=box.SIMPLE,
+    )
+    t.add_column("issue", no_wrap=True)
+    for name in sols:
+        t.add_column(name, overflow="fold")
+    for issue in next(iter(sols.values())).package:
+        cells = []
+        for s in sols.values():
+            option = s.package[issue]
+            differs = nash is not None and nash.package[issue] != option
+            cells.append(f"[bold yellow]{escape(option)} *[/]" if differs else escape(option))
+        t.add_row(escape(issue), *cells)
+    t.add_section()
+    for d in a.deciders:
+        values = [f"{_num(s.utilities[d])} ({s.gains[d]:+.3f})" for s in sols.values()]
+        t.add_row(f"{d} {a.measure} (gain)", *values)
+    t.add_row("maximises", *[f"[dim]{s.objective}[/]" for s in sols.values()])
+    t.add_row("its value", *[f"{s.value:.4g}" for s in sols.values()])
+    return t
+
+
+def _frontier_table(a: Analysis) -> Table:
+    """Every frontier package listed: each decider's value and gain, and the options where
+    it differs from the Nash solution."""
+    nash = a.solutions.get("nash")
+    shown = len(a.pareto)
+    more = f" (the first {shown:,} of {a.pareto_size:,})" if shown < a.pareto_size else ""
+    t = Table(title=f"Pareto frontier{more}", box=box.SIMPLE)
+    t.add_column("#", justify="right", no_wrap=True)
+    for d in a.deciders:
+        t.add_column(f"{d} {a.measure} (gain)", justify="right", no_wrap=True)
+    t.add_column("differs from the Nash solution in", overflow="fold")
+    for i, p in enumerate(a.pareto, 1):
+        diff = (
+            [f"{k}={v}" for k, v in p.package.items() if nash.package[k] != v]
+            if nash is not None
+            else [f"{k}={v}" for k, v in p.package.items()]
+        )
+        t.add_row(str(i), *[f"{_num(p.utilities[d])} ({p.gains[d]:+.3f})" for d in a.deciders],
+                  escape(", ".join(diff)) or "- (the Nash solution)")  # fmt: skip
+    return t
+
+
+def show_analysis(a: Analysis, frontier: bool = False) -> None:
+    """Print the summary of ``zopa analyze`` (``frontier``: list the frontier too)."""
     c = console
     rule = "unanimity" if a.rule == "unanimity" else f"quota: {a.quota} of {len(a.deciders)}"
     c.print(f"[bold]{a.title}[/] ({a.scenario})")
@@ -66,22 +128,9 @@ def show_analysis(a: Analysis) -> None:
         )
     c.print(t)
     if any(a.solutions.values()):
-        t = Table(title="Bargaining solutions (over the unanimous set)", box=box.SIMPLE)
-        t.add_column("solution")
-        t.add_column("package")
-        for d in a.deciders:
-            t.add_column(f"{d} {a.measure} (gain)", justify="right")
-        t.add_column("value", justify="right")
-        for name, s in a.solutions.items():
-            if s is None:
-                continue
-            t.add_row(
-                name,
-                _package_text(s),
-                *[f"{_num(s.utilities[d])} ({s.gains[d]:+.3f})" for d in a.deciders],
-                f"{s.value:.4g}",
-            )
-        c.print(t)
+        c.print(_solutions_matrix(a))
+    if frontier:
+        c.print(_frontier_table(a))
     if a.top:
         t = Table(title=f"Top {len(a.top)} packages of the zone (by Nash product)", box=box.SIMPLE)
         t.add_column("#", justify="right")
@@ -484,20 +533,28 @@ def show_leverage(r: Leverage, top: int) -> None:
     )
     war = r.metric == "p_war"  # the probability column: P(war) when ranked by it, else P(deal)
     p = "P(war)" if war else "P(deal)"
-    t = Table(box=box.SIMPLE, caption=f"value, zone, {p}: at the low / high end")
-    t.add_column("#", justify="right")
-    t.add_column("lever", overflow="fold", min_width=24)
-    t.add_column("range")
-    t.add_column("evidence", max_width=12)
+    t = Table(
+        box=box.SIMPLE,
+        caption=f"value, zone, {p}: at the low / high end. Under each lever: its range, its "
+        "evidence, how the Nash terms shift at each end, and its name (for --set, --grid)",
+    )
+    t.add_column("#", justify="right", no_wrap=True)
+    t.add_column("lever", overflow="fold")
     for col in ("value", "zone", p, "spread"):
         t.add_column(col, justify="right", no_wrap=True)
-    for i, s in enumerate(r.swings[:top], 1):
+    shifts = [j["deal_shift"] for j in r.to_json()["levers"]]
+    for i, (s, shift) in enumerate(zip(r.swings[:top], shifts, strict=False), 1):
         lv = s.lever
         lo, hi = _lever_ends(lv)
         rng = f"{lv.lo:.3g}..{lv.hi:.3g}" if lv.kind != "red line" else f"{lo}/{hi}"
         pl, ph = (s.lo.p_war, s.hi.p_war) if war else (s.lo.p_deal, s.hi.p_deal)
+        moved = f"{_shift_text(shift['low'])} / {_shift_text(shift['high'])}"
+        under = f"{rng if lv.ranged else 'removed / kept'} · {lv.evidence.label()} · deal: {moved}"
+        name = f"{escape(lv.label or lv.name)}\n[dim]{escape(under)}"
+        if lv.label and lv.label != lv.name:
+            name += f"\n{escape(lv.name)}"
         t.add_row(
-            str(i), escape(lv.name), rng if lv.ranged else "removed", lv.evidence.label(),
+            str(i), name + "[/]",
             f"{s.lo.value:.3f} / {s.hi.value:.3f}",
             f"{s.lo.zone:,} / {s.hi.zone:,}",
             f"{pl:.3f} / {ph:.3f}",
@@ -505,6 +562,13 @@ def show_leverage(r: Leverage, top: int) -> None:
         )  # fmt: skip
     c.print(t)
     _show_rests_on(r)
+
+
+def _shift_text(moved: dict[str, str] | None) -> str:
+    """The issues whose Nash option differs at one end of a swing, as text."""
+    if moved is None:
+        return "no deal"
+    return ", ".join(f"{k}={v}" for k, v in moved.items()) or "same"
 
 
 def _lever_ends(lv: Any) -> tuple[str, str]:
@@ -554,8 +618,40 @@ def _show_rests_on(r: Leverage) -> None:
             lo = "no deal" if h == "nash" and m.swing.lo.deal is None else at_end(h, m.low)
             hi = "no deal" if h == "nash" and m.swing.hi.deal is None else at_end(h, m.high)
             both = lo if not lv.ranged else f"{ends[0]}: {lo}; {ends[1]}: {hi}"  # removal: in name
-            console.print(f"    {lv.name}: {both} ({lv.evidence.label()})", soft_wrap=True,
-                          markup=False)  # fmt: skip
+            console.print(f"    {lv.label or lv.name}: {both} ({lv.evidence.label()})",
+                          soft_wrap=True, markup=False)  # fmt: skip
+
+
+def _end(x: float | None) -> str:
+    return "-" if x is None else f"{x:.4g}"
+
+
+def show_levers(r: LeverList) -> None:
+    """Print ``zopa levers``: one table per section; NAME is what ``--set``, ``--grid`` and
+    the leverage tables take."""
+    c = console
+    j = r.to_json()
+    sections: dict[str, list[Any]] = {}
+    for m in j["levers"]:
+        sections.setdefault(m["section"], []).append(m)
+    for section, rows in sections.items():
+        t = Table(title=f"{section} ({len(rows)})", box=box.SIMPLE, title_justify="left")
+        t.add_column("name (for --set, --grid)", overflow="fold", ratio=3)
+        t.add_column("what it is", overflow="fold", ratio=3)
+        for col in ("base", "low", "high"):
+            t.add_column(col, justify="right", no_wrap=True)
+        t.add_column("moved by", no_wrap=True)
+        t.add_column("evidence", overflow="fold", ratio=2)
+        for m in rows:
+            by = ", ".join(k for k in ("leverage", "sweep") if m[k])
+            t.add_row(escape(m["name"]), escape(m["label"]), _end(m["base"]), _end(m["low"]),
+                      _end(m["high"]), by, escape(m["evidence"]))  # fmt: skip
+        c.print(t)
+    swung = sum(m["leverage"] for m in j["levers"])
+    c.print(f"{len(j['levers'])} in all: {swung} levers that zopa leverage swings; "
+            f"{sum(m['sweep'] for m in j['levers'])} numbers that zopa sweep --grid and "
+            "zopa analyze --set can set (low/high: a lever's ends, a number's range or "
+            "its field's bounds)")  # fmt: skip
 
 
 def show_sweep(result: Sweep) -> None:
@@ -575,21 +671,41 @@ def show_sweep(result: Sweep) -> None:
     console.print(t)
 
 
+def _verdict(v: Any) -> str:
+    """Why a decider accepts or rejects a package: the red lines it crosses, the constraint
+    floor and the reservation, each with its margin."""
+    why = [f"crosses its red line {r}" for r in v["red_lines"]]
+    if v["floor"] is not None:
+        gap = v["utility"] - v["floor"]
+        beats = ", ".join(v["floor_from"])
+        side = "clears" if gap >= 0 else "falls short of"
+        why.append(f"utility {v['utility']:.4f} {side} the floor of beating {beats} "
+                   f"({v['floor']:.4f}) by {abs(gap):.4f}")  # fmt: skip
+    gap = v["deal_value"] - v["reservation"]
+    side = "beats" if gap >= 0 else "falls short of"
+    why.append(f"deal value {side} its reservation by {abs(gap):.4f}")
+    head = "[green]accepts[/]" if v["accepts"] else "[bold red]rejects[/]"
+    return f"{head}: " + "; ".join(why)
+
+
 def show_package(scored: PackageScore) -> None:
-    """Print ``zopa package``: one package taken apart."""
+    """Print ``zopa package``: one package taken apart, and why each decider accepts or
+    rejects it."""
     r = scored.to_json()
     c = console
     c.print(", ".join(f"{k}=[bold]{v}[/]" for k, v in r["package"].items()))
     t = Table(box=box.SIMPLE)
     for col in ("decider", "utility", "trust", "kept value", "deal value", "reservation",
                 "accepts"):  # fmt: skip
-        t.add_column(col, justify="left" if col == "decider" else "right")
+        t.add_column(col, justify="left" if col == "decider" else "right", no_wrap=True)
     for d, v in r["deciders"].items():
         trust = ", ".join(f"{k}: {x:.2f}" for k, x in v["trust"].items()) or "-"
-        verdict = "yes" if v["accepts"] else ("red line" if v["red_line_crossed"] else "no")
+        verdict = "yes" if v["accepts"] else "no"
         t.add_row(d, f"{v['utility']:.4f}", trust, f"{v['kept_value']:.4f}",
                   f"{v['deal_value']:.4f}", f"{v['reservation']:.4f}", verdict)  # fmt: skip
     c.print(t)
+    for d, v in r["deciders"].items():
+        c.print(f"{d} {_verdict(v)}")
     for who, p in r["strike_probability"].items():
         c.print(f"P({who} strikes) = {p:.4f}")
 

@@ -18,6 +18,7 @@ depend on another issue's option (:class:`ConditionalUtility`).
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
@@ -620,6 +621,13 @@ class Scenario(_Strict):
     def source_text(self) -> tuple[str, str] | None:
         """(text, name) of the file this scenario was read from, when read from text."""
         return self._source
+
+    @property
+    def content_hash(self) -> str:
+        """``sha256:<hex>`` of the text the scenario was read from (of its canonical JSON
+        when it was built in Python): the same file, the same hash, wherever it lies."""
+        text = self._source[0] if self._source else self.model_dump_json(by_alias=True)
+        return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     @property
     def deciders(self) -> list[Actor]:

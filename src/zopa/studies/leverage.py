@@ -85,6 +85,7 @@ from zopa.scenario.schema import (
     WeightOrder,
 )
 from zopa.scenario.values import Values
+from zopa.scenario.words import describe
 from zopa.space.space import Space, compile_space
 
 if TYPE_CHECKING:
@@ -136,6 +137,8 @@ class Lever:
     judgement: Order | RedLine | None = None
     ends: tuple[Any, Any] | None = field(default=None, compare=False, repr=False)
     evidence: LeverEvidence = NO_EVIDENCE
+    section: str = "Other"  # where a reader finds it (zopa.scenario.words.SECTIONS)
+    label: str = ""  # the lever in a reader's words (the name when empty)
 
     @property
     def ranged(self) -> bool:
@@ -151,8 +154,18 @@ class OutlookJson(TypedDict):
     deal: dict[str, str] | None
 
 
+class ShiftJson(TypedDict):
+    """The assumed deal's issues that differ from base at each end: issue -> option
+    (``null``: no deal at that end while base has one, or the reverse)."""
+
+    low: dict[str, str] | None
+    high: dict[str, str] | None
+
+
 class SwingJson(TypedDict):
     lever: str
+    label: str
+    section: str
     kind: str
     range: list[float] | None
     base: float | None
@@ -162,6 +175,7 @@ class SwingJson(TypedDict):
     source_kind: str | None
     low: OutlookJson
     high: OutlookJson
+    deal_shift: ShiftJson
     spread: float
 
 
@@ -169,6 +183,7 @@ class MoveJson(TypedDict):
     """One lever that moves a headline figure: the figure at each end and the change."""
 
     lever: str
+    label: str
     kind: str
     evidence: str
     supports: str | None
@@ -259,7 +274,7 @@ class Leverage:
             "actor": self.actor,
             "metric": self.metric,
             "base": _outlook(b),
-            "levers": [_swing(s, self.metric) for s in self.swings],
+            "levers": [_swing(s, self.metric, b) for s in self.swings],
             "rests_on": {
                 "zone": {"exists": b.zone > 0, "size": b.zone,
                          "levers": [_move(m) for m in moves["zone"]]},
@@ -278,13 +293,19 @@ class Leverage:
         rows = []
         for s in self.swings:
             lv = s.lever
-            row: dict[str, Any] = {"lever": lv.name, "kind": lv.kind}
+            row: dict[str, Any] = {"lever": lv.name, "label": lv.label or lv.name,
+                                   "section": lv.section, "kind": lv.kind}  # fmt: skip
             row.update({"low": lv.lo if lv.ranged else None,
                         "high": lv.hi if lv.ranged else None,
                         "base": lv.base if lv.ranged else None})  # fmt: skip
             row.update(_evidence(lv.evidence))
             for end, o in (("low", s.lo), ("high", s.hi)):
                 row.update({f"{m}.{end}": o.metric(m) for m in METRICS})
+            shift = deal_shift(s, self.base)
+            for end, moved in (("low", shift["low"]), ("high", shift["high"])):
+                row[f"deal_shift.{end}"] = (
+                    "no deal" if moved is None else ", ".join(f"{k}={v}" for k, v in moved.items())
+                )
             row["spread"] = s.spread(self.metric)
             rows.append(row)
         rests = [
@@ -301,10 +322,12 @@ def _outlook(o: Outlook) -> OutlookJson:
             "p_war": rounded(o.p_war), "deal": o.deal}  # fmt: skip
 
 
-def _swing(s: Swing, metric: str) -> SwingJson:
+def _swing(s: Swing, metric: str, base: Outlook) -> SwingJson:
     lv, e = s.lever, s.lever.evidence
     return {
         "lever": lv.name,
+        "label": lv.label or lv.name,
+        "section": lv.section,
         "kind": lv.kind,
         "range": [lv.lo, lv.hi] if lv.ranged else None,
         "base": lv.base if lv.ranged else None,
@@ -314,8 +337,21 @@ def _swing(s: Swing, metric: str) -> SwingJson:
         "source_kind": e.source_kind,
         "low": _outlook(s.lo),
         "high": _outlook(s.hi),
+        "deal_shift": deal_shift(s, base),
         "spread": rounded(s.spread(metric)),
     }
+
+
+def _shift(deal: dict[str, str] | None, base: dict[str, str] | None) -> dict[str, str] | None:
+    if deal is None:
+        return None if base is not None else {}
+    return {k: v for k, v in deal.items() if base is None or base.get(k) != v}
+
+
+def deal_shift(s: Swing, base: Outlook) -> ShiftJson:
+    """How the assumed deal moves at each end of a swing: the issues whose option differs
+    from the base deal (an empty mapping: the same deal; None: no deal at that end)."""
+    return {"low": _shift(s.lo.deal, base.deal), "high": _shift(s.hi.deal, base.deal)}
 
 
 def _evidence(e: LeverEvidence) -> dict[str, str | None]:
@@ -326,7 +362,8 @@ def _evidence(e: LeverEvidence) -> dict[str, str | None]:
 def _move(m: Move) -> MoveJson:
     lv = m.swing.lever
     e = lv.evidence
-    return {"lever": lv.name, "kind": lv.kind, "evidence": e.evidence, "supports": e.supports,
+    return {"lever": lv.name, "label": lv.label or lv.name, "kind": lv.kind,
+            "evidence": e.evidence, "supports": e.supports,
             "source": e.source, "source_kind": e.source_kind, "low": _out(m.low),
             "high": _out(m.high), "change": _out(m.change)}  # fmt: skip
 
@@ -445,6 +482,19 @@ def _group_name(group: list[str]) -> str:
     return group[0] if len(group) == 1 else f"[{', '.join(group)}]"
 
 
+def _order_words(path: str, group: list[str], weights: bool) -> tuple[str, str]:
+    """The section and label of an order's group: ``preferences.A.utilities.I`` or
+    ``preferences.A.weights``."""
+    parts = path.split(".")
+    actor = parts[1] if len(parts) > 1 else path
+    items = ", ".join(group)
+    if weights:
+        what = f"each of {items}" if len(group) > 1 else items
+        return "Weights", f"{actor}'s weight on {what} (a group of its importance order)"
+    issue = parts[3] if len(parts) > 3 else ""
+    return "Utilities", f"{actor}'s utility of {issue} = {items} (its place in the order)"
+
+
 def _order_levers(path: str, o: Order, ev: LeverEvidence) -> list[Lever]:
     """The levers of one utility or weight order (see the module docstring)."""
     groups = o.groups()
@@ -461,9 +511,11 @@ def _order_levers(path: str, o: Order, ev: LeverEvidence) -> list[Lever]:
                 v = base.copy()
                 v[rank == g] = x
                 ends.append(v / v.sum())
+            section, label = _order_words(path, grp, weights=True)
             out.append(Lever(f"{path}.{_group_name(grp)}", "weight order",
                              float(ends[0][rank == g][0]), float(ends[1][rank == g][0]), at[g],
-                             judgement=o, ends=(ends[0], ends[1]), evidence=ev))  # fmt: skip
+                             judgement=o, ends=(ends[0], ends[1]), evidence=ev,
+                             section=section, label=label))  # fmt: skip
         return out
     for g in range(1, len(groups) - 1):
         ends = []
@@ -471,8 +523,10 @@ def _order_levers(path: str, o: Order, ev: LeverEvidence) -> list[Lever]:
             v = base.copy()
             v[rank == g] = x
             ends.append(v)
+        section, label = _order_words(path, groups[g], weights=False)
         out.append(Lever(f"{path}.{_group_name(groups[g])}", "order", at[g + 1], at[g - 1],
-                         at[g], judgement=o, ends=(ends[0], ends[1]), evidence=ev))  # fmt: skip
+                         at[g], judgement=o, ends=(ends[0], ends[1]), evidence=ev,
+                         section=section, label=label))  # fmt: skip
     return out
 
 
@@ -493,8 +547,10 @@ def levers(sc: Scenario) -> list[Lever]:
             lo, hi = n.distribution.probe()
         else:
             continue
+        section, label = describe(sc, path)
         out.append(Lever(path, "number", lo, hi, val.scalar(n), number=n,
-                         evidence=ev.get(id(n), NO_EVIDENCE)))  # fmt: skip
+                         evidence=ev.get(id(n), NO_EVIDENCE), section=section,
+                         label=label))  # fmt: skip
     for path, j in judgements(sc):
         if in_simulation(path):
             continue
@@ -503,14 +559,17 @@ def levers(sc: Scenario) -> list[Lever]:
             out.extend(_order_levers(path, j, e))
         elif j.uncertain:
             name = f"{path}: {j.issue} not {', '.join(j.not_)}"
+            label = f"{path.split('.')[1]}'s red line: {j.issue} not {', '.join(j.not_)}"
             out.append(Lever(name, "red line", 0.0, 1.0, float(jd.included(j)), judgement=j,
-                             ends=(False, True), evidence=e))  # fmt: skip
+                             ends=(False, True), evidence=e, section="Red lines",
+                             label=label))  # fmt: skip
     for k, issue in enumerate(sc.issues):
         if len(issue.options) < 2:
             continue
         for o, opt in enumerate(issue.options):
             out.append(Lever(f"{issue.id}={opt.id} removed", "option", option=(k, o),
-                             evidence=ev.get(id(opt), NO_EVIDENCE)))  # fmt: skip
+                             evidence=ev.get(id(opt), NO_EVIDENCE), section="Options",
+                             label=f"{issue.id} = {opt.id} taken off the table"))  # fmt: skip
     return out
 
 

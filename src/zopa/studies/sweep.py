@@ -59,13 +59,13 @@ def parse_grid(specs: Sequence[str], sc: Scenario) -> list[Axis]:
     out: list[Axis] = []
     for spec in specs:
         name, _, rng = spec.partition("=")
-        path = _lever_path(name.strip(), found)
+        path = lever_path(name.strip(), found)
         if any(a.path == path for a in out):
             raise InputError.at("--grid", None, name, f"{path} is given twice")
         lo, hi, n = _lo_hi_n(name, rng)
         number = found[path]
         for v in (lo, hi):  # every value lies between the two ends
-            _check_value(name, number, v)
+            check_value(name, number, v)
         out.append(Axis(path, tuple(float(v) for v in np.linspace(lo, hi, n))))
     total = math.prod(len(a.values) for a in out)
     if total > MAX_CELLS:
@@ -77,14 +77,17 @@ def parse_grid(specs: Sequence[str], sc: Scenario) -> list[Axis]:
     return out
 
 
-def _lever_path(path: str, found: dict[str, Any]) -> str:
-    """A lever's full path (a parameter's bare name works too), or bad input."""
+def lever_path(path: str, found: dict[str, Any], option: str = "--grid") -> str:
+    """A number's full path (a parameter's bare name works too), or bad input naming
+    ``option`` (with the closest paths, and where to find them all)."""
     if path not in found and f"parameters.{path}" in found:
         path = f"parameters.{path}"
     if path not in found:
         close = sorted(p for p in found if path.split(".")[-1] in p)[:5]
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise InputError.at("--grid", None, path, f"no number at this path{hint}")
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        raise InputError.at(
+            option, None, path, f"no number at this path ({hint}`zopa levers` lists them all)"
+        )
     return path
 
 
@@ -103,16 +106,17 @@ def _lo_hi_n(name: str, rng: str) -> tuple[float, float, int]:
     return lo, hi, n
 
 
-def _check_value(name: str, number: Number, v: float) -> None:
-    """Bad input unless ``v`` lies within the number's ``range:`` and its field's bounds."""
+def check_value(name: str, number: Number, v: float, option: str = "--grid") -> None:
+    """Bad input (naming ``option``) unless ``v`` lies within the number's ``range:`` and
+    its field's bounds."""
     if number.range is not None and not number.range[0] <= v <= number.range[1]:
         lo, hi = number.range
         raise InputError.at(
-            "--grid", None, name, f"{v:g} is outside the number's range [{lo:g}, {hi:g}]"
+            option, None, name, f"{v:g} is outside the number's range [{lo:g}, {hi:g}]"
         )
     msg = value_problem(v, *number.bounds)
     if msg is not None:
-        raise InputError.at("--grid", None, name, msg)
+        raise InputError.at(option, None, name, msg)
 
 
 def cells(axes: Sequence[Axis]) -> list[dict[str, float]]:
