@@ -39,6 +39,7 @@ FileArg = Annotated[
 ForceOpt = Annotated[
     bool, typer.Option("--force", help="Replace the output file if it exists (keeps its mode).")
 ]
+REPORT_POINTS = 2000  # zone packages drawn in the report's scatter (the best, by Nash product)
 JSON_HELP = "Print JSON (its schema: zopa schema --output COMMAND)."
 CsvOpt = Annotated[
     Path | None,
@@ -222,6 +223,7 @@ def sources(
         Path | None, typer.Option("--verify", help="Folder with the cited source texts.")
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    csv: CsvOpt = None,
 ) -> None:
     """List every number with its quote or assumption and the evidence profile (numbers by
     what the quote supports and by source kind, assumptions beside quotes, reused quotes,
@@ -229,7 +231,7 @@ def sources(
     import zopa
 
     report = zopa.sources(file, verify)
-    _show(report, json_out, "show_sources")
+    _show(report, json_out, "show_sources", csv=csv)
     if not report.verbatim:
         raise typer.Exit(1)
 
@@ -244,20 +246,31 @@ def forecast(
     draws: Annotated[
         int, typer.Option("--draws", min=0, help="Monte Carlo draws over jittered inputs.")
     ] = 0,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the Monte Carlo draws.")] = 0,
+    seed: Annotated[
+        int | None, typer.Option("--seed", min=0, help="Seed of the Monte Carlo draws.")
+    ] = None,
     position_sd: Annotated[
-        float, typer.Option("--position-sd", min=0, help="Jitter of positions (0..100 scale).")
-    ] = 5.0,
+        float | None,
+        typer.Option("--position-sd", min=0, help="Jitter of positions (0..100 scale; 5)."),
+    ] = None,
     salience_sd: Annotated[
-        float, typer.Option("--salience-sd", min=0, help="Log-normal jitter of saliences.")
-    ] = 0.2,
+        float | None,
+        typer.Option("--salience-sd", min=0, help="Log-normal jitter of saliences (0.2)."),
+    ] = None,
+    csv: CsvOpt = None,
 ) -> None:
     """Where the talks will land: per issue the forecast position and nearest option."""
     import zopa
 
-    report = zopa.forecast(_load(file), model, draws=draws, seed=seed,
-                           position_sd=position_sd, salience_sd=salience_sd)  # fmt: skip
-    _show(report, json_out, "show_forecasts")
+    given = [n for n, v in (("--seed", seed), ("--position-sd", position_sd),
+                            ("--salience-sd", salience_sd)) if v is not None]  # fmt: skip
+    if given and draws == 0:
+        warn(f"{', '.join(given)} {'has' if len(given) == 1 else 'have'} nothing to act on "
+             "without --draws N")  # fmt: skip
+    report = zopa.forecast(_load(file), model, draws=draws, seed=seed or 0,
+                           position_sd=5.0 if position_sd is None else position_sd,
+                           salience_sd=0.2 if salience_sd is None else salience_sd)  # fmt: skip
+    _show(report, json_out, "show_forecasts", csv=csv)
 
 
 @app.command()
@@ -269,13 +282,14 @@ def backtest(
     seed: Annotated[int, typer.Option("--seed", min=0)] = 0,
     boot: Annotated[int, typer.Option("--boot", min=100, help="Bootstrap draws.")] = 2000,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    csv: CsvOpt = None,
 ) -> None:
     """Backtest the forecasting models on real decisions: tuned on odd prnrnmc, scored on
     even and 2-fold cross-fitted; 80% forecast intervals with their held-out coverage."""
     import zopa
 
     result = zopa.backtest(dataset, path, seed=seed, n_boot=boot)
-    _show(result, json_out, "show_backtest")
+    _show(result, json_out, "show_backtest", csv=csv)
 
 
 @import_app.command("ktab")
@@ -302,8 +316,10 @@ def package_cmd(
         ),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    csv: CsvOpt = None,
 ) -> None:
-    """Score one package: each decider's utility, trust, kept value, strike risk, deal value."""
+    """Score one package: each decider's utility, trust, kept value, strike risk, deal value,
+    and why each accepts or rejects it."""
     import zopa
 
     changes = {}
@@ -313,7 +329,7 @@ def package_cmd(
             raise InputError.at("--set", None, "", f"{spec!r} is not ISSUE=OPTION")
         changes[issue] = option
     scored = zopa.score(_load(file), changes, reference=reference)
-    _show(scored, json_out, "show_package")
+    _show(scored, json_out, "show_package", csv=csv)
 
 
 @app.command()
@@ -325,14 +341,19 @@ def montecarlo(
     ] = 0,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Processes.")] = 1,
     json_out: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    csv: CsvOpt = None,
 ) -> None:
     """P(zone), P(deal reached, survives spoilers, kept), P(war), values: over uncertainty."""
     import zopa
+    from zopa.scenario.numbers import has_uncertainty
 
     sc = _load(file)
+    if not has_uncertainty(sc):
+        warn("nothing in this scenario is uncertain (no distribution, order or red line "
+             "with a probability): every draw is the same")  # fmt: skip
     with _progress("drawing", draws) as advance:
         result = zopa.montecarlo(sc, draws, seed, workers=workers, progress=advance)
-    _show(result, json_out, "show_montecarlo")
+    _show(result, json_out, "show_montecarlo", csv=csv)
 
 
 @app.command()
@@ -363,6 +384,7 @@ def simulate(
         str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://...).")
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+    csv: CsvOpt = None,
 ) -> None:
     """Rounds of talks: offers or a mediator's text, shocks, the deal's implementation."""
     import zopa
@@ -372,7 +394,7 @@ def simulate(
         result = zopa.simulate(sc, rounds=rounds, strategies=strategy or None,
                                protocol=protocol, runs=runs, seed=seed, workers=workers,
                                scheduler=scheduler, progress=advance)  # fmt: skip
-    _show(result, json_out, "show_simulation")
+    _show(result, json_out, "show_simulation", csv=csv)
 
 
 @app.command("leverage")
@@ -387,6 +409,7 @@ def leverage_cmd(
     ] = "value",
     top: Annotated[int, typer.Option("--top", min=1, help="Levers shown.")] = 20,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    csv: CsvOpt = None,
 ) -> None:
     """Swing every lever (ranged numbers, judgements, options); rank the effects on an actor
     (tornado); say what the zone, the Nash terms, P(deal) and P(war) rest on."""
@@ -395,14 +418,17 @@ def leverage_cmd(
     sc = _load(file)
     with _progress("swinging levers", None) as advance:
         result = zopa.leverage(sc, actor, metric, progress=advance)
-    _show(result, json_out, "show_leverage", top)
+    _show(result, json_out, "show_leverage", top, csv=csv)
 
 
 @app.command()
 def sweep(
     file: FileArg = None,
     grid: Annotated[
-        list[str], typer.Option("--grid", help="LEVER=lo:hi:n (repeat for more axes).")
+        list[str],
+        typer.Option(
+            "--grid", help="LEVER=lo:hi:n (repeat for more axes; zopa levers lists them)."
+        ),
     ] = [],  # noqa: B006
     draws: Annotated[int, typer.Option("--draws", min=1)] = 1000,
     seed: Annotated[int, typer.Option("--seed", min=0)] = 0,
@@ -411,15 +437,79 @@ def sweep(
         str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://...).")
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    csv: CsvOpt = None,
 ) -> None:
-    """Monte Carlo on every cell of a grid of lever settings."""
+    """Monte Carlo on every cell of a grid of lever settings (zopa levers lists the
+    numbers --grid takes)."""
     import zopa
 
     sc = _load(file)
     with _progress("grid cells", None) as advance:
         result = zopa.sweep(sc, grid, draws, seed, workers=workers, scheduler=scheduler,
                             progress=advance)  # fmt: skip
-    _show(result, json_out, "show_sweep")
+    _show(result, json_out, "show_sweep", csv=csv)
+
+
+@app.command("report")
+def report_cmd(
+    file: FileArg = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")] = Path(
+        "report.html"
+    ),
+    force: ForceOpt = False,
+    draws: Annotated[
+        int, typer.Option("--draws", min=0, help="Monte Carlo draws (0: no Monte Carlo section).")
+    ] = 1000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed of the draws.")] = 0,
+    actor: Annotated[
+        str | None,
+        typer.Option("--for", help="Whose leverage (default: the first decider)."),
+    ] = None,
+) -> None:
+    """One self-contained offline HTML report: the scenario and its evidence, the zone and
+    frontier, the solutions, who binds, the no-deal model, leverage, Monte Carlo, forecasts
+    and a simulated run (when the scenario has simulation:)."""
+    import zopa
+    from zopa.files import check_target, write_text
+    from zopa.report.build import ReportInputs, build
+
+    inputs = [file] if file is not None else []
+    check_target(output, force=force, inputs=inputs)  # before the work, not after
+    sc = _load(file)
+    steps = 5 + (sc.simulation is not None)
+    with _progress("building the report", steps) as advance:
+        analysis = zopa.analyze(sc, top=REPORT_POINTS)
+        advance(1)
+        sources = zopa.sources(file)
+        advance(1)
+        mc = zopa.montecarlo(sc, draws, seed) if draws else None
+        advance(1)
+        lev = zopa.leverage(sc, actor)
+        advance(1)
+        fc = zopa.forecast(sc, "all")
+        advance(1)
+        sim = zopa.simulate(sc) if sc.simulation is not None else None  # one run: its trace
+        html = build(ReportInputs(sc, analysis, sources, mc, lev, fc, sim))  # type: ignore[arg-type]
+    write_text(output, html, force=force, inputs=inputs)
+    typer.echo(f"wrote {output} ({len(html.encode()) / 2**20:.1f} MiB)")
+
+
+@app.command("app")
+def app_cmd(
+    file: FileArg = None,
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8501,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (default: this machine only).")
+    ] = "127.0.0.1",
+) -> None:
+    """The dashboard (Streamlit) in a browser: move the levers, see the zone, the
+    solutions and the frontier recomputed; edit the scenario; compare two settings."""
+    from zopa.app.launch import run
+
+    typer.echo(f"zopa app: http://{host}:{port} (Ctrl-C stops it)", err=True)
+    code = run(file, port, host)
+    if code:
+        raise typer.Exit(code)
 
 
 @import_app.command("deliberation")

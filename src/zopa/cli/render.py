@@ -34,6 +34,15 @@ def _width() -> int | None:
 console = Console(highlight=False, width=_width())
 
 
+def _out(t: Table) -> None:
+    """Print a table that never cuts a value: a column too narrow for its text folds it
+    onto the next line instead of cutting it with an ellipsis."""
+    for col in t.columns:
+        if col.overflow == "ellipsis":
+            col.overflow = "fold"
+    console.print(t)
+
+
 def _package_text(p: PackageView) -> str:
     return "\n".join(f"{k}: [bold]{v}[/]" for k, v in p.package.items())
 
@@ -46,6 +55,27 @@ def show_report(report: Report, frontier: bool = False) -> None:
     """Print ``zopa analyze``: the agreement analysis, then the no-deal model."""
     show_analysis(report.analysis, frontier)
     show_model(report.model)
+
+
+WITH_GAINS = 4  # up to this many deciders, package tables show each gain beside the value
+
+
+def _value_head(a: Analysis, d: str) -> str:
+    """A decider's value column: ``USA deal value (gain)``; the decider alone when many
+    deciders leave no room (the table's title names the measure)."""
+    return f"{d} {a.measure} (gain)" if len(a.deciders) <= WITH_GAINS else d
+
+
+def _measured(a: Analysis, title: str) -> str:
+    """A package table's title, naming the measure when the columns do not."""
+    return title if len(a.deciders) <= WITH_GAINS else f"{title}; each decider's {a.measure}"
+
+
+def _value(a: Analysis, p: PackageView, d: str) -> str:
+    """A decider's value of a package, with its gain when few deciders leave room."""
+    if len(a.deciders) <= WITH_GAINS:
+        return f"{_num(p.utilities[d])} ({p.gains[d]:+.3f})"
+    return _num(p.utilities[d])
 
 
 def _solutions_matrix(a: Analysis) -> Table:
@@ -70,8 +100,7 @@ def _solutions_matrix(a: Analysis) -> Table:
         t.add_row(escape(issue), *cells)
     t.add_section()
     for d in a.deciders:
-        values = [f"{_num(s.utilities[d])} ({s.gains[d]:+.3f})" for s in sols.values()]
-        t.add_row(f"{d} {a.measure} (gain)", *values)
+        t.add_row(_value_head(a, d), *[_value(a, s, d) for s in sols.values()])
     t.add_row("maximises", *[f"[dim]{s.objective}[/]" for s in sols.values()])
     t.add_row("its value", *[f"{s.value:.4g}" for s in sols.values()])
     return t
@@ -83,18 +112,18 @@ def _frontier_table(a: Analysis) -> Table:
     nash = a.solutions.get("nash")
     shown = len(a.pareto)
     more = f" (the first {shown:,} of {a.pareto_size:,})" if shown < a.pareto_size else ""
-    t = Table(title=f"Pareto frontier{more}", box=box.SIMPLE)
+    t = Table(title=_measured(a, f"Pareto frontier{more}"), box=box.SIMPLE)
     t.add_column("#", justify="right", no_wrap=True)
     for d in a.deciders:
-        t.add_column(f"{d} {a.measure} (gain)", justify="right", no_wrap=True)
-    t.add_column("differs from the Nash solution in", overflow="fold")
+        t.add_column(_value_head(a, d), justify="right")
+    t.add_column("differs from the Nash solution in", overflow="fold", min_width=16)
     for i, p in enumerate(a.pareto, 1):
         diff = (
             [f"{k}={v}" for k, v in p.package.items() if nash.package[k] != v]
             if nash is not None
             else [f"{k}={v}" for k, v in p.package.items()]
         )
-        t.add_row(str(i), *[f"{_num(p.utilities[d])} ({p.gains[d]:+.3f})" for d in a.deciders],
+        t.add_row(str(i), *[_value(a, p, d) for d in a.deciders],
                   escape(", ".join(diff)) or "- (the Nash solution)")  # fmt: skip
     return t
 
@@ -126,24 +155,27 @@ def show_analysis(a: Analysis, frontier: bool = False) -> None:
             f"{b.reservation_removes:,}",
             f"{b.sole_objector:,}",
         )
-    c.print(t)
+    _out(t)
     if any(a.solutions.values()):
-        c.print(_solutions_matrix(a))
+        _out(_solutions_matrix(a))
     if frontier:
-        c.print(_frontier_table(a))
+        _out(_frontier_table(a))
     if a.top:
-        t = Table(title=f"Top {len(a.top)} packages of the zone (by Nash product)", box=box.SIMPLE)
+        title = _measured(a, f"Top {len(a.top)} packages of the zone (by Nash product)")
+        t = Table(title=title, box=box.SIMPLE)
         t.add_column("#", justify="right")
-        t.add_column("package")
+        t.add_column("package (after #1: where it differs from #1)", min_width=16, ratio=1)
         for d in a.deciders:
-            t.add_column(f"{d} {a.measure} (gain)", justify="right")
+            t.add_column(_value_head(a, d), justify="right")
+        first = a.top[0].package
         for i, p in enumerate(a.top, 1):
+            diff = [f"{k}={v}" for k, v in p.package.items() if i == 1 or first[k] != v]
             t.add_row(
                 str(i),
-                ", ".join(f"{k}={v}" for k, v in p.package.items()),
-                *[f"{_num(p.utilities[d])} ({p.gains[d]:+.3f})" for d in a.deciders],
+                ", ".join(diff) or "same as #1",
+                *[_value(a, p, d) for d in a.deciders],
             )
-        c.print(t)
+        _out(t)
     if a.zone == 0:
         c.print("[bold red]No package passes the decision rule.[/] Closest packages:")
         t = Table(box=box.SIMPLE)
@@ -157,7 +189,7 @@ def show_analysis(a: Analysis, frontier: bool = False) -> None:
                 *[_num(p.shortfall[d]) for d in a.deciders],
                 ", ".join(p.red_lines_crossed) or "-",
             )
-        c.print(t)
+        _out(t)
 
 
 def show_sources(report: SourcesReport) -> None:
@@ -187,7 +219,7 @@ def show_sources(report: SourcesReport) -> None:
             what += f" [dim](from {escape(e.inherited_from)})[/]"
         shown = e.value if isinstance(e.value, str) else f"{e.value:g}"
         t.add_row(str(e.line or ""), escape(e.field), escape(shown), what)
-    c.print(t)
+    _out(t)
     n = report.counts()
     c.print(f"{len(ev)} numbers: {n['source']} sourced, {n['assumption']} assumptions, "
             f"{n['none']} with neither")  # fmt: skip
@@ -225,7 +257,7 @@ def _show_profile(report: SourcesReport) -> None:
         t.add_row(s, *[str(row[k]) for k in KIND_COLUMNS], str(sum(row.values())))
     totals = [sum(p.quoted[s][k] for s in SUPPORTS_ROWS) for k in KIND_COLUMNS]
     t.add_row("[bold]total[/]", *map(str, totals), f"[bold]{p.total_quoted}[/]")
-    c.print(t)
+    _out(t)
     lists = [
         (f"{len(p.quote_and_assumption)} quoted numbers needed an assumption beside the quote",
          [f"  {file}:{e.line}: {e.field} ({e.ref})" for e in p.quote_and_assumption]),
@@ -273,7 +305,7 @@ def show_forecasts(r: ForecastReport) -> None:
         row = cons[k]
         cells.append(f"{row['modal_option']} ({row['models_on_modal']}/{len(r.forecasts)})")
         t.add_row(k, *cells)
-    c.print(t)
+    _out(t)
     rounds = ", ".join(f"{n}: {f.rounds}" for n, f in r.forecasts.items() if f.rounds)
     if rounds:
         c.print(f"rounds run: {rounds}")
@@ -299,7 +331,7 @@ def show_model(m: ModelReport) -> None:
             *[f"[bold]{d.reservation:.3f}[/]" + ("" if d.derived else " (given)")
               for d in m.derivations],
         )  # fmt: skip
-        c.print(t)
+        _out(t)
     if m.floors:
         c.print(
             "Reference-package floors: "
@@ -312,7 +344,7 @@ def show_model(m: ModelReport) -> None:
         for b in m.breakdown:
             trust = ", ".join(f"{w}: {v:.2f}" for w, v in b.trust.items()) or "-"
             t.add_row(b.decider, _num(b.utility), trust, _num(b.kept), _num(b.deal_value))
-        c.print(t)
+        _out(t)
         for who, prob in m.strike.items():
             c.print(f"P({who} strikes the Nash deal) = {prob:.3f}")
     show_conflict(m)
@@ -365,7 +397,7 @@ def show_conflict(m: ModelReport) -> None:
                 f"{row['zone']:,}", f"{row['p_deal']:.3f}",
                 ", ".join(f"{n}: {v:.3f}" for n, v in row["value"].items()),
             )  # fmt: skip
-        c.print(t)
+        _out(t)
 
 
 def show_montecarlo(r: MonteCarlo) -> None:
@@ -387,7 +419,7 @@ def show_montecarlo(r: MonteCarlo) -> None:
     for a, v in j["value"].items():
         if v["mean"] is not None:
             t.add_row(a, f"{v['mean']:.4f}", f"{v['stderr']:.4f}")
-    c.print(t)
+    _out(t)
     z = j["zone_size"]
     if z["mean"] is not None:
         c.print(
@@ -408,7 +440,7 @@ def show_montecarlo(r: MonteCarlo) -> None:
             ", ".join(f"{o} {_share(s)}" for o, s in j["solutions"][n][issue].items()) or "-"
             for n in names
         ])  # fmt: skip
-    c.print(t)
+    _out(t)
     c.print("  (P(deal), P(war) and the values assume the Nash column's terms; a bargaining")
     c.print("   solution is a benchmark of what each side could claim, not a prediction)")
     drawn = len(j["uncertain_numbers"]), len(j["uncertain_judgements"])
@@ -449,7 +481,7 @@ def show_simulation(r: Any) -> None:
             extra = e.get("outcome") or e.get("why") or ""
             t.add_row(str(e["round"]), e["actor"], f"[bold]{label}[/] {extra}".strip(),
                       *["" for _ in deciders], "", "")  # fmt: skip
-    c.print(t)
+    _out(t)
     if j["agreement"] is not None:
         terms = ", ".join(f"{k} {v}" for k, v in j["agreement"].items())
         utils = ", ".join(f"{k} {v:.3f}" for k, v in (j["utilities"] or {}).items())
@@ -495,7 +527,7 @@ def _show_runs(j: dict[str, Any], head: str) -> None:
         t.add_column("options")
         for issue, opts in j["agreed_terms"].items():
             t.add_row(issue, ", ".join(f"{o} {_share(v)}" for o, v in opts.items()) or "-")
-        c.print(t)
+        _out(t)
     if j["p_kept"]:
         t = Table(title="Deal kept after k periods", box=box.SIMPLE)
         for col in ("period", "P(kept)", "given agreement"):
@@ -503,7 +535,7 @@ def _show_runs(j: dict[str, Any], head: str) -> None:
         for row in j["p_kept"]:
             g = row["given_agreement"]
             t.add_row(str(row["period"]), f"{row['p']:.4f}", "-" if g is None else f"{g:.4f}")
-        c.print(t)
+        _out(t)
     if j["shocks"]:
         c.print("  shocks (share of runs): " + ", ".join(
             f"{s['kind']} {s['actor']} {_share(s['share'])}" for s in j["shocks"]))  # fmt: skip
@@ -560,7 +592,7 @@ def show_leverage(r: Leverage, top: int) -> None:
             f"{pl:.3f} / {ph:.3f}",
             f"{s.spread(r.metric):.4g}",
         )  # fmt: skip
-    c.print(t)
+    _out(t)
     _show_rests_on(r)
 
 
@@ -646,7 +678,7 @@ def show_levers(r: LeverList) -> None:
             by = ", ".join(k for k in ("leverage", "sweep") if m[k])
             t.add_row(escape(m["name"]), escape(m["label"]), _end(m["base"]), _end(m["low"]),
                       _end(m["high"]), by, escape(m["evidence"]))  # fmt: skip
-        c.print(t)
+        _out(t)
     swung = sum(m["leverage"] for m in j["levers"])
     c.print(f"{len(j['levers'])} in all: {swung} levers that zopa leverage swings; "
             f"{sum(m['sweep'] for m in j['levers'])} numbers that zopa sweep --grid and "
@@ -668,7 +700,7 @@ def show_sweep(result: Sweep) -> None:
             *[f"{v:.4g}" for v in cell["setting"].values()],
             f"{cell['p_zone']:.3f}", f"{cell['p_deal']:.3f}", f"{cell['p_war']:.3f}",
         )  # fmt: skip
-    console.print(t)
+    _out(t)
 
 
 def _verdict(v: Any) -> str:
@@ -703,7 +735,7 @@ def show_package(scored: PackageScore) -> None:
         verdict = "yes" if v["accepts"] else "no"
         t.add_row(d, f"{v['utility']:.4f}", trust, f"{v['kept_value']:.4f}",
                   f"{v['deal_value']:.4f}", f"{v['reservation']:.4f}", verdict)  # fmt: skip
-    c.print(t)
+    _out(t)
     for d, v in r["deciders"].items():
         c.print(f"{d} {_verdict(v)}")
     for who, p in r["strike_probability"].items():

@@ -77,6 +77,17 @@ def random_numbers(sc: Scenario) -> list[tuple[str, Number]]:
     return [(p, n) for p, n in numbers(sc) if n.uncertain]
 
 
+def has_uncertainty(sc: Scenario) -> bool:
+    """Whether a Monte Carlo run of ``sc`` draws anything: a number written as a
+    distribution, an order or a red line with a probability below 1 (outside
+    ``simulation:``, which Monte Carlo does not play)."""
+    if any(not in_simulation(p) for p, _ in random_numbers(sc)):
+        return True
+    return any(
+        not in_simulation(p) and (isinstance(j, Order) or j.uncertain) for p, j in judgements(sc)
+    )
+
+
 def judgements(sc: Scenario) -> list[tuple[str, Judgement]]:
     """Every judgement of ``sc`` with its field path (file order): each order (weights or
     an issue's utilities) and each red line with a ``probability``."""
