@@ -90,7 +90,7 @@ def _solutions_matrix(a: Analysis) -> Table:
     )
     t.add_column("issue", no_wrap=True)
     for name in sols:
-        t.add_column(name, overflow="fold")
+        t.add_column(SOLUTION_LABELS.get(name, name), overflow="fold")
     for issue in next(iter(sols.values())).package:
         cells = []
         for s in sols.values():
@@ -295,7 +295,7 @@ def show_forecasts(r: ForecastReport) -> None:
     for i, k in enumerate(r.issues):
         cells = []
         for name, f in r.forecasts.items():
-            cell = f"{f.position[i]:.1f} {f.option[i]}"
+            cell = f"{f.position[i]:.1f}\n{escape(f.option[i])}"
             if name in r.spreads:
                 s = r.spreads[name].statistics()[k]
                 cell += f"\n[dim]90%: {s['p05']:.0f}-{s['p95']:.0f}[/]"
@@ -309,6 +309,10 @@ def show_forecasts(r: ForecastReport) -> None:
     rounds = ", ".join(f"{n}: {f.rounds}" for n, f in r.forecasts.items() if f.rounds)
     if rounds:
         c.print(f"rounds run: {rounds}")
+    if r.left_out:
+        it = "it" if len(r.left_out) == 1 else "them"
+        c.print(f"left out: {', '.join(r.left_out)} (no actor weighs {it}: "
+                "the forecasting models have nothing to go on)")  # fmt: skip
 
 
 def show_model(m: ModelReport) -> None:
@@ -436,10 +440,7 @@ def show_montecarlo(r: MonteCarlo) -> None:
     for name in names:
         t.add_column(SOLUTION_LABELS.get(name, name))
     for issue in j["likely_deal"]:
-        t.add_row(issue, *[
-            ", ".join(f"{o} {_share(s)}" for o, s in j["solutions"][n][issue].items()) or "-"
-            for n in names
-        ])  # fmt: skip
+        t.add_row(issue, *[_shares(j["solutions"][n][issue]) for n in names])
     _out(t)
     c.print("  (P(deal), P(war) and the values assume the Nash column's terms; a bargaining")
     c.print("   solution is a benchmark of what each side could claim, not a prediction)")
@@ -485,11 +486,12 @@ def show_simulation(r: Any) -> None:
     if j["agreement"] is not None:
         terms = ", ".join(f"{k} {v}" for k, v in j["agreement"].items())
         utils = ", ".join(f"{k} {v:.3f}" for k, v in (j["utilities"] or {}).items())
-        c.print(f"agreement at step {j['step']}: {terms}")
+        c.print(f"agreement in round {j['step'] + 1} (NegMAS step {j['step']}): {terms}")
         c.print(f"  utilities: {utils}")
     else:
         by = f" by {j['ended_by']}" if j["ended_by"] else ""
-        c.print(f"no agreement: {j['end']}{by} at step {j['step']}; no-deal outcome "
+        c.print(f"no agreement: {j['end']}{by} in round {j['step'] + 1} "
+                f"(NegMAS step {j['step']}); no-deal outcome "
                 f"{j['no_deal'] or '-'}{' (war)' if j['war'] else ''}")  # fmt: skip
     k = j["implementation"]
     if k is not None:
@@ -544,6 +546,12 @@ def _show_runs(j: dict[str, Any], head: str) -> None:
 
 def _share(s: float) -> str:
     return "<1%" if 0 < s < 0.005 else f"{s:.0%}"
+
+
+def _shares(options: dict[str, float]) -> str:
+    """Options and their shares of draws, the most frequent first, one a line."""
+    ranked = sorted(options.items(), key=lambda kv: -kv[1])
+    return "\n".join(f"{_share(s)} {escape(o)}" for o, s in ranked) or "-"
 
 
 SOLUTION_LABELS = {

@@ -58,6 +58,7 @@ class ForecastReportJson(TypedDict):
     models: dict[str, ReportedForecastJson]
     agreement_nash: dict[str, str] | None
     consensus: dict[str, ConsensusJson]
+    left_out: list[str]
 
 
 @dataclass
@@ -71,6 +72,7 @@ class ForecastReport:
     nash_deal: dict[str, str] | None = None
     nash_at: dict[str, float] | None = None
     actors: tuple[str, ...] = ()
+    left_out: tuple[str, ...] = ()  # issues no forecasting model can weigh (no salience)
 
     def consensus(self) -> dict[str, ConsensusJson]:
         """Per issue: the range of model positions, the modal option and its count."""
@@ -109,6 +111,7 @@ class ForecastReport:
             "models": models,
             "agreement_nash": self.nash_deal,
             "consensus": self.consensus(),
+            "left_out": list(self.left_out),
         }
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
@@ -218,4 +221,5 @@ def run_forecasts(
         package if deal else None,
         at,
         inputs.actors,
+        tuple(i.id for i in sc.issues if i.id not in inputs.issues),
     )
