@@ -79,13 +79,14 @@ def _value(a: Analysis, p: PackageView, d: str) -> str:
 
 
 def _solutions_matrix(a: Analysis) -> Table:
-    """Issues x solutions: each solution's option (marked ``*`` where it differs from the
-    Nash solution), each decider's value and gain, and what each solution maximises."""
+    """Issues x solutions: the Nash solution's options, each other solution's where they
+    differ from it (marked ``*``; ``·`` where they are the same), each decider's value and
+    gain, and what each solution maximises."""
     sols = {k: s for k, s in a.solutions.items() if s is not None}
     nash = sols.get("nash")
     t = Table(
         title="Bargaining solutions (over the unanimous set; benchmarks, not predictions)",
-        caption="* differs from the Nash solution",
+        caption="* differs from the Nash solution; · the same option as the Nash solution",
         box=box.SIMPLE,
     )
     t.add_column("issue", no_wrap=True)
@@ -93,10 +94,14 @@ def _solutions_matrix(a: Analysis) -> Table:
         t.add_column(SOLUTION_LABELS.get(name, name), overflow="fold")
     for issue in next(iter(sols.values())).package:
         cells = []
-        for s in sols.values():
+        for name, s in sols.items():
             option = s.package[issue]
-            differs = nash is not None and nash.package[issue] != option
-            cells.append(f"[bold yellow]{escape(option)} *[/]" if differs else escape(option))
+            if nash is None or name == "nash":
+                cells.append(escape(option))
+            elif nash.package[issue] != option:
+                cells.append(f"[bold yellow]{escape(option)} *[/]")
+            else:
+                cells.append("[dim]·[/]")
         t.add_row(escape(issue), *cells)
     t.add_section()
     for d in a.deciders:
