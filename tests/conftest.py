@@ -1,7 +1,11 @@
-"""Test configuration: make tests/ importable (for the shared oracle module) and make
-hypothesis deterministic (the same examples on every run and every machine)."""
+"""Test configuration: make tests/ importable (for the shared oracle module), make
+hypothesis deterministic (the same examples on every run and every machine), and point
+the run store at a temporary file (every command the tests run records there, never in
+the user's data directory)."""
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from hypothesis import settings
@@ -10,3 +14,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 settings.register_profile("deterministic", derandomize=True, database=None)
 settings.load_profile("deterministic")
+
+_STORE = tempfile.mkdtemp(prefix="zopa-test-store-")
+os.environ["ZOPA_STORE"] = os.path.join(_STORE, "runs.duckdb")  # subprocesses inherit it

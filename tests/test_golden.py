@@ -35,6 +35,12 @@ CASES: dict[str, list[str]] = {
     "analyze-reference-over-time": ["analyze", "--json", "--over-time", "--top", "3"],
     "analyze-toy": ["analyze", TOY, "--json"],
     "analyze-toy-nodeal": ["analyze", NODEAL, "--json"],
+    "analyze-toy-nodeal-set": [
+        "analyze", NODEAL, "--json", "--set", "credibility.trust.IR.US=0.65",
+        "--set", "stockpile=downgrade removed=0",
+    ],  # fmt: skip
+    "levers-reference": ["levers", "--json"],
+    "levers-toy-nodeal": ["levers", NODEAL, "--json"],
     "package-reference": ["package", "--json"],
     "package-reference-custody": ["package", "--json", "--set", "stockpile=custody_return"],
     "package-toy-nodeal": ["package", NODEAL, "--json", "--set", "stockpile=custody"],

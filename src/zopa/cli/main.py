@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from zopa.api import MAX_PACKAGES
+from zopa.cli.runs import NoStoreOpt, StoreOpt, runs_app
 from zopa.errors import InputError, clip
 
 app = typer.Typer(
@@ -31,6 +33,7 @@ app = typer.Typer(
 )
 import_app = typer.Typer(help="Import other tools' data into zopa scenario files.")
 app.add_typer(import_app, name="import")
+app.add_typer(runs_app, name="runs")
 
 FileArg = Annotated[
     Path | None,
@@ -85,6 +88,27 @@ def _write_csv(result: Any, folder: Path) -> None:
         write_text(folder / f"{name}.csv", df.to_csv(index=False), force=True, option="--csv")
 
 
+def _record(
+    store: Path | None,
+    no_store: bool,
+    command: str,
+    sc: Any,
+    params: dict[str, Any],
+    result: Any,
+    started: float,
+) -> None:
+    """Record the run in the run store (``--store``, ``--no-store``); on a terminal, say
+    its id."""
+    from zopa.cli.runs import record_cli
+
+    seed = params.get("seed")
+    params = {k: (str(v) if isinstance(v, Path) else v) for k, v in params.items()}
+    run_id = record_cli(store, no_store, command, sc, params, seed, result,
+                        duration=time.perf_counter() - started)  # fmt: skip
+    if run_id and sys.stderr.isatty():
+        sys.stderr.write(f"zopa: recorded as run {run_id} (zopa runs show {run_id})\n")
+
+
 def warn(message: str) -> None:
     """One warning line on stderr: the run goes on."""
     sys.stderr.write(f"zopa: warning: {message}\n")
@@ -129,15 +153,20 @@ def analyze(
         ),
     ] = [],  # noqa: B006
     csv: CsvOpt = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Agreement zone, who binds, Pareto frontier and bargaining solutions."""
     import zopa
 
+    started = time.perf_counter()
     sc = _load(file)
     if over_time and sc.dynamics is None:
         warn("--over-time has nothing to act on: the scenario has no dynamics: block")
     report = zopa.analyze(sc, top=top, threads=threads, over_time=over_time,
                           max_packages=max_packages, set=_settings(settings))  # fmt: skip
+    _record(store, no_store, "analyze", sc, {"file": file, "top": top, "over_time": over_time,
+            "set": _settings(settings)}, report, started)  # fmt: skip
     _show(report, json_out, "show_report", frontier, csv=csv)
 
 
@@ -258,18 +287,26 @@ def forecast(
         typer.Option("--salience-sd", min=0, help="Log-normal jitter of saliences (0.2)."),
     ] = None,
     csv: CsvOpt = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Where the talks will land: per issue the forecast position and nearest option."""
     import zopa
 
+    started = time.perf_counter()
     given = [n for n, v in (("--seed", seed), ("--position-sd", position_sd),
                             ("--salience-sd", salience_sd)) if v is not None]  # fmt: skip
     if given and draws == 0:
         warn(f"{', '.join(given)} {'has' if len(given) == 1 else 'have'} nothing to act on "
              "without --draws N")  # fmt: skip
-    report = zopa.forecast(_load(file), model, draws=draws, seed=seed or 0,
-                           position_sd=5.0 if position_sd is None else position_sd,
-                           salience_sd=0.2 if salience_sd is None else salience_sd)  # fmt: skip
+    sc = _load(file)
+    pos = 5.0 if position_sd is None else position_sd
+    sal = 0.2 if salience_sd is None else salience_sd
+    report = zopa.forecast(sc, model, draws=draws, seed=seed or 0, position_sd=pos,
+                           salience_sd=sal)  # fmt: skip
+    params = {"file": file, "model": model, "draws": draws, "seed": seed or 0,
+              "position_sd": pos, "salience_sd": sal}  # fmt: skip
+    _record(store, no_store, "forecast", sc, params, report, started)
     _show(report, json_out, "show_forecasts", csv=csv)
 
 
@@ -283,12 +320,17 @@ def backtest(
     boot: Annotated[int, typer.Option("--boot", min=100, help="Bootstrap draws.")] = 2000,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     csv: CsvOpt = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Backtest the forecasting models on real decisions: tuned on odd prnrnmc, scored on
     even and 2-fold cross-fitted; 80% forecast intervals with their held-out coverage."""
     import zopa
 
+    started = time.perf_counter()
     result = zopa.backtest(dataset, path, seed=seed, n_boot=boot)
+    params = {"dataset": dataset, "path": path, "seed": seed, "boot": boot}
+    _record(store, no_store, "backtest", None, params, result, started)
     _show(result, json_out, "show_backtest", csv=csv)
 
 
@@ -342,17 +384,22 @@ def montecarlo(
     workers: Annotated[int, typer.Option("--workers", min=1, help="Processes.")] = 1,
     json_out: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
     csv: CsvOpt = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """P(zone), P(deal reached, survives spoilers, kept), P(war), values: over uncertainty."""
     import zopa
     from zopa.scenario.numbers import has_uncertainty
 
+    started = time.perf_counter()
     sc = _load(file)
     if not has_uncertainty(sc):
         warn("nothing in this scenario is uncertain (no distribution, order or red line "
              "with a probability): every draw is the same")  # fmt: skip
     with _progress("drawing", draws) as advance:
         result = zopa.montecarlo(sc, draws, seed, workers=workers, progress=advance)
+    _record(store, no_store, "montecarlo", sc, {"file": file, "draws": draws, "seed": seed},
+            result, started)  # fmt: skip
     _show(result, json_out, "show_montecarlo", csv=csv)
 
 
@@ -385,15 +432,21 @@ def simulate(
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
     csv: CsvOpt = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Rounds of talks: offers or a mediator's text, shocks, the deal's implementation."""
     import zopa
 
+    started = time.perf_counter()
     sc = _load(file)
     with _progress("simulating", runs) as advance:
         result = zopa.simulate(sc, rounds=rounds, strategies=strategy or None,
                                protocol=protocol, runs=runs, seed=seed, workers=workers,
                                scheduler=scheduler, progress=advance)  # fmt: skip
+    _record(store, no_store, "simulate", sc, {"file": file, "rounds": rounds,
+            "strategies": strategy, "protocol": protocol, "runs": runs, "seed": seed},
+            result, started)  # fmt: skip
     _show(result, json_out, "show_simulation", csv=csv)
 
 
@@ -410,14 +463,19 @@ def leverage_cmd(
     top: Annotated[int, typer.Option("--top", min=1, help="Levers shown.")] = 20,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     csv: CsvOpt = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Swing every lever (ranged numbers, judgements, options); rank the effects on an actor
     (tornado); say what the zone, the Nash terms, P(deal) and P(war) rest on."""
     import zopa
 
+    started = time.perf_counter()
     sc = _load(file)
     with _progress("swinging levers", None) as advance:
         result = zopa.leverage(sc, actor, metric, progress=advance)
+    _record(store, no_store, "leverage", sc,
+            {"file": file, "for": result.actor, "metric": metric}, result, started)  # fmt: skip
     _show(result, json_out, "show_leverage", top, csv=csv)
 
 
@@ -438,15 +496,20 @@ def sweep(
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     csv: CsvOpt = None,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Monte Carlo on every cell of a grid of lever settings (zopa levers lists the
     numbers --grid takes)."""
     import zopa
 
+    started = time.perf_counter()
     sc = _load(file)
     with _progress("grid cells", None) as advance:
         result = zopa.sweep(sc, grid, draws, seed, workers=workers, scheduler=scheduler,
                             progress=advance)  # fmt: skip
+    _record(store, no_store, "sweep", sc, {"file": file, "grid": grid, "draws": draws,
+            "seed": seed}, result, started)  # fmt: skip
     _show(result, json_out, "show_sweep", csv=csv)
 
 

@@ -23,6 +23,7 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "backtest": ("zopa.forecasting.backtest", "BacktestJson"),
     "sources": ("zopa.scenario.sources", "SourcesJson"),
     "simulate": ("zopa.studies.rounds", "SimulateJson"),
+    "levers": ("zopa.studies.levers", "LeverListJson"),
 }
 
 
