@@ -22,8 +22,8 @@ $(STAMP): pyproject.toml
 
 demo:
 	test -x $(RUN)/bin/python || $(PYTHON) -m venv $(RUN)
-	$(RUN)/bin/python -m pip install -q --upgrade pip
-	$(RUN)/bin/python -m pip install -q .
+	$(RUN)/bin/python -m pip install -qq --upgrade pip
+	$(RUN)/bin/python -m pip install -qq .
 	$(RUN)/bin/zopa analyze
 
 lint: $(STAMP)
