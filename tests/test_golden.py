@@ -36,9 +36,14 @@ CASES: dict[str, list[str]] = {
     "analyze-toy": ["analyze", TOY, "--json"],
     "analyze-toy-nodeal": ["analyze", NODEAL, "--json"],
     "analyze-toy-nodeal-set": [
-        "analyze", NODEAL, "--json", "--set", "credibility.trust.IR.US=0.65",
-        "--set", "stockpile=downgrade removed=0",
-    ],  # fmt: skip
+        "analyze",
+        NODEAL,
+        "--json",
+        "--set",
+        "credibility.trust.IR.US=0.65",
+        "--set",
+        "stockpile=downgrade removed=0",
+    ],
     "levers-reference": ["levers", "--json"],
     "levers-toy-nodeal": ["levers", NODEAL, "--json"],
     "package-reference": ["package", "--json"],

@@ -26,14 +26,6 @@ from zopa.space.space import Space
 if TYPE_CHECKING:
     import pandas as pd
 
-SOLUTION_VALUE = {
-    "nash": "product of gains",
-    "nash_weighted": "product of gains ** capability share",
-    "kalai_smorodinsky": "smallest share of the best possible gain",
-    "utilitarian": "sum of utilities",
-    "egalitarian": "smallest gain",
-}
-
 
 class PackageJson(TypedDict):
     """A package: its index, the option on every issue, each decider's utility and gain."""

@@ -36,6 +36,14 @@ OBJECTIVES = {
     "egalitarian": "smallest gain",
 }
 """What each solution maximises, in words (its ``value`` is that quantity)."""
+NAMES = {
+    "nash": "Nash",
+    "nash_weighted": "weighted Nash",
+    "kalai_smorodinsky": "Kalai-Smorodinsky",
+    "utilitarian": "utilitarian",
+    "egalitarian": "egalitarian",
+}
+"""Each solution's name as readers know it (tables and figures)."""
 
 
 def gains(u: np.ndarray, r: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ from rich.table import Table
 from zopa.analysis.analyze import Analysis, PackageView
 from zopa.analysis.nodeal import ModelReport, PackageScore
 from zopa.analysis.report import Report
+from zopa.analysis.solutions import NAMES
 from zopa.forecasting.backtest import BacktestResult
 from zopa.scenario.sources import KIND_COLUMNS, SUPPORTS_ROWS, SourcesReport
 from zopa.studies.forecasts import ForecastReport
@@ -91,7 +92,7 @@ def _solutions_matrix(a: Analysis) -> Table:
     )
     t.add_column("issue", no_wrap=True)
     for name in sols:
-        t.add_column(SOLUTION_LABELS.get(name, name), overflow="fold")
+        t.add_column(NAMES.get(name, name), overflow="fold")
     for issue in next(iter(sols.values())).package:
         cells = []
         for name, s in sols.items():
@@ -443,7 +444,7 @@ def show_montecarlo(r: MonteCarlo) -> None:
     t.add_column("issue")
     names = list(j["solutions"])
     for name in names:
-        t.add_column(SOLUTION_LABELS.get(name, name))
+        t.add_column(NAMES.get(name, name))
     for issue in j["likely_deal"]:
         t.add_row(issue, *[_shares(j["solutions"][n][issue]) for n in names])
     _out(t)
@@ -557,15 +558,6 @@ def _shares(options: dict[str, float]) -> str:
     """Options and their shares of draws, the most frequent first, one a line."""
     ranked = sorted(options.items(), key=lambda kv: -kv[1])
     return "\n".join(f"{_share(s)} {escape(o)}" for o, s in ranked) or "-"
-
-
-SOLUTION_LABELS = {
-    "nash": "Nash",
-    "nash_weighted": "weighted Nash",
-    "kalai_smorodinsky": "Kalai-Smorodinsky",
-    "utilitarian": "utilitarian",
-    "egalitarian": "egalitarian",
-}
 
 
 def show_leverage(r: Leverage, top: int) -> None:
