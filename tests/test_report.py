@@ -149,3 +149,24 @@ def test_in_a_real_browser(report_file: Path) -> None:
         assert fig["w"] > 0 and fig["h"] > 0 and fig["marks"] > 0, fig
     assert [u for u in requests if not u.startswith(("file:", "data:", "blob:"))] == []
     assert not_blank(png)
+
+
+def test_cli_writes_the_report_once(tmp_path: Path) -> None:
+    """``zopa report`` computes the inputs, writes the file atomically, and refuses to
+    replace it without --force (exit 2, one line)."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "r.html"
+    args = [sys.executable, "-m", "zopa.cli.main", "report", "tests/data/toy_nodeal.yaml",
+            "-o", str(out), "--draws", "50"]  # fmt: skip
+    root = Path(__file__).parent.parent
+    r = subprocess.run(args, capture_output=True, text=True, cwd=root, timeout=300)
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    assert zopa.load(root / "tests/data/toy_nodeal.yaml").content_hash in text
+    r = subprocess.run(args, capture_output=True, text=True, cwd=root, timeout=300)
+    assert r.returncode == 2 and "--force" in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run([*args, "--force"], capture_output=True, text=True, cwd=root,
+                       timeout=300)  # fmt: skip
+    assert r.returncode == 0, r.stderr
