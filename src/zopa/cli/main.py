@@ -426,7 +426,9 @@ def simulate(
     seed: Annotated[
         int, typer.Option("--seed", min=0, help="Seed: the same seed, the same bytes.")
     ] = 0,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Local processes.")] = 1,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Local processes (with --runs).")
+    ] = None,
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://...).")
     ] = None,
@@ -440,9 +442,13 @@ def simulate(
 
     started = time.perf_counter()
     sc = _load(file)
+    idle = [n for n, v in (("--workers", workers), ("--scheduler", scheduler)) if v is not None]
+    if idle and runs is None:
+        warn(f"{' and '.join(idle)} {'has' if len(idle) == 1 else 'have'} nothing to act on "
+             "without --runs N (one run is one process)")  # fmt: skip
     with _progress("simulating", runs) as advance:
         result = zopa.simulate(sc, rounds=rounds, strategies=strategy or None,
-                               protocol=protocol, runs=runs, seed=seed, workers=workers,
+                               protocol=protocol, runs=runs, seed=seed, workers=workers or 1,
                                scheduler=scheduler, progress=advance)  # fmt: skip
     _record(store, no_store, "simulate", sc, {"file": file, "rounds": rounds,
             "strategies": strategy, "protocol": protocol, "runs": runs, "seed": seed},
