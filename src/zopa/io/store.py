@@ -96,11 +96,6 @@ MIGRATIONS = {
 }
 """The statements that take a store from version ``k`` to ``k + 1``."""
 
-SUMMARY = (
-    "id, created, command, scenario_id, scenario_title, scenario_hash, seed, zopa_version, "
-    "duration_s"
-)
-
 _lock = threading.Lock()
 
 
@@ -125,6 +120,8 @@ def default_path() -> Path:
 
 
 class RunSummaryJSON(TypedDict):
+    """A run in a list: what ran, on what, when, with which seed; ``created`` is ISO 8601 UTC."""
+
     id: str
     created: str
     command: str
@@ -136,24 +133,37 @@ class RunSummaryJSON(TypedDict):
     duration_s: float | None
 
 
+SUMMARY = ", ".join(RunSummaryJSON.__annotations__)
+"""The ``runs`` columns of a run's summary, in :class:`RunSummaryJSON`'s order."""
+
+
 class RunListJSON(TypedDict):
+    """``zopa runs list --json``."""
+
     store: str
     runs: list[RunSummaryJSON]
 
 
 class FrameJSON(TypedDict):
+    """A recorded frame's shape: rows, and each column's label and DuckDB type."""
+
     name: str
     rows: int
     columns: list[dict[str, str]]
 
 
 class RunJSON(RunSummaryJSON):
+    """``zopa runs show --json`` (and an export's ``run.json``)."""
+
     params: dict[str, Any]
     result: Any
     frames: list[FrameJSON]
 
 
 class DifferenceJSON(TypedDict):
+    """One differing leaf: its path (``a.b[2]``) and ``changed``, ``added`` (only in b) or
+    ``removed``."""
+
     path: str
     change: str
     a: Any
@@ -161,6 +171,8 @@ class DifferenceJSON(TypedDict):
 
 
 class RunDiffJSON(TypedDict):
+    """``zopa runs diff --json``."""
+
     a: str
     b: str
     run: list[DifferenceJSON]
@@ -169,6 +181,8 @@ class RunDiffJSON(TypedDict):
 
 
 class ExportJSON(TypedDict):
+    """``zopa runs export --json``."""
+
     run: str
     directory: str
     files: list[str]
@@ -292,8 +306,8 @@ def _attach(con: duckdb.DuckDBPyConnection, path: Path, write: bool, timeout: fl
             if time.monotonic() >= deadline:
                 raise _problem(
                     path,
-                    f"the run store is busy (another zopa process has held it for {timeout:g} s)"
-                    "; try again, or pass --store PATH or --no-store",
+                    f"the run store is busy: another process has held it for {timeout:g} s; "
+                    "try again, or pass --store PATH or --no-store",
                 ) from None
         except duckdb.Error as e:
             raise _problem(path, f"is not a zopa run store ({_first_line(e)})") from None
@@ -325,19 +339,20 @@ def _check_file(path: Path) -> None:
 
 
 def _version(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    """The attached store's schema version; refuse a file that is not a zopa store."""
-    tables = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = ?", [ALIAS]
-    ).fetchall()}  # fmt: skip
-    row = None
-    if "meta" in tables:
+    """The attached store's schema version; refuse a file that is not a zopa store (one
+    without a ``meta`` table holding an integer ``schema_version``)."""
+    import duckdb
+
+    try:
         row = con.execute(f"SELECT value FROM {ALIAS}.meta WHERE key = 'schema_version'").fetchone()
-    if row is None or not str(row[0]).isdigit() or not {"runs", "frames", "cells"} <= tables:
+    except duckdb.Error:  # no meta table, or not ours
+        row = None
+    if row is None or not str(row[0]).isdigit():
         raise _problem(path, "is a DuckDB file but not a zopa run store; leaving it untouched")
     return int(row[0])
 
 
-def _migrate(con: duckdb.DuckDBPyConnection, path: Path, version: int) -> None:
+def _migrate(con: duckdb.DuckDBPyConnection, version: int) -> None:
     """Bring an attached store from ``version`` to :data:`SCHEMA`, in one transaction."""
     con.execute(f"USE {ALIAS}")
     con.execute("BEGIN")
@@ -356,12 +371,14 @@ def _migrate(con: duckdb.DuckDBPyConnection, path: Path, version: int) -> None:
 
 def _create(path: Path) -> None:
     """Build an empty store beside ``path`` and link it into place (a concurrent creator
-    may win: then its store is used)."""
+    may win: then its store is used). Called with the lock held."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as e:
         raise _problem(path, f"cannot create the run store: {e.strerror or e}") from None
+    import duckdb
+
     os.close(fd)
     os.unlink(tmp)  # DuckDB refuses an existing empty file; it creates its own
     con = _instance()
@@ -380,6 +397,8 @@ def _create(path: Path) -> None:
         pass
     except OSError as e:
         raise _problem(path, f"cannot create the run store: {e.strerror or e}") from None
+    except duckdb.Error as e:
+        raise _problem(path, f"cannot create the run store: {_first_line(e)}") from None
     finally:
         for leftover in (tmp, tmp + ".wal"):
             Path(leftover).unlink(missing_ok=True)
@@ -408,27 +427,28 @@ def opened(
         or not readable or writable.
     """
     p = Path(path) if path is not None else default_path()
-    if write and not p.exists():
-        _create(p)
-    _check_file(p)
     with _lock:
+        if write and not p.exists():
+            _create(p)
+        _check_file(p)
         con = _instance()
         _attach(con, p, write, timeout)
         try:
             version = _version(con, p)
+            if version < SCHEMA and not write:  # a migration writes
+                con.execute(f"DETACH {ALIAS}")
+                _attach(con, p, True, timeout)
+                version = _version(con, p)
             if version > SCHEMA:
                 raise _problem(p, f"was written by a newer zopa (store version {version}; this "
                                f"zopa reads up to {SCHEMA}); leaving it untouched")  # fmt: skip
-            if version < SCHEMA and not write:
-                con.execute(f"DETACH {ALIAS}")
-                _attach(con, p, True, timeout)
             if version < SCHEMA:
-                _migrate(con, p, version)
+                _migrate(con, version)
             con.execute(f"USE {ALIAS}")
             yield con
         finally:
             con.execute("USE memory")
-            con.execute(f"DETACH {ALIAS}")
+            con.execute(f"DETACH DATABASE IF EXISTS {ALIAS}")
 
 
 # ---------------------------------------------------------------- recording
@@ -471,11 +491,13 @@ def _column(s: pd.Series) -> tuple[str, Any, list[str]]:
 
     kind = SQL_TYPES.get(s.dtype.kind, "VARCHAR")
     arr = s.to_numpy()
+    if arr.dtype.kind in "iub":  # numpy integers and booleans: never missing
+        return kind, np.arange(len(arr)), [str(v).lower() for v in arr.tolist()]
     keep = np.flatnonzero(~pd.isna(arr))
     values = arr[keep].tolist()
     if kind == "DOUBLE":
         text = [repr(float(v)) for v in values]
-    elif kind == "BOOLEAN":
+    elif kind == "BOOLEAN":  # a nullable boolean column
         text = ["true" if v else "false" for v in values]
     elif kind == "VARCHAR":
         text = [_text_cell(v) for v in values]
