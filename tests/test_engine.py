@@ -354,3 +354,14 @@ def test_empty_zone_reports_closest() -> None:
     assert best.shortfall == pytest.approx({"A": 0.2, "B": 0.2})
     assert a.to_json()["closest"][0]["largest_shortfall"] == pytest.approx(0.2)
     assert a.to_json()["solutions"] == {k: None for k in a.solutions}
+
+
+@pytest.mark.parametrize("name", ["toy.yaml", "toy_nodeal.yaml", "ordinal.yaml"])
+def test_broadcast_tables_equal_the_gather(name: str) -> None:
+    """Space.utilities_all / red_line_ok_all (broadcasting the issues' tables) against the
+    per-package gather over every index: equal bit for bit."""
+    space = compile_space(load_scenario(Path(__file__).parent / "data" / name))
+    idx = np.arange(space.size, dtype=np.int64)
+    actors = np.arange(len(space.actors))
+    assert np.array_equal(space.utilities_all(actors), space.utilities(idx, actors))
+    assert np.array_equal(space.red_line_ok_all(actors), space.red_line_ok(idx, actors))

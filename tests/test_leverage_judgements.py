@@ -623,6 +623,6 @@ def test_cli_prints_rests_on_and_valid_json(tmp_path: Path) -> None:
     out = r.stdout
     assert "Whether a zone exists (yes" in out and "rests on:" in out
     assert "The Nash terms" in out and "P(deal) (" in out and "P(war) (" in out
-    assert "delivery=slow removed: no zone (none)" in out
+    assert "delivery = slow taken off the table: no zone (none)" in out
     assert "(judgement, unrated quote, news)" in out and "(judgement, direction quote)" in out
     assert "preferences.A.weights.[delivery, terms]" in out  # not eaten as markup

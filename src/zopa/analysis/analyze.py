@@ -232,17 +232,31 @@ class Analysis:
 
 
 def _view(space: Space, idx: int, cls: type[PackageView] = PackageView, **kw: Any) -> Any:
-    who = space.deciders
-    u = space.values(idx)[:, 0]
-    r = space.reservation[who]
+    return _views(space, np.array([idx]), cls, **kw)[0]
+
+
+def _views(
+    space: Space, idx: np.ndarray, cls: type[PackageView] = PackageView, **kw: Any
+) -> list[Any]:
+    """Views of the packages ``idx``: their values computed at once, one array pass."""
+    idx = np.asarray(idx, dtype=np.int64)
+    if idx.size == 0:
+        return []
+    u = space.values(idx)  # (deciders, n)
+    g = u - space.reservation[space.deciders][:, None]
+    digits = space.digits(idx)
     ids = space.decider_ids
-    return cls(
-        index=int(idx),
-        package=space.package(idx),
-        utilities=dict(zip(ids, map(float, u), strict=True)),
-        gains=dict(zip(ids, map(float, u - r), strict=True)),
-        **kw,
-    )
+    names = space.options
+    return [
+        cls(
+            index=int(i),
+            package={k: names[j][int(d[j])] for j, k in enumerate(space.issues)},
+            utilities=dict(zip(ids, u[:, n].tolist(), strict=True)),
+            gains=dict(zip(ids, g[:, n].tolist(), strict=True)),
+            **kw,
+        )
+        for n, (i, d) in enumerate(zip(idx, digits, strict=True))
+    ]
 
 
 def frontier(
@@ -337,9 +351,9 @@ def analyze(
         unanimous=res.unanimous,
         binding=binding,
         pareto_size=len(front),
-        pareto=[_view(space, int(i)) for i in front[:pareto_limit]],
+        pareto=_views(space, front[:pareto_limit]),
         solutions=solutions,
-        top=[_view(space, int(i)) for i in res.top],
+        top=_views(space, np.asarray(res.top, dtype=np.int64)),
         closest=closest_views,
         measure="utility" if space.linear else "deal value",
     )

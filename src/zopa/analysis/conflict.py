@@ -201,9 +201,8 @@ def conflict_report(
         base.skipped = f"the space has more than {MAX_PACKAGES:,} packages"
         return base
     ia, ib = space.actors.index(a), space.actors.index(b)
-    idx = np.arange(space.size, dtype=np.int64)
-    u = space.utilities(idx, np.array([ia, ib]))
-    ok = space.red_line_ok(idx, np.array([ia, ib])).all(0)
+    u = space.utilities_all(np.array([ia, ib]))
+    ok = space.red_line_ok_all(np.array([ia, ib])).all(0)
     war = fearon.war_values(u[0], u[1], p, costs[a], costs[b])
     inside = fearon.in_range(u[0], u[1], war) & ok
     base.war_value = {a: float(war.w_a), b: float(war.w_b)}
