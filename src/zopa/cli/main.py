@@ -592,8 +592,10 @@ def app_cmd(
 ) -> None:
     """The dashboard (Streamlit) in a browser: move the levers, see the zone, the
     solutions and the frontier recomputed; edit the scenario; compare two settings."""
-    from zopa.app.launch import run
+    from zopa.app.launch import check_port, check_streamlit, run
 
+    check_streamlit()
+    check_port(port, host)
     typer.echo(f"zopa app: http://{host}:{port} (Ctrl-C stops it)", err=True)
     code = run(file, port, host)
     if code:
