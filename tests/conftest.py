@@ -1,7 +1,6 @@
 """Test configuration: make tests/ importable (for the shared oracle module), make
 hypothesis deterministic (the same examples on every run and every machine), and point
-the run store at a temporary file (every command the tests run records there, never in
-the user's data directory)."""
+the run store at a temporary file (never the user's data directory)."""
 
 import os
 import sys
@@ -17,3 +16,6 @@ settings.load_profile("deterministic")
 
 _STORE = tempfile.mkdtemp(prefix="zopa-test-store-")
 os.environ["ZOPA_STORE"] = os.path.join(_STORE, "runs.duckdb")  # subprocesses inherit it
+# Commands record nothing unless a test asks (--store, or ZOPA_NO_STORE removed): a record
+# costs a command about half a second of imports (DuckDB, pandas), the suite minutes.
+os.environ["ZOPA_NO_STORE"] = "1"

@@ -44,6 +44,7 @@ class Fake:
 @pytest.fixture(autouse=True)
 def _own_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ZOPA_STORE", str(tmp_path / "default" / "runs.duckdb"))
+    monkeypatch.delenv("ZOPA_NO_STORE", raising=False)  # conftest turns recording off
 
 
 @pytest.fixture(scope="module")
@@ -492,3 +493,40 @@ def test_runs_commands(tmp_path: Path) -> None:
     bad = cli.invoke(runs_app, ["show", "zzz", *s])
     assert isinstance(bad.exception, InputError)
     assert json.loads(cli.invoke(runs_app, ["list", "--json"]).stdout)["runs"] == []
+
+
+def test_commands_record_and_runs_read_them(tmp_path: Path) -> None:
+    """End to end, as a user runs it: two analyses recorded in the default store (here
+    $ZOPA_STORE), listed, compared and exported; --no-store and ZOPA_NO_STORE record
+    nothing; an unknown id is bad input (exit 2, one line, no traceback)."""
+    import os
+    import subprocess
+    import sys
+
+    def zopa(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        e = {**os.environ, **env}
+        return subprocess.run([sys.executable, "-m", "zopa.cli.main", *args], env=e,
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+
+    toy = str(Path(__file__).parent / "data" / "toy_nodeal.yaml")
+    assert zopa("analyze", toy, "--json").returncode == 0
+    assert zopa("analyze", toy, "--json", "--set", "credibility.trust.IR.US=0.65").returncode == 0
+    assert zopa("analyze", toy, "--no-store").returncode == 0
+    assert zopa("analyze", toy, ZOPA_NO_STORE="1").returncode == 0
+    listed = zopa("runs", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    runs = json.loads(listed.stdout)["runs"]
+    assert [r["command"] for r in runs] == ["analyze", "analyze"]
+    new, old = runs[0]["id"], runs[1]["id"]
+    d = zopa("runs", "diff", old, new, "--json")
+    assert d.returncode == 0, d.stderr
+    diff = json.loads(d.stdout)
+    assert "set.credibility.trust.IR.US" in [x["path"] for x in diff["params"]]
+    assert diff["result"]  # the trust moved the values
+    out = tmp_path / "export"
+    e = zopa("runs", "export", new, "-o", str(out))
+    assert e.returncode == 0, e.stderr
+    assert (out / "run.json").exists() and list(out.glob("*.csv"))
+    bad = zopa("runs", "show", "nonexistent")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1

@@ -88,18 +88,6 @@ def _write_csv(result: Any, folder: Path) -> None:
         write_text(folder / f"{name}.csv", df.to_csv(index=False), force=True, option="--csv")
 
 
-def _prefetch(no_store: bool) -> None:
-    """Import what recording needs (DuckDB, pandas) on a thread while the command computes."""
-    if no_store:
-        return
-
-    def imports() -> None:
-        import duckdb  # noqa: F401
-        import pandas  # noqa: F401
-
-    threading.Thread(target=imports, daemon=True).start()
-
-
 def _record(
     store: Path | None,
     no_store: bool,
@@ -172,7 +160,6 @@ def analyze(
     import zopa
 
     started = time.perf_counter()
-    _prefetch(no_store)
     sc = _load(file)
     if over_time and sc.dynamics is None:
         warn("--over-time has nothing to act on: the scenario has no dynamics: block")
@@ -307,7 +294,6 @@ def forecast(
     import zopa
 
     started = time.perf_counter()
-    _prefetch(no_store)
     given = [n for n, v in (("--seed", seed), ("--position-sd", position_sd),
                             ("--salience-sd", salience_sd)) if v is not None]  # fmt: skip
     if given and draws == 0:
@@ -342,7 +328,6 @@ def backtest(
     import zopa
 
     started = time.perf_counter()
-    _prefetch(no_store)
     result = zopa.backtest(dataset, path, seed=seed, n_boot=boot)
     params = {"dataset": dataset, "path": path, "seed": seed, "boot": boot}
     _record(store, no_store, "backtest", None, params, result, started)
@@ -407,7 +392,6 @@ def montecarlo(
     from zopa.scenario.numbers import has_uncertainty
 
     started = time.perf_counter()
-    _prefetch(no_store)
     sc = _load(file)
     if not has_uncertainty(sc):
         warn("nothing in this scenario is uncertain (no distribution, order or red line "
@@ -457,7 +441,6 @@ def simulate(
     import zopa
 
     started = time.perf_counter()
-    _prefetch(no_store)
     sc = _load(file)
     idle = [n for n, v in (("--workers", workers), ("--scheduler", scheduler)) if v is not None]
     if idle and runs is None:
@@ -494,7 +477,6 @@ def leverage_cmd(
     import zopa
 
     started = time.perf_counter()
-    _prefetch(no_store)
     sc = _load(file)
     with _progress("swinging levers", None) as advance:
         result = zopa.leverage(sc, actor, metric, progress=advance)
@@ -528,7 +510,6 @@ def sweep(
     import zopa
 
     started = time.perf_counter()
-    _prefetch(no_store)
     sc = _load(file)
     with _progress("grid cells", None) as advance:
         result = zopa.sweep(sc, grid, draws, seed, workers=workers, scheduler=scheduler,

@@ -10,6 +10,7 @@ pandas and Rich are imported when a command runs.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -58,7 +59,8 @@ def record_cli(
     store
         ``--store PATH`` (None: the default store, :func:`zopa.io.store.default_path`).
     no_store
-        ``--no-store``: record nothing.
+        ``--no-store``: record nothing (so does ``ZOPA_NO_STORE=1`` in the environment,
+        unless ``--store`` names a store).
     command, scenario, params, seed, result, duration
         As :func:`zopa.io.store.record` takes them.
 
@@ -73,7 +75,7 @@ def record_cli(
     InputError
         Naming ``--store``, when the store it names cannot be written.
     """
-    if no_store:
+    if no_store or (store is None and os.environ.get("ZOPA_NO_STORE", "") not in ("", "0")):
         return None
     from zopa.io.store import record
 
