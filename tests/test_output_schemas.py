@@ -18,7 +18,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from zopa.io.schemas import OUTPUTS, output_schema
+from zopa.io.schemas import LIVE, OUTPUTS, output_schema
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"
@@ -26,7 +26,7 @@ DOCS = HERE.parent / "docs" / "schemas"
 UPDATE = os.environ.get("ZOPA_UPDATE_GOLDEN") == "1"
 
 
-@pytest.mark.parametrize("command", sorted(OUTPUTS))
+@pytest.mark.parametrize("command", sorted(set(OUTPUTS) - LIVE))
 def test_every_output_validates(command: str) -> None:
     """Each golden output of the command against the schema generated from its types."""
     schema = output_schema(command)

@@ -513,19 +513,29 @@ def test_commands_record_and_runs_read_them(tmp_path: Path) -> None:
     assert zopa("analyze", toy, "--json", "--set", "credibility.trust.IR.US=0.65").returncode == 0
     assert zopa("analyze", toy, "--no-store").returncode == 0
     assert zopa("analyze", toy, ZOPA_NO_STORE="1").returncode == 0
+    import jsonschema
+
+    from zopa.io.schemas import output_schema
+
     listed = zopa("runs", "list", "--json")
     assert listed.returncode == 0, listed.stderr
+    jsonschema.validate(json.loads(listed.stdout), output_schema("runs-list"))
     runs = json.loads(listed.stdout)["runs"]
     assert [r["command"] for r in runs] == ["analyze", "analyze"]
     new, old = runs[0]["id"], runs[1]["id"]
     d = zopa("runs", "diff", old, new, "--json")
     assert d.returncode == 0, d.stderr
     diff = json.loads(d.stdout)
+    jsonschema.validate(diff, output_schema("runs-diff"))
+    shown = zopa("runs", "show", new, "--json")
+    assert shown.returncode == 0, shown.stderr
+    jsonschema.validate(json.loads(shown.stdout), output_schema("runs-show"))
     assert "set.credibility.trust.IR.US" in [x["path"] for x in diff["params"]]
     assert diff["result"]  # the trust moved the values
     out = tmp_path / "export"
-    e = zopa("runs", "export", new, "-o", str(out))
+    e = zopa("runs", "export", new, "-o", str(out), "--json")
     assert e.returncode == 0, e.stderr
+    jsonschema.validate(json.loads(e.stdout), output_schema("runs-export"))
     assert (out / "run.json").exists() and list(out.glob("*.csv"))
     bad = zopa("runs", "show", "nonexistent")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr

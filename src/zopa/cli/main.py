@@ -226,7 +226,8 @@ def schema(
         typer.Option(
             "--output",
             help="A command (analyze, package, montecarlo, leverage, sweep, forecast, "
-            "backtest, sources, simulate): the schema of its --json output instead.",
+            "backtest, sources, simulate, levers, runs-list, runs-show, runs-diff, "
+            "runs-export): the schema of its --json output instead.",
         ),
     ] = None,
 ) -> None:

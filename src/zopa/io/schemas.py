@@ -24,7 +24,13 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "sources": ("zopa.scenario.sources", "SourcesJson"),
     "simulate": ("zopa.studies.rounds", "SimulateJson"),
     "levers": ("zopa.studies.levers", "LeverListJson"),
+    "runs-list": ("zopa.io.store", "RunListJSON"),
+    "runs-show": ("zopa.io.store", "RunJSON"),
+    "runs-diff": ("zopa.io.store", "RunDiffJSON"),
+    "runs-export": ("zopa.io.store", "ExportJSON"),
 }
+LIVE = {"runs-list", "runs-show", "runs-diff", "runs-export"}
+"""Outputs with times and ids in them: checked live (tests/test_store.py), not as goldens."""
 
 
 def output_type(command: str) -> Any:
