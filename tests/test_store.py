@@ -540,3 +540,42 @@ def test_commands_record_and_runs_read_them(tmp_path: Path) -> None:
     bad = zopa("runs", "show", "nonexistent")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_background_recording(tmp_path: Path) -> None:
+    """The default store is written by a child process (zopa.io.recorder): readers wait
+    for it; a marker left by a dead child does not make them wait; a child killed at once
+    leaves the store readable and without its run, or with all of it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from zopa.io.recorder import record_in_background
+
+    path = tmp_path / "runs.duckdb"
+    toy = zopa.load(Path(__file__).parent / "data" / "toy.yaml")
+    result = zopa.analyze(toy)
+    rid = record_in_background(path, "analyze", toy, {"top": 10}, None, result, 0.1)
+    assert [r["id"] for r in store.runs(path).to_json()["runs"]] == [rid]  # waited for it
+    assert store.get(path, rid).to_json()["result"] == result.to_json()
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    stale = store.pending_dir(path) / "20000101-000000-deadbeef"
+    stale.write_text(dead)
+    started = time.monotonic()
+    assert len(store.runs(path).to_json()["runs"]) == 1
+    assert time.monotonic() - started < 5 and not stale.exists()
+
+    killed = record_in_background(path, "analyze", toy, {"top": 10}, None, result, 0.1)
+    marker = store.pending_dir(path) / killed
+    pid = int(marker.read_text())
+    os.kill(pid, signal.SIGKILL)
+    started = time.monotonic()
+    ids = [r["id"] for r in store.runs(path).to_json()["runs"]]
+    assert time.monotonic() - started < 5  # a dead child (here a zombie) is not waited for
+    assert rid in ids and len(ids) in (1, 2)
+    if killed in ids:
+        assert store.get(path, killed).to_json()["result"] == result.to_json()

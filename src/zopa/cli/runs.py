@@ -64,6 +64,10 @@ def record_cli(
     command, scenario, params, seed, result, duration
         As :func:`zopa.io.store.record` takes them.
 
+    An explicit ``--store`` is written before the command ends (its problems are the
+    command's); the default store is written by a child process
+    (:mod:`zopa.io.recorder`), so that the command does not wait for DuckDB and pandas.
+
     Returns
     -------
     str or None
@@ -77,9 +81,17 @@ def record_cli(
     """
     if no_store or (store is None and os.environ.get("ZOPA_NO_STORE", "") not in ("", "0")):
         return None
-    from zopa.io.store import record
+    from zopa.io.store import default_path, record
 
     try:
+        if store is None:  # the default store: a child writes it, the command goes on
+            from zopa.io.recorder import record_in_background
+
+            try:
+                return record_in_background(default_path(), command, scenario, params, seed,
+                                            result, duration)  # fmt: skip
+            except InputError:
+                pass  # cannot hand it over: record it here
         return record(store, command, scenario, params, seed, result, duration=duration)
     except InputError as e:
         if store is not None:

@@ -118,6 +118,61 @@ def default_path() -> Path:
     return Path(platformdirs.user_data_dir("zopa")) / "runs.duckdb"
 
 
+# ---------------------------------------------------------------- runs being written
+# A run recorded in the background (zopa.io.recorder) is announced by a marker
+# <store>.pending/<run id> holding the writing child's process id; readers wait for the
+# markers of live children, and remove those of dead ones (a killed child's run never
+# landed: its transaction was never committed).
+
+STARTING = 10.0
+"""Seconds a marker without a process id yet (the child being started) counts as live."""
+
+
+def pending_dir(store: Path) -> Path:
+    """The folder of the markers of the runs being written to ``store``."""
+    return store.with_name(store.name + ".pending")
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as f:  # Linux: the state follows the command name
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _live(marker: Path) -> bool:
+    """Whether the child a marker names still runs (removing the marker when not)."""
+    try:
+        text = marker.read_text().strip()
+        age = time.time() - marker.stat().st_mtime
+    except OSError:
+        return False
+    if not text:
+        return age < STARTING
+    if text.isdigit() and _alive(int(text)):
+        return True
+    marker.unlink(missing_ok=True)
+    return False
+
+
+def wait_for_pending(store: Path, timeout: float) -> None:
+    """Wait (up to ``timeout`` seconds) until no run is being written to ``store``."""
+    folder = pending_dir(store)
+    deadline = time.monotonic() + timeout
+    while folder.is_dir() and any(_live(m) for m in folder.iterdir()):
+        if time.monotonic() > deadline:
+            return  # the reader goes on: it sees the runs that have landed
+        time.sleep(0.05)
+
+
 # ---------------------------------------------------------------- results
 
 
@@ -429,6 +484,8 @@ def opened(
         or not readable or writable.
     """
     p = Path(path) if path is not None else default_path()
+    if not write:
+        wait_for_pending(p, timeout)
     with _lock:
         if write and not p.exists():
             _create(p)
@@ -580,6 +637,7 @@ def record(
     *,
     duration: float | None = None,
     timeout: float = TIMEOUT,
+    run_id: str | None = None,
 ) -> str:
     """Record one run, whole or not at all, and return its id.
 
@@ -601,6 +659,9 @@ def record(
         How long the run took, in seconds.
     timeout
         Seconds to wait for another process writing the store.
+    run_id
+        The id to give it (one :func:`new_id` made earlier, when the run was handed to a
+        background writer); default: a new one.
 
     Returns
     -------
@@ -615,7 +676,7 @@ def record(
     import duckdb
 
     now = datetime.now(UTC)
-    run_id = new_id(now)
+    run_id = run_id or new_id(now)
     row = _run_row(run_id, now, command, scenario, params, seed, result, duration)
     frames = result.to_frames()
     p = Path(path) if path is not None else default_path()
@@ -677,6 +738,7 @@ def runs(
         The store's path and one summary per run.
     """
     p = _path(path)
+    wait_for_pending(p, timeout)  # a run being written in the background lands first
     if not p.exists():
         return RunList(str(p), [])
     where, args = ["TRUE"], []
