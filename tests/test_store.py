@@ -579,3 +579,24 @@ def test_background_recording(tmp_path: Path) -> None:
     assert rid in ids and len(ids) in (1, 2)
     if killed in ids:
         assert store.get(path, killed).to_json()["result"] == result.to_json()
+
+
+def test_a_background_failure_is_told_by_the_next_reader(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A child that cannot record (here: the path holds a text file, not a store) leaves
+    the reason; the next reader says it once on stderr, and the file is left untouched."""
+    from zopa.io.recorder import record_in_background
+
+    path = tmp_path / "runs.duckdb"
+    path.write_text("not a store\n")
+    toy = zopa.load(Path(__file__).parent / "data" / "toy.yaml")
+    rid = record_in_background(path, "analyze", toy, {}, None, zopa.analyze(toy))
+    with pytest.raises(InputError, match="not a"):
+        store.runs(path)
+    err = capsys.readouterr().err
+    assert f"run {rid}" in err and "run not recorded" in err and err.count("\n") == 1
+    assert path.read_text() == "not a store\n"
+    with pytest.raises(InputError):
+        store.runs(path)
+    assert capsys.readouterr().err == ""  # said once

@@ -9,11 +9,14 @@ always does: killed at any moment, it leaves the store whole.
 
 While a child writes, a marker ``<store>.pending/<run id>`` holds its process id; readers
 of the store wait for it (:func:`zopa.io.store.wait_for_pending`), so a ``zopa runs list``
-right after a command sees its run.
+right after a command sees its run. A child has no terminal (a command piped into another
+must not wait for it): when it cannot record, it leaves the reason in
+``<marker>.failed``, and the next reader says it on stderr.
 """
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import subprocess
 import sys
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from zopa.errors import InputError, clip
+from zopa.io.store import FAILED
 
 
 def record_in_background(
@@ -72,13 +76,22 @@ def record_in_background(
         raise InputError.at(str(path), None, "", f"cannot record: {e.strerror or e}") from None
     child = subprocess.Popen(
         [sys.executable, "-m", "zopa.io.recorder", str(marker)],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, start_new_session=True,
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )  # fmt: skip
     marker.write_text(str(child.pid))
     assert child.stdin is not None
     with child.stdin:
         child.stdin.write(payload)
     return run_id
+
+
+def _failed(marker: str, message: str) -> int:
+    """Leave why the run was not recorded beside its marker, for the next reader to say
+    (the child has no terminal: a command's output must not wait for it)."""
+    with contextlib.suppress(OSError):
+        Path(marker + FAILED).write_text(f"run not recorded: {clip(message, 300)}\n")
+    return 1
 
 
 def _main(marker: str) -> int:
@@ -92,12 +105,9 @@ def _main(marker: str) -> int:
         record(path, command, scenario, params, seed, result, duration=duration, run_id=run_id)
         return 0
     except InputError as e:
-        sys.stderr.write(f"zopa: warning: run not recorded: {clip(str(e.problems[0]), 300)}\n")
-        return 1
-    except Exception as e:  # never a traceback on the user's terminal
-        sys.stderr.write(f"zopa: warning: run not recorded ({type(e).__name__}: "
-                         f"{clip(str(e), 200)})\n")  # fmt: skip
-        return 1
+        return _failed(marker, str(e.problems[0]))
+    except Exception as e:  # never a traceback
+        return _failed(marker, f"{type(e).__name__}: {e}")
     finally:
         Path(marker).unlink(missing_ok=True)
 

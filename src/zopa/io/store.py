@@ -40,6 +40,7 @@ message and never modified.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -163,14 +164,33 @@ def _live(marker: Path) -> bool:
     return False
 
 
+FAILED = ".failed"
+"""The suffix of the note a background writer leaves when it cannot record a run."""
+
+
+def _report_failures(folder: Path) -> None:
+    """Say (once, on stderr) why background writers could not record their runs."""
+    import sys
+
+    for note in sorted(folder.glob(f"*{FAILED}")):
+        with contextlib.suppress(OSError):
+            sys.stderr.write(f"zopa: warning: {note.read_text().strip()} "
+                             f"(run {note.name.removesuffix(FAILED)})\n")  # fmt: skip
+            note.unlink()
+
+
 def wait_for_pending(store: Path, timeout: float) -> None:
     """Wait (up to ``timeout`` seconds) until no run is being written to ``store``."""
     folder = pending_dir(store)
     deadline = time.monotonic() + timeout
-    while folder.is_dir() and any(_live(m) for m in folder.iterdir()):
+    while folder.is_dir() and any(
+        _live(m) for m in folder.iterdir() if not m.name.endswith(FAILED)
+    ):
         if time.monotonic() > deadline:
-            return  # the reader goes on: it sees the runs that have landed
+            break  # the reader goes on: it sees the runs that have landed
         time.sleep(0.05)
+    if folder.is_dir():
+        _report_failures(folder)
 
 
 # ---------------------------------------------------------------- results
