@@ -39,6 +39,14 @@ class Result(Protocol):
         ...
 
 
+def json_text(obj: Any) -> str:
+    """``obj`` as the strict JSON every ``--json`` prints (indented, UTF-8 kept, a final
+    newline): a NaN or an infinity is a bug, never printed (``ValueError``)."""
+    import json
+
+    return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
 def rounded(x: float, digits: int = DIGITS) -> float:
     """``x`` rounded to ``digits`` decimals (the only rounding of output numbers)."""
     return round(float(x), digits)

@@ -8,7 +8,6 @@ file, line and field) before exiting with status 2. Output formatting lives in
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import threading
@@ -128,7 +127,9 @@ def _import(fmt: str, source: Path, output: Path, force: bool) -> None:
 
 def _emit_json(obj: Any) -> None:
     """Print ``obj`` as strict JSON: a NaN or an infinity is a bug, never printed."""
-    sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    from zopa.results import json_text
+
+    sys.stdout.write(json_text(obj))
 
 
 @app.command()
@@ -163,10 +164,11 @@ def analyze(
     sc = _load(file)
     if over_time and sc.dynamics is None:
         warn("--over-time has nothing to act on: the scenario has no dynamics: block")
+    moved = _settings(settings)
     report = zopa.analyze(sc, top=top, threads=threads, over_time=over_time,
-                          max_packages=max_packages, set=_settings(settings))  # fmt: skip
+                          max_packages=max_packages, set=moved)  # fmt: skip
     _record(store, no_store, "analyze", sc, {"file": file, "top": top, "over_time": over_time,
-            "set": _settings(settings)}, report, started)  # fmt: skip
+            "set": moved}, report, started)  # fmt: skip
     _show(report, json_out, "show_report", frontier, csv=csv)
 
 

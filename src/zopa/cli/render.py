@@ -18,7 +18,7 @@ from zopa.analysis.solutions import NAMES
 from zopa.forecasting.backtest import BacktestResult
 from zopa.scenario.sources import KIND_COLUMNS, SUPPORTS_ROWS, SourcesReport
 from zopa.studies.forecasts import ForecastReport
-from zopa.studies.leverage import Leverage
+from zopa.studies.leverage import Leverage, deal_shift
 from zopa.studies.levers import LeverList
 from zopa.studies.montecarlo import MonteCarlo
 from zopa.studies.sweep import Sweep
@@ -579,15 +579,15 @@ def show_leverage(r: Leverage, top: int) -> None:
     t.add_column("lever", overflow="fold")
     for col in ("value", "zone", p, "spread"):
         t.add_column(col, justify="right", no_wrap=True)
-    shifts = [j["deal_shift"] for j in r.to_json()["levers"]]
-    for i, (s, shift) in enumerate(zip(r.swings[:top], shifts, strict=False), 1):
+    for i, s in enumerate(r.swings[:top], 1):
         lv = s.lever
+        shift = deal_shift(s, r.base)
         lo, hi = _lever_ends(lv)
         rng = f"{lv.lo:.3g}..{lv.hi:.3g}" if lv.kind != "red line" else f"{lo}/{hi}"
         pl, ph = (s.lo.p_war, s.hi.p_war) if war else (s.lo.p_deal, s.hi.p_deal)
         moved = f"{_shift_text(shift['low'])} / {_shift_text(shift['high'])}"
         under = f"{rng if lv.ranged else 'removed / kept'} · {lv.evidence.label()} · deal: {moved}"
-        name = f"{escape(lv.label or lv.name)}\n[dim]{escape(under)}"
+        name = f"{escape(lv.words)}\n[dim]{escape(under)}"
         if lv.label and lv.label != lv.name:
             name += f"\n{escape(lv.name)}"
         t.add_row(
@@ -655,7 +655,7 @@ def _show_rests_on(r: Leverage) -> None:
             lo = "no deal" if h == "nash" and m.swing.lo.deal is None else at_end(h, m.low)
             hi = "no deal" if h == "nash" and m.swing.hi.deal is None else at_end(h, m.high)
             both = lo if not lv.ranged else f"{ends[0]}: {lo}; {ends[1]}: {hi}"  # removal: in name
-            console.print(f"    {lv.label or lv.name}: {both} ({lv.evidence.label()})",
+            console.print(f"    {lv.words}: {both} ({lv.evidence.label()})",
                           soft_wrap=True, markup=False)  # fmt: skip
 
 

@@ -102,13 +102,16 @@ def record_cli(
 
 
 def _console() -> Console:
-    from rich.console import Console
+    """The terminal tables' console (one width rule for every command: cli.render)."""
+    from zopa.cli.render import console
 
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+    return console
 
 
 def _emit_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    from zopa.results import json_text
+
+    sys.stdout.write(json_text(obj))
 
 
 def _cell(value: Any) -> str:

@@ -46,6 +46,7 @@ import os
 import re
 import secrets
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -170,8 +171,6 @@ FAILED = ".failed"
 
 def _report_failures(folder: Path) -> None:
     """Say (once, on stderr) why background writers could not record their runs."""
-    import sys
-
     for note in sorted(folder.glob(f"*{FAILED}")):
         with contextlib.suppress(OSError):
             sys.stderr.write(f"zopa: warning: {note.read_text().strip()} "

@@ -321,7 +321,7 @@ def _leverage_section(lev: Leverage) -> Section:
     table = Table(
         f"The {figures.TORNADO_LEVERS} levers with the largest spread of {metric}",
         ["lever", "kind", "evidence", "source", "low end", "high end", "spread"],
-        [_row(s.lever.label or s.lever.name, s.lever.kind, s.lever.evidence.label(),
+        [_row(s.lever.words, s.lever.kind, s.lever.evidence.label(),
              s.lever.evidence.source, s.lo.metric(lev.metric), s.hi.metric(lev.metric),
              s.spread(lev.metric))
          for s in lev.swings[: figures.TORNADO_LEVERS]],

@@ -221,7 +221,7 @@ def leverage_tornado(lev: Leverage, top: int = TORNADO_LEVERS) -> go.Figure:
     metric = lev.metric
     base = lev.base.metric(metric)
     swings = lev.swings[:top][::-1]  # largest at the top
-    labels = [s.lever.label or s.lever.name for s in swings]
+    labels = [s.lever.words for s in swings]
     fig = go.Figure()
     for end, colour in (("low", "#9467bd"), ("high", "#2ca02c")):
         ends = [(s.lo if end == "low" else s.hi).metric(metric) for s in swings]

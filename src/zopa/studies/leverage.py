@@ -141,6 +141,11 @@ class Lever:
     label: str = ""  # the lever in a reader's words (the name when empty)
 
     @property
+    def words(self) -> str:
+        """The lever as a reader reads it: its label, else its name."""
+        return self.label or self.name
+
+    @property
     def ranged(self) -> bool:
         """Whether it has a range (every lever but an option's removal)."""
         return self.kind != "option"
@@ -293,7 +298,7 @@ class Leverage:
         rows = []
         for s in self.swings:
             lv = s.lever
-            row: dict[str, Any] = {"lever": lv.name, "label": lv.label or lv.name,
+            row: dict[str, Any] = {"lever": lv.name, "label": lv.words,
                                    "section": lv.section, "kind": lv.kind}  # fmt: skip
             row.update({"low": lv.lo if lv.ranged else None,
                         "high": lv.hi if lv.ranged else None,
@@ -326,7 +331,7 @@ def _swing(s: Swing, metric: str, base: Outlook) -> SwingJson:
     lv, e = s.lever, s.lever.evidence
     return {
         "lever": lv.name,
-        "label": lv.label or lv.name,
+        "label": lv.words,
         "section": lv.section,
         "kind": lv.kind,
         "range": [lv.lo, lv.hi] if lv.ranged else None,
@@ -362,7 +367,7 @@ def _evidence(e: LeverEvidence) -> dict[str, str | None]:
 def _move(m: Move) -> MoveJson:
     lv = m.swing.lever
     e = lv.evidence
-    return {"lever": lv.name, "label": lv.label or lv.name, "kind": lv.kind,
+    return {"lever": lv.name, "label": lv.words, "kind": lv.kind,
             "evidence": e.evidence, "supports": e.supports,
             "source": e.source, "source_kind": e.source_kind, "low": _out(m.low),
             "high": _out(m.high), "change": _out(m.change)}  # fmt: skip

@@ -16,10 +16,11 @@ dashboard's sliders go through :func:`settled_space`. A setting names a lever (a
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from typing_extensions import TypedDict
@@ -79,18 +80,11 @@ class Movable:
     evidence: str
 
     def to_json(self) -> MovableJson:
-        """The JSON object of one row."""
-        r = {k: getattr(self, k) for k in ("base", "low", "high")}
-        return {
-            "name": self.name,
-            "label": self.label,
-            "section": self.section,
-            "kind": self.kind,
-            **{k: None if v is None else rounded(v) for k, v in r.items()},  # type: ignore[typeddict-item]
-            "leverage": self.leverage,
-            "sweep": self.sweep,
-            "evidence": self.evidence,
-        }
+        """The JSON object of one row (its fields, the numbers rounded)."""
+        out = dataclasses.asdict(self)
+        for k in ("base", "low", "high"):
+            out[k] = None if out[k] is None else rounded(out[k])
+        return cast(MovableJson, out)
 
 
 @dataclass
@@ -111,7 +105,7 @@ class LeverList:
 
 def _from_lever(lv: Lever) -> Movable:
     ranged = lv.kind != "option"
-    return Movable(lv.name, lv.label or lv.name, lv.section, lv.kind,
+    return Movable(lv.name, lv.words, lv.section, lv.kind,
                    lv.base if ranged else 1.0, lv.lo if ranged else 0.0,
                    lv.hi if ranged else 1.0, True, lv.kind == "number",
                    lv.evidence.label())  # fmt: skip
