@@ -1,7 +1,8 @@
 """Synthetic scenarios for benchmarks: k issues x 10 options, d deciders, seeded.
 
-Utilities are uniform on [0, 1] per option, weights uniform, reservations 0 and no red
-lines (so the zone is the whole space: the heaviest case, and the one NegMAS computes).
+Utilities are uniform on [0, 1] per option, weights uniform, no red lines. Reservations
+are 0 by default (the zone is the whole space: the heaviest case, and the one NegMAS
+computes); the many-decider cases of issue 12 use 0.45, some under a quota rule.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ import numpy as np
 import yaml
 
 
-def synthetic(n_issues: int, n_deciders: int, seed: int = 0, n_options: int = 10) -> dict:
+def synthetic(
+    n_issues: int,
+    n_deciders: int,
+    seed: int = 0,
+    n_options: int = 10,
+    reservation: float = 0.0,
+    quota: int | None = None,
+) -> dict:
+    """The scenario as a mapping; ``quota``: a quota rule of at least that many deciders."""
     rng = np.random.default_rng(seed)
     issues = [
         {
@@ -34,9 +43,9 @@ def synthetic(n_issues: int, n_deciders: int, seed: int = 0, n_options: int = 10
                 i["id"]: {o["id"]: float(round(rng.uniform(), 6)) for o in i["options"]}
                 for i in issues
             },
-            "reservation": 0.0,
+            "reservation": reservation,
         }
-    return {
+    out = {
         "zopa": 1,
         "id": f"synthetic-{n_issues}x{n_options}-{n_deciders}d",
         "title": f"synthetic {n_options}^{n_issues} packages, {n_deciders} deciders",
@@ -44,10 +53,22 @@ def synthetic(n_issues: int, n_deciders: int, seed: int = 0, n_options: int = 10
         "issues": issues,
         "preferences": prefs,
     }
+    if quota is not None:
+        out["decision"] = {"rule": "quota", "at_least": quota}
+    return out
 
 
-def write(path: Path, n_issues: int, n_deciders: int, seed: int = 0) -> Path:
-    path.write_text(yaml.safe_dump(synthetic(n_issues, n_deciders, seed), sort_keys=False))
+def write(
+    path: Path,
+    n_issues: int,
+    n_deciders: int,
+    seed: int = 0,
+    reservation: float = 0.0,
+    quota: int | None = None,
+) -> Path:
+    """Write :func:`synthetic` as YAML to ``path``."""
+    sc = synthetic(n_issues, n_deciders, seed, reservation=reservation, quota=quota)
+    path.write_text(yaml.safe_dump(sc, sort_keys=False))
     return path
 
 

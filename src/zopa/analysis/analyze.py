@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from typing_extensions import TypedDict
 
-from zopa.analysis.pareto import RunningFront, coalition_frontier, zone_frontier
-from zopa.analysis.scan import CHUNK, SOLUTIONS, run_chunks, scan, zone_front
+from zopa.analysis.pareto import coalition_frontier, zone_frontier
+from zopa.analysis.scan import CHUNK, SOLUTIONS, scan
 from zopa.analysis.solutions import OBJECTIVES
 from zopa.results import frame, package_rows, rounded, rounded_map
 from zopa.space.space import Space
@@ -71,7 +71,12 @@ class BindingJson(TypedDict):
 
 
 class ParetoJson(TypedDict):
-    size: int
+    """The frontier: its size and first packages, or (``computed`` false) None and the
+    estimated seconds it would have taken past the budget."""
+
+    size: int | None
+    computed: bool
+    estimated_seconds: float | None
     packages: list[PackageJson]
 
 
@@ -157,12 +162,13 @@ class Analysis:
     zone: int
     unanimous: int
     binding: list[Binding]
-    pareto_size: int
+    pareto_size: int | None  # None: not computed, over the frontier budget
     pareto: list[PackageView]  # the first ``pareto_limit`` frontier packages, by index
     solutions: dict[str, Solution | None]
     top: list[PackageView]
     closest: list[Closest]
     measure: str = "utility"  # what ``utilities`` hold: "utility" or "deal value"
+    pareto_estimate: float | None = None  # seconds the frontier would take, if not computed
 
     @property
     def share(self) -> float:
@@ -193,6 +199,10 @@ class Analysis:
             },
             "pareto": {
                 "size": self.pareto_size,
+                "computed": self.pareto_size is not None,
+                "estimated_seconds": (
+                    None if self.pareto_estimate is None else round(self.pareto_estimate, 1)
+                ),
                 "packages": [p.to_json() for p in self.pareto],
             },
             "solutions": {k: (s.to_json() if s else None) for k, s in self.solutions.items()},
@@ -259,25 +269,38 @@ def _views(
     ]
 
 
+CONSTRUCT_DECIDERS = 3
+"""The issue-by-issue construction is used with at most this many deciders (and linear
+deal values): with more, almost every partial package is undominated and scanning the
+zone and filtering it costs less (bench/bench_analyze.py, the many-decider cases)."""
+
+FRONTIER_BUDGET = 3.0
+"""Seconds of dominance filtering :func:`analyze` spends on a streamed frontier by default
+(``zopa analyze --frontier-budget``); past it the frontier is reported as not computed."""
+
+
+def constructs(space: Space) -> bool:
+    """Whether the zone's frontier is built issue by issue (else streamed from the scan)."""
+    return space.linear and len(space.deciders) <= CONSTRUCT_DECIDERS
+
+
 def frontier(
-    space: Space, threads: int = 2, chunk: int = CHUNK, max_coalitions: int = 256
-) -> np.ndarray:
-    """Package indices (ascending) of the agreement zone's Pareto frontier (deal values)."""
-    if space.linear:
+    space: Space,
+    threads: int = 2,
+    chunk: int = CHUNK,
+    max_coalitions: int = 256,
+    budget: float | None = None,
+) -> np.ndarray | None:
+    """Package indices (ascending) of the agreement zone's Pareto frontier (deal values),
+    built issue by issue (:func:`constructs`) or streamed chunk by chunk; None if the
+    streamed filter passes ``budget`` seconds."""
+    if constructs(space):
         built = zone_frontier(space, max_coalitions)
         if built is not None:
             return built
-    # Stream the zone chunk by chunk, keeping a running frontier.
-    veto = space.veto[space.deciders]
-
-    def work(ch: Any) -> tuple[np.ndarray, np.ndarray]:
-        acc = ch.accept
-        return zone_front(space, ch, (acc.sum(0) >= space.quota) & acc[veto].all(0))
-
-    running = RunningFront(len(space.deciders))
-    for out in run_chunks(space, work, threads, chunk):
-        running.add(*cast(tuple[np.ndarray, np.ndarray], out))
-    return running.result()
+    res = scan(space, top=0, closest=0, threads=threads, chunk=chunk, front=True,
+               front_budget=budget)  # fmt: skip
+    return res.front
 
 
 def analyze(
@@ -287,16 +310,25 @@ def analyze(
     threads: int = 2,
     pareto_limit: int = 1000,
     chunk: int = CHUNK,
+    frontier_budget: float | None = FRONTIER_BUDGET,
 ) -> Analysis:
-    """Analyse the agreement zone of ``space`` (see the module docstring)."""
+    """Analyse the agreement zone of ``space`` (see the module docstring).
+
+    The frontier is built issue by issue when that pays (:func:`constructs`), else
+    streamed in the same pass with at most ``frontier_budget`` seconds of filtering (None:
+    whatever it takes); past it ``pareto_size`` is None and ``pareto_estimate`` says how
+    long it would take. The zone, binding and solutions never wait for it.
+    """
     una_front = np.zeros(0, dtype=np.int64)
     best_u = None
-    if space.linear:  # the unanimous set's frontier gives each decider's best (for KS)
+    built = constructs(space)
+    if built:  # the unanimous set's frontier gives each decider's best (for KS)
         una_front = coalition_frontier(space, space.deciders)
         best_u = space.utilities(una_front).max(1) if len(una_front) else None
-    streamed = not space.linear  # no issue-by-issue construction: stream it in the pass
+    streamed = not built  # no issue-by-issue construction: stream it in the pass
     res = scan(space, top=top, closest=closest, threads=threads, chunk=chunk, best_u=best_u,
-               front=streamed)  # fmt: skip
+               front=streamed, front_budget=frontier_budget)  # fmt: skip
+    front: np.ndarray | None
     if not res.zone:
         front = np.zeros(0, dtype=np.int64)
     elif streamed:
@@ -350,12 +382,13 @@ def analyze(
         zone=res.zone,
         unanimous=res.unanimous,
         binding=binding,
-        pareto_size=len(front),
-        pareto=_views(space, front[:pareto_limit]),
+        pareto_size=None if front is None else len(front),
+        pareto=[] if front is None else _views(space, front[:pareto_limit]),
         solutions=solutions,
         top=_views(space, np.asarray(res.top, dtype=np.int64)),
         closest=closest_views,
         measure="utility" if space.linear else "deal value",
+        pareto_estimate=res.front_estimate,
     )
 
 
