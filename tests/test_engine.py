@@ -28,8 +28,10 @@ DATA = Path(__file__).parent / "data"
 
 
 @st.composite
-def scenarios(draw: Any, max_issues: int = 4, max_options: int = 4) -> dict[str, Any]:
-    n_dec = draw(st.integers(1, 4))
+def scenarios(
+    draw: Any, max_issues: int = 4, max_options: int = 4, max_deciders: int = 4
+) -> dict[str, Any]:
+    n_dec = draw(st.integers(1, max_deciders))
     n_issues = draw(st.integers(1, max_issues))
     issues = []
     for k in range(n_issues):
@@ -365,3 +367,81 @@ def test_broadcast_tables_equal_the_gather(name: str) -> None:
     actors = np.arange(len(space.actors))
     assert np.array_equal(space.utilities_all(actors), space.utilities(idx, actors))
     assert np.array_equal(space.red_line_ok_all(actors), space.red_line_ok(idx, actors))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(max_issues=3, max_options=3, max_deciders=9))
+def test_many_deciders_match_brute_force(data: dict[str, Any]) -> None:
+    """Up to 9 deciders (vetoes and quota rules included): the frontier is streamed from
+    the scan instead of built issue by issue; everything still equals the brute-force
+    oracle, in one chunk and in chunks of 4 on 2 threads."""
+    _check(data)
+    _check(data, chunk=4, threads=2)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(max_issues=3, max_options=3, max_deciders=8))
+def test_frontier_budget_leaves_the_rest_alone(data: dict[str, Any]) -> None:
+    """With no time for the frontier it is reported as not computed (with an estimate)
+    whenever it is streamed; the zone, binding, solutions and top are those of the
+    unlimited run."""
+    space = compile_space(validate(data, Lines(), "<random>"))
+    full = analyze(space, frontier_budget=None)
+    none = analyze(space, frontier_budget=0.0)
+    streamed = len(space.deciders) > 3 and full.zone > 0
+    if streamed:
+        assert none.pareto_size is None and none.pareto == []
+        assert none.pareto_estimate is not None and none.pareto_estimate > 0
+        assert none.to_json()["pareto"]["computed"] is False
+    else:
+        assert none.pareto_size == full.pareto_size
+    a, b = full.to_json(), none.to_json()
+    for key in ("agreement_zone", "binding", "solutions", "top", "closest"):
+        assert a[key] == b[key], key
+    assert full.pareto_size == len(brute(data)["front"])
+
+
+def _brute_mask(q: np.ndarray) -> np.ndarray:
+    """Undominated rows by the definition, pair by pair (the oracle for the filters)."""
+    n = len(q)
+    return np.array(
+        [not any((q[j] >= q[i]).all() and (q[j] > q[i]).any() for j in range(n))
+         for i in range(n)],
+        dtype=bool,
+    )  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 12).flatmap(
+        lambda d: st.lists(
+            st.lists(st.integers(0, 4), min_size=d, max_size=d), min_size=1, max_size=60
+        )
+    ),
+    st.integers(1, 5),
+)
+def test_dominance_filter_and_merge_match_pairwise(rows: list[list[int]], parts: int) -> None:
+    """pareto_mask (1 to 12 columns, many ties) and the running front merged from chunk
+    fronts both equal the pairwise definition."""
+    from zopa.analysis.pareto import RunningFront, pareto_mask
+
+    q = np.array(rows, dtype=np.int64)
+    want = _brute_mask(q)
+    assert pareto_mask(q).tolist() == want.tolist()
+    running = RunningFront(q.shape[1])
+    for chunk in np.array_split(np.arange(len(q)), parts):
+        if len(chunk):
+            m = pareto_mask(q[chunk])
+            running.add(chunk[m], q[chunk][m])
+    assert running.result().tolist() == np.flatnonzero(want).tolist()
+
+
+def test_filter_past_its_deadline_stops() -> None:
+    """A filter already past its deadline raises OverBudget instead of running on."""
+    import time
+
+    from zopa.analysis.pareto import OverBudget, pareto_mask
+
+    q = np.random.default_rng(0).integers(0, 1000, size=(5000, 8))
+    with pytest.raises(OverBudget):
+        pareto_mask(q, deadline=time.monotonic() - 1)

@@ -278,6 +278,7 @@ def analyze(
     over_time: bool = False,
     max_packages: int = MAX_PACKAGES,
     set: Mapping[str, float] | None = None,
+    frontier_budget: float | None = 3.0,
 ) -> Report:
     """The agreement zone, who binds, the Pareto frontier, the bargaining solutions, and
     the no-deal model (derived reservations, the assumed deal taken apart, conflict).
@@ -297,6 +298,10 @@ def analyze(
     set
         Levers or numbers set before the analysis: name -> value (:func:`levers` lists
         them; :mod:`zopa.studies.levers` says what each value means).
+    frontier_budget
+        Seconds the Pareto frontier may take when it is streamed (more than three
+        deciders, or a deal model); past it ``pareto.size`` is None (not computed) with
+        the estimated seconds. None: compute it whatever it costs.
 
     Returns
     -------
@@ -323,7 +328,9 @@ def analyze(
         space = settled_space(sc, set)
     else:
         space = compile_space(sc)
-    return analyze_scenario(sc, space, top=top, threads=threads, over_time=over_time)
+    budget = None if frontier_budget is None else real("--frontier-budget", frontier_budget, 0, 1e9)
+    return analyze_scenario(sc, space, top=top, threads=threads, over_time=over_time,
+                            frontier_budget=budget)  # fmt: skip
 
 
 def levers(sc: Scenario) -> LeverList:

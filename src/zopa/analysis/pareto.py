@@ -132,7 +132,7 @@ def _not_dominated_by(
 ) -> np.ndarray:
     """Mask of ``points`` that no row of ``front`` dominates by ``margin`` (points found
     dominated drop out of the later blocks)."""
-    n, d = points.shape
+    n = points.shape[0]
     alive = np.ones(n, dtype=bool)
     live = np.arange(n)
     pts = points

@@ -51,6 +51,7 @@ def analyze_scenario(
     threads: int = 2,
     over_time: bool = False,
     pareto_limit: int = 1000,
+    frontier_budget: float | None = 3.0,
 ) -> Report:
     """The agreement analysis of ``space`` (compiled from ``sc``) with the no-deal model.
 
@@ -66,6 +67,9 @@ def analyze_scenario(
         Re-analyse every period of ``dynamics:`` (one full analysis per period).
     pareto_limit
         How many frontier packages to list (``pareto.size`` always counts them all).
+    frontier_budget
+        Seconds a streamed frontier may take (:func:`zopa.analysis.analyze.analyze`).
     """
-    result = analyze(space, top=top, threads=threads, pareto_limit=pareto_limit)
+    result = analyze(space, top=top, threads=threads, pareto_limit=pareto_limit,
+                     frontier_budget=frontier_budget)  # fmt: skip
     return Report(result, model_report(sc, space, result, over_time))

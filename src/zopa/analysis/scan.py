@@ -204,11 +204,37 @@ class ScanResult:
 
 
 SAMPLE = 500  # zone packages filtered to forecast a frontier's cost
-FILTER_SECONDS = 7e-10
-"""Seconds of dominance filtering per (package, frontier package, decider), measured on
-2 cores (bench/bench_analyze.py, many deciders): 8,043 packages in 10 dimensions with a
-frontier of 5,834 took 0.35 s; the frontier's size is forecast from a sample's, grown as
-``(ln n / ln m) ** (d - 1)`` (the order of the frontier of n independent points)."""
+FILTER_SECONDS = 4.5e-10
+"""Seconds of streamed dominance filtering per (package, frontier package, decider),
+fitted on 2 cores (bench/bench_analyze.py) to three cases whose estimates
+(:func:`filter_seconds`) then fall within 2x of the real time: 8,043 zone packages in 10
+dimensions (frontier 5,834): 0.35 s; 88,527 in 10 (frontier 22,472): 8.4 s; 10^6 in 5
+(frontier 15,836): 5.2 s."""
+
+
+def filter_seconds(q: np.ndarray, zone_total: float, parts: int = 1, seed: int = 0) -> float:
+    """Estimated seconds to stream the frontier of a zone of ``zone_total`` packages, in
+    ``parts`` chunks, like the rows of ``q`` (one chunk's zone).
+
+    The frontiers of two nested samples (SAMPLE and 4 SAMPLE rows) give the growth of a
+    frontier's size ``F(n) = F(m) (n / m) ** a``; each chunk's filter costs about
+    ``z F(z) d`` comparisons (z its zone) and merging it into the running front
+    ``F(z) F(Z) d``, at FILTER_SECONDS each.
+    """
+    n, d = q.shape
+    order = np.random.default_rng(seed).permutation(n)
+    small, big = min(n, SAMPLE), min(n, 4 * SAMPLE)
+    f_small = max(1, int(pareto_mask(q[order[:small]]).sum()))
+    f_big = max(1, int(pareto_mask(q[order[:big]]).sum()))
+    a = math.log(f_big / f_small) / math.log(big / small) if big > small else 1.0
+    a = min(1.0, max(0.0, a))
+
+    def size(z: float) -> float:
+        return min(z, f_big * (z / big) ** a)
+
+    per = zone_total / max(1, parts)
+    merges = (parts - 1) * size(per) * size(zone_total)
+    return FILTER_SECONDS * d * (parts * per * size(per) + merges)
 
 
 class Budget:
@@ -255,13 +281,7 @@ class Budget:
         the budget, give up at once (``over``, ``guess`` the estimate)."""
         if self.over or self.guess is not None or math.isinf(self.seconds):
             return
-        n, d = q.shape
-        m = min(n, SAMPLE)
-        pick = np.random.default_rng(rng_seed).choice(n, m, replace=False) if n > m else None
-        on_front = int(pareto_mask(q if pick is None else q[pick]).sum())
-        grow = (math.log(max(zone_total, 2)) / math.log(max(m, 2))) ** (d - 1)
-        size = min(zone_total, on_front * grow)
-        self.guess = FILTER_SECONDS * zone_total * size * d
+        self.guess = filter_seconds(q, zone_total, self.parts, rng_seed)
         if self.guess > self.seconds:
             self.over = True
 
@@ -378,8 +398,8 @@ def scan(
         if "top" in out:
             tops.update(*out["top"])
         if out.get("front") is not None:
-            f = out["front"]
-            budget.run(lambda dl, f=f: running.add(*f, deadline=dl), 0.5)
+            idx, q = out["front"]
+            budget.run(partial(running.add, idx, q), 0.5)
     res.front = None if budget.over else running.result()
     if budget.over:
         res.front_estimate = budget.estimate()

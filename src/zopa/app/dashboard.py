@@ -152,7 +152,10 @@ def zone_metrics(report: Report, base: Report | None) -> None:
     cols = st.columns(3)
     cols[0].metric("Agreement zone (packages)", f"{a.zone:,}", delta=delta)
     cols[1].metric("Share of the space", f"{a.share:.2%}", help=f"of {a.outcomes:,} packages")
-    cols[2].metric("Pareto frontier (packages)", f"{a.pareto_size:,}")
+    cols[2].metric(
+        "Pareto frontier (packages)",
+        f"{a.pareto_size:,}" if a.pareto_size is not None else "not computed",
+    )
 
 
 def results(side: str, report: Report, figure: go.Figure, base: Report | None) -> None:

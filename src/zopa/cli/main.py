@@ -145,8 +145,19 @@ def analyze(
         bool, typer.Option("--over-time", help="Re-analyse each period of dynamics: drifts.")
     ] = False,
     frontier: Annotated[
-        bool, typer.Option("--frontier", help="List the Pareto frontier's packages too.")
+        bool,
+        typer.Option(
+            "--frontier", help="List the Pareto frontier's packages too (whatever it costs)."
+        ),
     ] = False,
+    frontier_budget: Annotated[
+        float,
+        typer.Option(
+            "--frontier-budget",
+            min=0.0,
+            help="Seconds the frontier may take with many deciders; past it: not computed.",
+        ),
+    ] = 3.0,
     settings: Annotated[
         list[str],
         typer.Option(
@@ -166,7 +177,8 @@ def analyze(
         warn("--over-time has nothing to act on: the scenario has no dynamics: block")
     moved = _settings(settings)
     report = zopa.analyze(sc, top=top, threads=threads, over_time=over_time,
-                          max_packages=max_packages, set=moved)  # fmt: skip
+                          max_packages=max_packages, set=moved,
+                          frontier_budget=None if frontier else frontier_budget)  # fmt: skip
     _record(store, no_store, "analyze", sc, {"file": file, "top": top, "over_time": over_time,
             "set": moved}, report, started)  # fmt: skip
     _show(report, json_out, "show_report", frontier, csv=csv)

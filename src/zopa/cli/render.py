@@ -117,7 +117,8 @@ def _frontier_table(a: Analysis) -> Table:
     it differs from the Nash solution."""
     nash = a.solutions.get("nash")
     shown = len(a.pareto)
-    more = f" (the first {shown:,} of {a.pareto_size:,})" if shown < a.pareto_size else ""
+    size = a.pareto_size or 0
+    more = f" (the first {shown:,} of {size:,})" if shown < size else ""
     t = Table(title=_measured(a, f"Pareto frontier{more}"), box=box.SIMPLE)
     t.add_column("#", justify="right", no_wrap=True)
     for d in a.deciders:
@@ -134,6 +135,14 @@ def _frontier_table(a: Analysis) -> Table:
     return t
 
 
+def _front_size(a: Analysis) -> str:
+    """The frontier's size, or why it is not given."""
+    if a.pareto_size is not None:
+        return f"{a.pareto_size:,}"
+    est = a.pareto_estimate or 0.0
+    return f"not computed (estimated {est:,.0f} s, over --frontier-budget; --frontier computes it)"
+
+
 def show_analysis(a: Analysis, frontier: bool = False) -> None:
     """Print the summary of ``zopa analyze`` (``frontier``: list the frontier too)."""
     c = console
@@ -142,7 +151,7 @@ def show_analysis(a: Analysis, frontier: bool = False) -> None:
     c.print(
         f"{a.outcomes:,} packages; deciders {', '.join(a.deciders)}; rule {rule}\n"
         f"Agreement zone: [bold]{a.zone:,}[/] packages ({a.share:.4%} of the space); "
-        f"acceptable to every decider: {a.unanimous:,}; Pareto frontier: {a.pareto_size:,}"
+        f"acceptable to every decider: {a.unanimous:,}; Pareto frontier: {_front_size(a)}"
     )
     t = Table(title="Who binds (packages of the space each constraint removes)", box=box.SIMPLE)
     for col in (

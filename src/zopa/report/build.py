@@ -214,7 +214,10 @@ def _zone_section(report: Report) -> Section:
         ("decision rule", a.rule if a.rule == "unanimity" else f"at least {a.quota}"),
         ("agreement zone", f"{a.zone:,} packages ({a.share:.2%})"),
         ("acceptable to every decider", f"{a.unanimous:,}"),
-        ("Pareto frontier", f"{a.pareto_size:,} packages"),
+        (
+            "Pareto frontier",
+            f"{a.pareto_size:,} packages" if a.pareto_size is not None else "not computed",
+        ),
         ("measure", a.measure),
     ]
     figs = []

@@ -124,7 +124,7 @@ def zone_figure(report: Report, axes: tuple[str, str] | None = None) -> go.Figur
         [
             _scatter(shown, axes, zone,
                      mode="markers", marker={"size": 5, "color": ZONE_COLOUR}),
-            _scatter(frontier, axes, f"Pareto frontier ({len(frontier):,} of {a.pareto_size:,})",
+            _scatter(frontier, axes, f"Pareto frontier ({len(frontier):,} of {a.pareto_size or 0:,})",  # noqa: E501
                      mode="lines+markers",
                      marker={"size": 7, "color": FRONTIER_COLOUR},
                      line={"color": FRONTIER_COLOUR, "width": 2}),
