@@ -115,11 +115,13 @@ def _dominates(f: np.ndarray, points: np.ndarray, raised: np.ndarray) -> np.ndar
     """(len(f), len(points)): whether row i of ``f`` is >= point j everywhere and above
     ``raised[j]`` (the point plus the margin) somewhere. Built one column at a time on
     2-D masks (a 3-D comparison costs 10 times more in memory traffic)."""
-    ge = f[:, 0, None] >= points[None, :, 0]
-    gt = f[:, 0, None] > raised[None, :, 0]
+    ft, pt = np.ascontiguousarray(f.T), np.ascontiguousarray(points.T)
+    rt = pt if raised is points else np.ascontiguousarray(raised.T)
+    ge = ft[0][:, None] >= pt[0][None, :]
+    gt = ft[0][:, None] > rt[0][None, :]
     for j in range(1, f.shape[1]):
-        ge &= f[:, j, None] >= points[None, :, j]
-        gt |= f[:, j, None] > raised[None, :, j]
+        ge &= ft[j][:, None] >= pt[j][None, :]
+        gt |= ft[j][:, None] > rt[j][None, :]
     return ge & gt
 
 
