@@ -111,6 +111,7 @@ __all__ = ["ExchangeModel", "ExchangeResult", "ExchangeRound", "exchange_model",
 MIN_MOVE = 1e-10  # decide: a move of at most 1e-10 is no move
 MIN_GAIN = 1e-10  # decide: an exchange gaining less than 1e-10 is not made
 _EDGE = 1e-9  # float slack on the 0..100 scale bounds and the 100-point move budget
+_BATCH_ELEMENTS = 1 << 25  # draws x actors^2 x issues^2 of one ExchangeModel.predict_draws step
 
 
 @dataclass(frozen=True)
@@ -650,6 +651,35 @@ class ExchangeModel(ModelBase):
             return 1.0
         return 100.0 if top <= 100.0 else top
 
+    def predict_draws(
+        self, position: np.ndarray, salience: np.ndarray, capability: np.ndarray
+    ) -> np.ndarray:
+        """The forecast positions of many draws at once, as :meth:`predict` gives them.
+
+        ``position`` and ``salience`` are (draws, actors, issues), ``capability`` (draws,
+        actors); returns (draws, issues). Each draw's saliences are scaled on their own.
+        """
+        present = ~np.isnan(position)
+        sal = np.where(present, np.nan_to_num(np.asarray(salience, dtype=float)), 0.0)
+        scale = np.array([self._scale(one) for one in sal])
+        sal = sal / scale[:, None, None]
+        power = np.broadcast_to(np.asarray(capability, dtype=float)[:, :, None], sal.shape)
+        n_draw, n_act, n_iss = sal.shape
+        # draws per call: the candidate masks (2 x issue pairs x actor pairs a draw) near
+        # 32 Mi elements; the draws are independent, so chunks change nothing
+        step = max(1, _BATCH_ELEMENTS // max(1, n_act * n_act * n_iss * n_iss))
+        out = np.empty((n_draw, n_iss))
+        for lo in range(0, n_draw, step):
+            out[lo : lo + step] = exchange_outcomes(
+                position[lo : lo + step],
+                sal[lo : lo + step],
+                power[lo : lo + step],
+                self.rounds,
+                salience_weight=self.salience_weight,
+                fixed_weight=self.fixed_weight,
+            )
+        return out
+
     def predict(self, inputs: ForecastInput) -> Forecast:
         """Forecast every issue: the outcome over the final round's voting positions."""
         present = inputs.present
@@ -679,3 +709,277 @@ class ExchangeModel(ModelBase):
                 "result": result,
             },
         )
+
+
+def _ranges(bounds: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Concatenated positions ``bounds[k]:bounds[k + 1]`` for every key in ``keys``."""
+    lo, hi = bounds[keys], bounds[keys + 1]
+    size = hi - lo
+    total = int(size.sum())
+    if not total:
+        return np.empty(0, dtype=np.intp)
+    start = np.repeat(lo - np.cumsum(size) + size, size)
+    return start + np.arange(total)
+
+
+class _BatchRound(_Round):
+    """One round of many independent draws at once, each draw's exchanges made in lockstep.
+
+    The candidates of all draws are laid end to end (draw by draw, each in the order of
+    :class:`_Round`); keys and update groups carry the draw, so that draws never touch each
+    other's state. Every step makes, in every draw that has one left, the exchange
+    :class:`_Round` would make next: the same exchanges, in the same order, with the same
+    arithmetic per draw.
+    """
+
+    def __init__(
+        self,
+        x0: np.ndarray,
+        sal: np.ndarray,
+        weight: np.ndarray,
+        eligible: np.ndarray,
+        tol: float,
+        tie_tol: float,
+    ) -> None:
+        n_draw, n_act, n_iss = x0.shape
+        self.x0, self.sal, self.weight = x0, sal, weight
+        self.tol, self.tie_tol, self.track = tol, tie_tol, False
+        self.n_iss, self.n_act, self.n_draw = n_iss, n_act, n_draw
+        present = ~np.isnan(x0)
+        xz = np.where(present, x0, 0.0)
+        den = weight.sum(axis=1)
+        num = (xz * weight).sum(axis=1)
+        safe = np.where(den > 0, den, 1.0)
+        left = xz <= (np.where(den > 0, num / safe, 0.0) + tol)[:, None, :]
+        ip, iq = np.triu_indices(n_iss, 1)
+        both = eligible[:, :, ip] & eligible[:, :, iq]
+        side = left[:, :, ip].astype(np.int8) + 2 * left[:, :, iq].astype(np.int8)
+        group = np.where(both, side, -1).transpose(0, 2, 1)
+        ad = (group[:, :, :, None] == 0) & (group[:, :, None, :] == 3)
+        bc = (group[:, :, :, None] == 1) & (group[:, :, None, :] == 2)
+        d, pair, _, ai, aj = np.nonzero(np.stack((ad, bc), axis=2))
+        p, q = ip[pair], iq[pair]
+        swap = sal[d, ai, p] * sal[d, aj, q] < sal[d, aj, p] * sal[d, ai, q] * (1.0 - 1e-12)
+        act = np.stack((np.where(swap, aj, ai), np.where(swap, ai, aj)))
+        n = act.shape[1]
+        sup = np.stack((q, p))
+        self.n, self.act, self.sup, self.draw = n, act, sup, d
+        a = weight[d, act, sup] / safe[d, sup]
+        tgt = x0[d, act[::-1], sup]
+        x0s = x0[d, act, sup]
+        c0 = num[d, sup] / safe[d, sup] - x0s * a
+        s_i, s_j = act[0], act[1]
+        kq = (sal[d, s_j, p] + sal[d, s_i, p]) / (sal[d, s_j, q] + sal[d, s_i, q])
+        self.const = np.vstack(
+            (
+                tgt,
+                a,
+                np.stack((kq, np.ones(n))) / a,
+                tgt - c0,
+                kq,
+                np.abs(kq * sal[d, s_i, q] - sal[d, s_i, p]),
+                1.0 / kq,
+                kq,
+                x0s,
+            )
+        )
+        self.x0s, self.a = x0s, a
+        self.state = np.zeros((4, n))
+        self.state[0:2] = x0s
+        self.xs_f = self.state[0:2].reshape(-1)
+        self.frozen_f = self.state[2:4].reshape(-1)
+        self.move = np.zeros((2, n))
+        self.move_f = self.move.reshape(-1)
+        n_keys = n_act * n_iss
+        base = d * n_keys
+        self.grp = base + act[::-1] * n_iss + sup
+        self.cell_own = self.grp * n_act + act
+        self.upd = np.full(n_draw * n_keys * n_act, np.nan)
+        self.u_all = np.zeros(n_draw * n_keys)
+        self.gain = np.full(n, -np.inf)
+        self.alive = np.ones(n, dtype=bool)
+        self.degenerate = np.zeros(n, dtype=bool)
+        self.changed = np.full(n, -1, dtype=np.intp)
+        self.hist_idx = []
+        self.hist_old = []
+        self.hist_prev = []
+        self.steps: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.calculate(np.arange(n))
+        keys = base + act * n_iss
+        total = n_draw * n_keys
+        self.sup_bounds_a, self.sup_slot, self.sup_ex = _key_arrays(keys + sup, n, total, False)
+        self.dem_bounds_a, _, self.dem_ex = _key_arrays(keys + sup[::-1], n, total, True)
+        self.start = np.searchsorted(d, np.arange(n_draw))
+        self.count = np.bincount(d, minlength=n_draw)
+        self.keys_n = n_keys
+
+    def best_many(self) -> np.ndarray:
+        """Per draw with candidates, the exchange it makes next (-1: none left)."""
+        out = np.full(self.n_draw, -1, dtype=np.intp)
+        has = np.flatnonzero(self.count)
+        if not has.size:
+            return out
+        gain, start, count = self.gain, self.start[has], self.count[has]
+        top = np.maximum.reduceat(gain, start)
+        top_rep = np.repeat(top, count)
+        first = np.minimum.reduceat(np.where(gain == top_rep, np.arange(self.n), self.n), start)
+        ties = np.add.reduceat(gain >= top_rep - self.tie_tol, start)
+        live = top != -np.inf
+        for k in np.flatnonzero(live & (ties > 1)):
+            first[k] = self._tie_break_in(int(start[k]), int(start[k] + count[k]))
+        out[has[live]] = first[live]
+        return out
+
+    def _tie_break_in(self, lo: int, hi: int) -> int:
+        """:meth:`_Round._tie_break` among the exchanges ``lo:hi`` (one draw)."""
+        tol = self.tie_tol
+        seg = self.gain[lo:hi]
+        top = lo + np.flatnonzero(seg >= seg.max() - tol)
+        g = self.gain[top].copy()
+        at = self.changed[top].copy()
+        while top.size > 1:
+            t = int(at.max())
+            if t < 0:
+                break
+            idx = self.hist_idx[t]
+            for k in np.flatnonzero(at == t):
+                pos = int(np.flatnonzero(idx == top[k])[0])
+                g[k] = self.hist_old[t][pos]
+                at[k] = self.hist_prev[t][pos]
+            keep = g >= g.max() - tol
+            top, g, at = top[keep], g[keep], at[keep]
+        return int(top[0])
+
+    def execute_many(self, e: np.ndarray) -> None:
+        """Make exchanges ``e`` (at most one per draw) and recompute what they touch."""
+        n, n_iss, n_act = self.n, self.n_iss, self.n_act
+        gain, xs_f, move_f = self.gain, self.xs_f, self.move_f
+        self.alive[e] = False
+        gain[e] = -np.inf
+        fi, fj = xs_f[e], xs_f[n + e]
+        mi, mj = move_f[e], move_f[n + e]
+        yi, yj = fi + mi, fj + mj
+        self.steps.append((e, np.stack((fi, fj)), np.stack((yi, yj))))
+        base = self.draw[e] * self.keys_n
+        ai, aj, qi, pj = self.act[0, e], self.act[1, e], self.sup[0, e], self.sup[1, e]
+        bounds, slot, ex = self.sup_bounds_a, self.sup_slot, self.sup_ex
+        ki, kj = base + ai * n_iss + qi, base + aj * n_iss + pj
+        ri, rj = _ranges(bounds, ki), _ranges(bounds, kj)
+        s_i, x_i, s_j, x_j = slot[ri], ex[ri], slot[rj], ex[rj]
+        xs_f[s_i] = np.repeat(yi, bounds[ki + 1] - bounds[ki])
+        xs_f[s_j] = np.repeat(yj, bounds[kj + 1] - bounds[kj])
+        both = np.concatenate((s_i, s_j))
+        self.frozen_f[both] += move_f[both]
+        upd, u_all = self.upd, self.u_all
+        for g, who, y, start, fac in (
+            (base + aj * n_iss + qi, ai, yi, self.x0s[0, e], self.a[0, e]),
+            (base + ai * n_iss + pj, aj, yj, self.x0s[1, e], self.a[1, e]),
+        ):
+            cell = g * n_act + who
+            old = upd[cell]
+            first = old != old
+            new = np.where(first, y, np.where(start <= old, np.minimum(old, y), np.maximum(old, y)))
+            upd[cell] = new
+            u_all[g] += (new - np.where(first, start, old)) * fac
+        bounds, ex = self.dem_bounds_a, self.dem_ex
+        u_i = ex[_ranges(bounds, base + aj * n_iss + qi)]
+        u_j = ex[_ranges(bounds, base + ai * n_iss + pj)]
+        r = np.concatenate((x_i, x_j, u_i, u_j))
+        r = r[self.alive[r]]
+        self.hist_prev.append(self.changed[r])
+        self.changed[r] = len(self.hist_idx)
+        self.hist_idx.append(r)
+        self.hist_old.append(gain[r])
+        self.calculate(r)
+
+    def votes(self, salience_weight: float, fixed_weight: float) -> tuple[np.ndarray, np.ndarray]:
+        """Close the round of every draw: (voting positions, next start positions)."""
+        x0, n_iss, n_act = self.x0, self.n_iss, self.n_act
+        vote, end = x0.copy(), x0.copy()
+        if not self.steps:
+            return vote, end
+        e = np.concatenate([s[0] for s in self.steps])
+        y = np.concatenate([s[2] for s in self.steps], axis=1).T.reshape(-1)
+        who = self.act[:, e].T.reshape(-1)
+        iss = self.sup[:, e].T.reshape(-1)
+        d = np.repeat(self.draw[e], 2)
+        flat = (d * n_act + who) * n_iss + iss
+        _, first = np.unique(flat[::-1], return_index=True)
+        last = flat.size - 1 - first
+        cell = flat[last]
+        vote.reshape(-1)[cell] = y[last]
+        s_last = self.sal.reshape(-1)[cell]
+        x_last = x0.reshape(-1)[cell]
+        move_w = (1.0 - s_last) * salience_weight + fixed_weight
+        end.reshape(-1)[cell] = move_w * y[last] + (1.0 - move_w) * x_last
+        return vote, end
+
+
+def _key_arrays(
+    keys: np.ndarray, n: int, n_keys: int, shift: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_key_index` with the bounds as an array."""
+    flat = keys.reshape(-1)
+    order = np.argsort(flat, kind="stable")
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(flat, minlength=n_keys))))
+    slot = (order + n) % (2 * n) if shift else order
+    return bounds, slot, order % n
+
+
+def _outcome_draws(position: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """:func:`outcome` of every draw: (draws, actors, issues) -> (draws, issues)."""
+    n_draw, n_act, n_iss = position.shape
+    flat = outcome(
+        position.transpose(1, 0, 2).reshape(n_act, -1),
+        weight.transpose(1, 0, 2).reshape(n_act, -1),
+    )
+    return flat.reshape(n_draw, n_iss)
+
+
+def exchange_outcomes(
+    position: np.ndarray,
+    salience: np.ndarray,
+    power: np.ndarray,
+    rounds: int = 10,
+    *,
+    salience_weight: float = 0.4,
+    fixed_weight: float = 0.1,
+    tolerance: float = 1e-9,
+    tie_tolerance: float = 1e-12,
+) -> np.ndarray:
+    """The final outcomes of :func:`exchange_model` for many draws at once.
+
+    ``position``, ``salience`` and ``power`` are (draws, actors, issues) on the 0..100 scale
+    (NaN: absent); returns (draws, issues), the same numbers as ``exchange_model(...)
+    .outcome`` draw by draw (the exchanges of every draw are made in lockstep).
+    """
+    x = np.array(position, dtype=float)
+    present = ~np.isnan(x)
+    s = np.where(present, np.asarray(salience, dtype=float), 0.0)
+    c = np.where(present, np.broadcast_to(np.asarray(power, dtype=float), x.shape), 0.0)
+    if np.any(np.isnan(s) | np.isnan(c)) or np.any(s < 0) or np.any(c < 0):
+        raise ValueError("salience and power must be numbers >= 0 where an actor takes part")
+    z = x * (100.0 / 100.0)  # exchange_model's normalisation of the 0..100 scale
+    if np.any(z[present] < -_EDGE) or np.any(z[present] > 100.0 + _EDGE):
+        raise ValueError("a position lies outside its issue's [lower, upper]")
+    z = np.clip(z, 0.0, 100.0)
+    weight = s * c
+    eligible = present & (s > 0) & (c > 0)
+    out = _outcome_draws(z, weight)
+    active = np.arange(x.shape[0])
+    for _ in range(rounds):
+        if not active.size:
+            break
+        state = _BatchRound(
+            z[active], s[active], weight[active], eligible[active], tolerance, tie_tolerance
+        )
+        while (e := state.best_many())[e >= 0].size:
+            state.execute_many(e[e >= 0])
+        vote, end = state.votes(salience_weight, fixed_weight)
+        out[active] = _outcome_draws(vote, weight[active])
+        z[active] = end
+        made = np.bincount(state.draw[np.concatenate([st[0] for st in state.steps])]
+                           if state.steps else np.empty(0, dtype=np.intp),
+                           minlength=active.size)  # fmt: skip
+        active = active[made > 0]
+    return out

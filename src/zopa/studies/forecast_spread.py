@@ -13,7 +13,9 @@ same seed gives the same numbers.
 A model whose class declares ``stacks_issues`` (it forecasts each issue on its own) runs
 the draws stacked as extra issues, as many in one ``predict`` call as
 :data:`STACK_ELEMENTS` allows (all of them for a small scenario), when every draw has the
-same capabilities; any other model runs draw by draw. Both give the same positions.
+same capabilities; a model with a ``predict_draws`` method (the exchange model) runs all
+draws in one call with draws as a leading array axis; any other model runs draw by draw
+(``by_draw=True`` forces this reference path). All give the same positions.
 """
 
 from __future__ import annotations
@@ -130,11 +132,16 @@ def forecast_spread(
     position_sd: float = 5.0,
     salience_sd: float = 0.2,
     variants: list[ForecastInput] | None = None,
+    by_draw: bool = False,
 ) -> Spread:
     """Run ``model`` on ``draws`` jittered copies of ``inputs`` (see the module docstring).
 
     ``variants`` (one per draw): the inputs of each draw before jitter, when the scenario's
-    own distributions move positions, saliences or capabilities.
+    own distributions move positions, saliences or capabilities. A model with a
+    ``predict_draws(position, salience, capability)`` method (draws as a leading axis; the
+    same positions as ``predict`` draw by draw) runs all draws through it, unless
+    ``by_draw`` (the reference path: one ``predict`` per draw, kept for the tests and the
+    benchmark).
     """
     rng = np.random.default_rng(seed)
     n_k = len(inputs.issues)
@@ -142,11 +149,17 @@ def forecast_spread(
     same_capability = all(np.array_equal(b.capability, inputs.capability) for b in bases)
     stacks = model.stacks_issues and same_capability
     step = stack_size(len(inputs.actors), n_k) if stacks else draws or 1
+    batched = None if by_draw else getattr(model, "predict_draws", None)
     positions = np.empty((draws, n_k))
     for a in range(0, draws, step):  # the draws' jitter in draw order, whatever the step
         copies = [jitter(b, rng, position_sd, salience_sd) for b in bases[a : a + step]]
         if stacks:
             positions[a : a + len(copies)] = _stacked(model, inputs, copies)
+        elif batched is not None and copies:
+            caps = np.stack([b.capability for b in bases[a : a + step]])
+            pos = np.stack([p for p, _ in copies])
+            sal = np.stack([s for _, s in copies])
+            positions[a : a + len(copies)] = batched(pos, sal, caps)
         else:
             for d, (p, s) in enumerate(copies, start=a):
                 one = ForecastInput(
