@@ -345,7 +345,7 @@ def package_from(
             )  # fmt: skip
         chosen = space.package(space.references[reference])
     else:
-        nash = scan(space, top=0, closest=0).solutions.get("nash")
+        nash = scan(space, top=0, closest=0, ks=False).solutions.get("nash")
         chosen = (
             space.package(nash[0])
             if nash is not None

@@ -84,14 +84,13 @@ def likely_deal(space: Space, threads: int = 1) -> tuple[int | None, int]:
         ``(index, zone)``: the Nash solution over the unanimous set, else (a quota zone
         without a unanimous package) the zone's best clipped Nash product, else None.
     """
-    res = scan(space, top=0, closest=0, threads=threads)
+    res = scan(space, top=1, closest=0, threads=threads, ks=False)  # one pass
     nash = res.solutions.get("nash")
     if nash is not None:
         return int(nash[0]), res.zone
     if res.zone == 0:
         return None, 0
-    top = scan(space, top=1, closest=0, threads=threads).top
-    return int(top[0]), res.zone
+    return int(res.top[0]), res.zone
 
 
 def evaluate_all(space: Space, threads: int = 1, sc: Scenario | None = None) -> dict[str, Outlook]:

@@ -319,6 +319,7 @@ def scan(
     best_u: np.ndarray | None = None,
     front: bool = False,
     front_budget: float | None = None,
+    ks: bool = True,
 ) -> ScanResult:
     """Count the zone and find the solutions, top packages and closest packages.
 
@@ -328,7 +329,8 @@ def scan(
     differ (or no guess was given). ``front``: also stream the zone's Pareto frontier
     (``ScanResult.front``), spending at most ``front_budget`` seconds filtering it (None:
     no limit); past that ``front`` is None and ``front_estimate`` the seconds it would
-    take (:class:`Budget`). The other results never wait for it.
+    take (:class:`Budget`). The other results never wait for it. ``ks`` False: leave
+    Kalai-Smorodinsky out (``solutions`` has no such key), saving its second pass.
     """
     who = space.deciders
     n = len(who)
@@ -404,7 +406,9 @@ def scan(
     if budget.over:
         res.front_estimate = budget.estimate()
     res.solutions = {k: b.result() for k, b in best.items()}
-    if best_u is None or not np.array_equal(best_u, res.max_u):
+    if not ks:
+        res.solutions.pop("kalai_smorodinsky", None)
+    elif best_u is None or not np.array_equal(best_u, res.max_u):
         res.solutions["kalai_smorodinsky"] = _kalai_smorodinsky(space, res, threads, chunk)
     res.top = tops.idx
     if res.zone == 0:
