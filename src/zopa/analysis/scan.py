@@ -204,12 +204,12 @@ class ScanResult:
 
 
 SAMPLE = 500  # zone packages filtered to forecast a frontier's cost
-FILTER_SECONDS = 4.5e-10
+FILTER_SECONDS = 1.6e-10
 """Seconds of streamed dominance filtering per (package, frontier package, decider),
-fitted on 2 cores (bench/bench_analyze.py) to three cases whose estimates
-(:func:`filter_seconds`) then fall within 2x of the real time: 8,043 zone packages in 10
-dimensions (frontier 5,834): 0.35 s; 88,527 in 10 (frontier 22,472): 8.4 s; 10^6 in 5
-(frontier 15,836): 5.2 s."""
+fitted on 2 cores (bench/bench_scale.py, ``--frontier`` rows) so that the estimates of
+:func:`filter_seconds` fall within 2x of the real time: a zone of 88,527 packages in 10
+dimensions (frontier 22,472) took 2.5 s, 10^6 in 5 (frontier 15,836) 2.3 s, 88,645 in 28
+(frontier 88,644) 58 s."""
 
 
 def filter_seconds(q: np.ndarray, zone_total: float, parts: int = 1, seed: int = 0) -> float:
