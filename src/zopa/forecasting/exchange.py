@@ -100,7 +100,7 @@ Differences from decide:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -283,6 +283,25 @@ def _key_index(
     bounds = np.concatenate(([0], np.cumsum(np.bincount(flat, minlength=n_keys)))).tolist()
     slot = (order + n) % (2 * n) if shift else order
     return bounds, slot, order % n
+
+
+def _walk_ties(r: Any, top: np.ndarray, tol: float) -> int:
+    """The exchange among the tied ``top`` that :meth:`_Round._tie_break` picks, going
+    back over the steps recorded in ``r`` (a round, or a lockstep batch of rounds)."""
+    g = r.gain[top].copy()
+    at = r.changed[top].copy()
+    while top.size > 1:
+        t = int(at.max())
+        if t < 0:
+            break
+        idx = r.hist_idx[t]
+        for k in np.flatnonzero(at == t):
+            pos = int(np.flatnonzero(idx == top[k])[0])
+            g[k] = r.hist_old[t][pos]
+            at[k] = r.hist_prev[t][pos]
+        keep = g >= g.max() - tol
+        top, g, at = top[keep], g[keep], at[keep]
+    return int(top[0])
 
 
 class _Round:
@@ -485,20 +504,7 @@ class _Round:
         """
         tol = self.tie_tol
         top = np.flatnonzero(self.gain >= self.gain.max() - tol)
-        g = self.gain[top].copy()
-        at = self.changed[top].copy()
-        while top.size > 1:
-            t = int(at.max())
-            if t < 0:
-                break
-            idx = self.hist_idx[t]
-            for k in np.flatnonzero(at == t):
-                pos = int(np.flatnonzero(idx == top[k])[0])
-                g[k] = self.hist_old[t][pos]
-                at[k] = self.hist_prev[t][pos]
-            keep = g >= g.max() - tol
-            top, g, at = top[keep], g[keep], at[keep]
-        return int(top[0])
+        return _walk_ties(self, top, tol)
 
     def execute(self, e: int) -> None:
         """Make exchange ``e`` and recompute the live exchanges it touches."""
@@ -835,20 +841,7 @@ class _BatchRound(_Round):
         tol = self.tie_tol
         seg = self.gain[lo:hi]
         top = lo + np.flatnonzero(seg >= seg.max() - tol)
-        g = self.gain[top].copy()
-        at = self.changed[top].copy()
-        while top.size > 1:
-            t = int(at.max())
-            if t < 0:
-                break
-            idx = self.hist_idx[t]
-            for k in np.flatnonzero(at == t):
-                pos = int(np.flatnonzero(idx == top[k])[0])
-                g[k] = self.hist_old[t][pos]
-                at[k] = self.hist_prev[t][pos]
-            keep = g >= g.max() - tol
-            top, g, at = top[keep], g[keep], at[keep]
-        return int(top[0])
+        return _walk_ties(self, top, tol)
 
     def execute_many(self, e: np.ndarray) -> None:
         """Make exchanges ``e`` (at most one per draw) and recompute what they touch."""
