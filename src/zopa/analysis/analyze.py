@@ -298,7 +298,7 @@ def frontier(
         built = zone_frontier(space, max_coalitions)
         if built is not None:
             return built
-    res = scan(space, top=0, closest=0, threads=threads, chunk=chunk, front=True,
+    res = scan(space, top=0, closest=0, threads=threads, chunk=chunk, front=True, ks=False,
                front_budget=budget)  # fmt: skip
     return res.front
 
