@@ -86,7 +86,9 @@ from zopa.scenario.schema import (
 )
 from zopa.scenario.values import Values
 from zopa.scenario.words import describe
+from zopa.space.scalars import scalars
 from zopa.space.space import Space, compile_space
+from zopa.studies.montecarlo import Block, outcome_draws, tables_key
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -600,14 +602,70 @@ def lever_values(sc: Scenario, lever: Lever, end: int) -> Values:
     return Values(sc, set_judgements={id(lever.judgement): lever.ends[end]})
 
 
+def _structure(space: Space) -> list[np.ndarray]:
+    """Everything of ``space`` but its scalars (reservations, no-deal values, trust,
+    spoilers' parameters): two spaces alike here differ only in what a draws axis of
+    :class:`~zopa.space.scalars.Scalars` carries."""
+    parts = [*tables_key(space), space.capability, space.veto, space.deciders,
+             np.array([space.quota]), np.array(sorted(space.references.values()))]  # fmt: skip
+    if space.deal is not None:
+        parts += [space.deal.a_base, np.array([space.deal.credible])]
+    return parts
+
+
+def _alike(a: Space, b: Space) -> bool:
+    """Whether ``a`` and ``b`` differ at most in their scalars (:func:`_structure`)."""
+    x, y = _structure(a), _structure(b)
+    return len(x) == len(y) and all(
+        p.shape == q.shape and np.array_equal(p, q) for p, q in zip(x, y, strict=True)
+    )
+
+
+def _outlooks(space: Space, block: Block, actor: int) -> list[Outlook]:
+    """Each draw of ``block`` (on ``space``'s tables) as ``actor``'s :class:`Outlook`."""
+    out = []
+    for d, pick in enumerate(block.deal.tolist()):
+        deal = space.package(pick) if pick >= 0 else None
+        out.append(Outlook(float(block.value[actor, d]), int(block.size[d]),
+                           float(block.p_deal[d]), float(block.p_war[d]), deal))  # fmt: skip
+    return out
+
+
+def _draws_outlook(sc: Scenario, space: Space, actor: int) -> Outlook:
+    """``actor``'s figures on ``space`` as one draw (:func:`outcome_draws`)."""
+    return _outlooks(space, outcome_draws(sc, space), actor)[0]
+
+
+def _batched(sc: Scenario, base: Space, ends: list[tuple[Lever, int]], actor: int) -> list[Outlook]:
+    """The figures of lever ``ends`` that only move scalars, as one block of draws on the
+    base space: draw d sets its lever's number to that end, every other number at base."""
+    n = len(ends)
+    setting: dict[int, np.ndarray] = {}
+    for d, (lever, end) in enumerate(ends):
+        assert lever.number is not None
+        x = setting.setdefault(id(lever.number), np.full(n, lever.base))
+        x[d] = lever.hi if end else lever.lo
+    ids, dec = list(base.actors), [int(i) for i in base.deciders]
+    draws = scalars(sc, Values(sc, setting), ids, dec, n)
+    return _outlooks(base, outcome_draws(sc, base, draws), actor)
+
+
 def leverage(
     sc: Scenario,
     actor: str,
     metric: str = "value",
     threads: int = 2,
     progress: Callable[[int], None] | None = None,
+    method: str = "draws",
 ) -> Leverage:
     """Swing every lever and rank them by ``metric``.
+
+    Every lever end is evaluated exactly. ``method="draws"`` (the default) evaluates it as
+    Monte Carlo evaluates a draw (:func:`~zopa.studies.montecarlo.outcome_draws`: only the
+    packages every decider's red lines allow; the ends that move scalars only, as one block
+    of draws on the base space); ``"scan"`` re-analyses the whole space at each end with
+    the chunked engine (:func:`zopa.analysis.outlook.evaluate`), the reference the tests
+    compare the default with.
 
     Parameters
     ----------
@@ -621,6 +679,8 @@ def leverage(
         Levers evaluated at once.
     progress
         Called with 1 after each lever.
+    method
+        ``draws`` or ``scan`` (the same figures).
 
     Returns
     -------
@@ -630,24 +690,50 @@ def leverage(
     """
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {', '.join(METRICS)}")
+    if method not in ("draws", "scan"):
+        raise ValueError("method must be draws or scan")
     base_space = compile_space(sc)
     if actor not in base_space.actors:
         raise KeyError(actor)
-    base = evaluate(base_space, actor, sc=sc)
+    who = base_space.actors.index(actor)
+    scanned = method == "scan"
 
-    def swing(lever: Lever) -> Swing:
+    def outlook(space: Space) -> Outlook:
+        return evaluate(space, actor, sc=sc) if scanned else _draws_outlook(sc, space, who)
+
+    base = outlook(base_space)
+    batch: list[tuple[Lever, int]] = []  # the ends that move scalars only
+
+    def swing(lever: Lever) -> list[Outlook | None]:
         if lever.option is not None:
-            less = without_option(base_space, *lever.option, sc)
-            out = Swing(lever, evaluate(less, actor, sc=sc), base)
+            out: list[Outlook | None] = [outlook(without_option(base_space, *lever.option, sc)),
+                                         base]  # fmt: skip
         else:
-            ends = [evaluate(compile_space(sc, lever_values(sc, lever, e)), actor, sc=sc)
-                    for e in (0, 1)]  # fmt: skip
-            out = Swing(lever, ends[0], ends[1])
-        if progress:
+            out = []
+            for e in (0, 1):
+                space = compile_space(sc, lever_values(sc, lever, e))
+                if not scanned and lever.number is not None and _alike(space, base_space):
+                    batch.append((lever, e))
+                    out.append(None)
+                else:
+                    out.append(outlook(space))
+        if progress and all(o is not None for o in out):
             progress(1)
         return out
 
+    every = levers(sc)
     with ThreadPoolExecutor(max(1, threads)) as pool:
-        swings = list(pool.map(swing, levers(sc)))
+        ends = list(pool.map(swing, every))
+    if batch:
+        at = {id(lv): i for i, lv in enumerate(every)}
+        batch.sort(key=lambda b: (at[id(b[0])], b[1]))  # threads append in any order
+        for (lever, e), o in zip(batch, _batched(sc, base_space, batch, who), strict=True):
+            ends[at[id(lever)]][e] = o
+        if progress:
+            progress(len({id(b[0]) for b in batch}))
+    swings = []
+    for lever, (lo, hi) in zip(every, ends, strict=True):
+        assert lo is not None and hi is not None
+        swings.append(Swing(lever, lo, hi))
     swings.sort(key=lambda s: (-s.spread(metric), s.lever.name))
     return Leverage(actor, metric, base, swings)

@@ -59,7 +59,8 @@ BLOCK = 250  # draws evaluated together
 QUANTILES = (0.05, 0.5, 0.95)
 
 
-def _tables_key(space: Space) -> list[np.ndarray]:
+def tables_key(space: Space) -> list[np.ndarray]:
+    """The per-option tables of ``space`` (utilities, red lines, places, the deal model's)."""
     parts = [*space.tables, *space.allowed, *space.option_at]
     if space.deal is not None:
         parts += list(space.deal.tables)
@@ -71,12 +72,12 @@ def tables_uncertain(
 ) -> bool:
     """Whether any uncertain number changes a per-option table (utilities, weights...),
     at either end of its probe (:meth:`~zopa.scenario.distributions._Distribution.probe`)."""
-    ref = _tables_key(base)
+    ref = tables_key(base)
     for n in nums:
         for x in n.distribution.probe():
             setting = {**(fixed or {}), id(n): x}
             other = compile_space(sc, Values(sc, setting))
-            got = _tables_key(other)
+            got = tables_key(other)
             if len(got) != len(ref) or any(
                 a.shape != b.shape or not np.array_equal(a, b)
                 for a, b in zip(got, ref, strict=True)
@@ -207,6 +208,29 @@ def _outcomes(
     p_war[has] = np.asarray(war_strike, dtype=float) * np.ones(len(has))
     value[:, has] = deal_value
     return p_deal, p_war, value
+
+
+def outcome_draws(sc: Scenario, space: Space, sc_: Scalars | None = None) -> Block:
+    """The figures of every draw of ``sc_`` (default: the space's own scalars, one draw) on
+    ``space``'s tables, exactly as Monte Carlo defines them per draw (the module docstring).
+
+    Parameters
+    ----------
+    sc
+        The scenario ``space`` was compiled from (it names each spoiler's outcome).
+    space
+        A compiled space.
+    sc_
+        Scalars with a draws axis, on the space's tables.
+
+    Returns
+    -------
+    Block
+        Per draw: the zone, its size, the solutions, P(deal), P(war), each actor's value.
+    """
+    draws = space.scalars if sc_ is None else sc_
+    assert draws is not None
+    return _evaluate(Prepared(sc, space, [], [], False), space, draws)
 
 
 def _evaluate(prep: Prepared, space: Space, sc_: Scalars) -> Block:
