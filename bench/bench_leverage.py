@@ -1,24 +1,28 @@
-"""Benchmark: ``zopa leverage`` over numbers, judgements and options (issue 9, part 3).
+"""Benchmark: ``zopa leverage`` over numbers, judgements and options (issues 9 and 12).
 
-Times the whole leverage study (every lever at both ends, an exact re-analysis each, and
-what the headline figures rest on) on the bundled reference scenario and on the ordinal
+Times the whole leverage study (every lever at both ends, each evaluated exactly, and what
+the headline figures rest on) on the bundled reference scenario and on the ordinal
 reference (bench/ordinal.py: every weight and utility mapping turned into an order), in
-this process, on the default 2 threads. The baseline, measured in the same run on the same
-scenario, is one full ``zopa analyze`` recompilation (``zopa.analyze``: compile the space
-and analyse it, frontier and all; the best of 5): a lever's two ends should each cost less
-than that, since leverage needs the zone and the likely deal only.
+this process, on the default 2 threads: by draws (the default: each end evaluated as a
+Monte Carlo draw, the ends that move scalars only as one block) against the full
+re-analysis at every end (``method="scan"``, the path before issue 12), measured in the
+same run, with a check that both give the same figures. The yardstick of issue 12 is one
+full ``zopa.analyze`` (compile the space and analyse it, frontier and all; the best of 5)
+and, end to end, ``zopa leverage --for IRN --json`` against ``zopa analyze`` (fresh
+processes, medians of 3).
 
-Prints, per scenario, the levers by kind, the wall time, the re-analyses it ran, the cost
-of one against the baseline, and the ordinal reference against the reference.
-
-Run: ``python bench/bench_leverage.py [--actor IRN]`` (under a minute on 2 cores).
+Run: ``python bench/bench_leverage.py [--actor IRN]`` (about a minute on 2 cores).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
+import subprocess
 import sys
 import time
+from collections.abc import Callable
 from collections import Counter
 from pathlib import Path
 
@@ -29,7 +33,7 @@ from ordinal import ordinal_reference  # noqa: E402
 
 import zopa  # noqa: E402
 from zopa.scenario.schema import Scenario  # noqa: E402
-from zopa.studies.leverage import levers  # noqa: E402
+from zopa.studies.leverage import leverage, levers  # noqa: E402
 
 
 def analyze_seconds(sc: Scenario, repeat: int = 5) -> float:
@@ -42,25 +46,48 @@ def analyze_seconds(sc: Scenario, repeat: int = 5) -> float:
     return best
 
 
+def median_seconds(fn: Callable[[], object], repeat: int = 3) -> float:
+    """The median wall time of ``fn()`` over ``repeat`` runs."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def cli_seconds(argv: list[str], repeat: int = 3) -> float:
+    """The median wall time of ``zopa ARGV`` in a fresh process (start-up included)."""
+    env = {**os.environ, "ZOPA_NO_STORE": "1"}
+    cmd = [str(Path(sys.executable).with_name("zopa")), *argv]
+    return median_seconds(
+        lambda: subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL), repeat
+    )
+
+
 def run(name: str, sc: Scenario, actor: str) -> dict[str, float]:
-    """Time leverage on ``sc`` and print its line; return the figures."""
+    """Time leverage on ``sc`` by draws and by the full re-analysis (the path before issue
+    12), print its lines; return the figures."""
     kinds = Counter(lv.kind for lv in levers(sc))
     evaluations = 1 + kinds["option"] + 2 * (sum(kinds.values()) - kinds["option"])
     base = analyze_seconds(sc)
-    t0 = time.perf_counter()
     res = zopa.leverage(sc, actor)
-    wall = time.perf_counter() - t0
-    per = wall / evaluations
+    wall = median_seconds(lambda: zopa.leverage(sc, actor))
+    t0 = time.perf_counter()
+    scanned = leverage(sc, actor, method="scan")
+    scan = time.perf_counter() - t0
+    same = scanned.to_json() == res.to_json()
     counts = ", ".join(f"{kinds[k]} {k}" for k in sorted(kinds))
-    print(f"{name}: {sum(kinds.values())} levers ({counts})")
+    print(f"{name}: {sum(kinds.values())} levers ({counts}), {evaluations} lever ends")
     print(
-        f"  leverage {wall:.2f} s for {evaluations} re-analyses ({per * 1000:.1f} ms each); "
-        f"full analyze {base * 1000:.1f} ms; one re-analysis / one analyze = {per / base:.2f}"
+        f"  leverage {wall:.2f} s (median of 3) against {scan:.2f} s by full re-analysis "
+        f"({scan / wall:.1f}x; the same figures: {same}); one full analyze {base * 1000:.0f} "
+        f"ms; leverage / one analyze = {wall / base:.1f}x"
     )
     rests = res.to_json()["rests_on"]
     tops = {h: (v["levers"][0]["lever"] if v["levers"] else "-") for h, v in rests.items()}
     print("  rests on (top lever): " + "; ".join(f"{h}: {x}" for h, x in tops.items()))
-    return {"wall": wall, "levers": float(sum(kinds.values())), "per": per}
+    return {"wall": wall, "levers": float(sum(kinds.values())), "per": wall / evaluations}
 
 
 def main() -> None:
@@ -74,6 +101,12 @@ def main() -> None:
         f"ordinal / reference: wall {ordinal['wall'] / plain['wall']:.2f}x, "
         f"levers {ordinal['levers'] / plain['levers']:.2f}x, "
         f"per re-analysis {ordinal['per'] / plain['per']:.2f}x"
+    )
+    lev = cli_seconds(["leverage", "--for", args.actor, "--json"])
+    one = cli_seconds(["analyze"])
+    print(
+        f"end to end: zopa leverage --for {args.actor} --json {lev:.2f} s, zopa analyze "
+        f"{one:.2f} s (medians of 3): {lev / one:.1f}x one analysis"
     )
     print(f"total {time.perf_counter() - t0:.1f} s")
 

@@ -294,7 +294,9 @@ def _coalitions(u: np.ndarray, weight: np.ndarray, rule: str) -> np.ndarray:
             du = u[:, lo : lo + step, None] - u[:, None, :]
             if rule == "Proportional":
                 np.maximum(du, 0.0, out=du)  # max(w du, 0) = w max(du, 0) for w >= 0
-                c[lo : lo + step] = _MIN_COALITION + np.tensordot(weight, du, axes=(0, 0))
+                c[lo : lo + step] = _MIN_COALITION + (weight @ du.reshape(n, -1)).reshape(
+                    du.shape[1:]
+                )  # np.tensordot's own product, without its Python overhead
             else:
                 v = _vote(rule, weight[:, None, None], du)
                 c[lo : lo + step] = _MIN_COALITION + np.maximum(v, 0.0, out=v).sum(axis=0)
