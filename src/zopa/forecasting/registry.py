@@ -94,6 +94,71 @@ def from_scenario(
     )
 
 
+def from_scenario_draws(
+    sc: Scenario, values: Values, draws: int, issues: Collection[str] | None = None
+) -> list[ForecastInput]:
+    """:func:`from_scenario` for every draw of ``values`` at once (numbers and judgements
+    set to arrays of ``draws`` draws, as a Monte Carlo block sets them): one reading of the
+    preferences (:func:`~zopa.scenario.preferences.read_preferences` with ``draws``), the
+    same inputs as reading each draw alone.
+
+    Parameters
+    ----------
+    sc
+        A validated scenario.
+    values
+        Its numbers, some of them arrays of ``draws`` draws.
+    draws
+        How many draws.
+    issues
+        As for :func:`from_scenario`.
+
+    Returns
+    -------
+    list
+        One :class:`~zopa.forecasting.base.ForecastInput` per draw.
+    """
+    prefs = read_preferences(sc, values, draws)
+    actors = [a for a in sc.actors if a.id in prefs]
+    kept = [k for k, i in enumerate(sc.issues) if issues is None or i.id in issues]
+    chosen = [sc.issues[k] for k in kept]
+    n, k = len(actors), len(chosen)
+    position = np.full((draws, n, k), np.nan)
+    salience = np.zeros((draws, n, k))
+    at = [np.broadcast_to(np.array(np.broadcast_arrays(*[values(o.at) for o in i.options])).T,
+                          (draws, len(i.options))) for i in chosen]  # fmt: skip
+    every = np.arange(draws)
+    for a, actor in enumerate(actors):
+        for j, issue in enumerate(chosen):
+            pref = prefs[actor.id].get(issue.id)
+            if pref is None:
+                continue
+            sal = np.broadcast_to(np.asarray(pref.salience, dtype=float), (draws,))
+            part = sal > 0
+            salience[part, a, j] = sal[part]
+            if pref.ideal is not None:
+                x = np.broadcast_to(np.asarray(pref.ideal, dtype=float), (draws,))
+            else:
+                x = at[j][every, np.argmax(pref.utility, axis=-1)]
+            position[part, a, j] = x[part]
+    capability = np.stack(
+        [np.broadcast_to(np.asarray(values(a.capability), dtype=float), (draws,)) for a in actors]
+    )
+    return [
+        ForecastInput(
+            actors=tuple(a.id for a in actors),
+            issues=tuple(i.id for i in chosen),
+            position=position[d],
+            salience=salience[d],
+            capability=capability[:, d].copy(),
+            options=tuple(tuple(o.id for o in i.options) for i in chosen),
+            option_at=tuple(np.array(t[d]) for t in at),
+            scenario=sc.id,
+        )
+        for d in range(draws)
+    ]
+
+
 def weighable_issues(sc: Scenario) -> set[str]:
     """The issues some actor may weigh: named in a weight order, or given a weight that is
     not a plain 0 (an expression or a distribution may be positive in some draw)."""

@@ -18,7 +18,12 @@ import numpy as np
 from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (schemas)
 
 from zopa.forecasting.base import Forecast, ModelForecastJson
-from zopa.forecasting.registry import from_scenario, make_model, weighable_issues
+from zopa.forecasting.registry import (
+    from_scenario,
+    from_scenario_draws,
+    make_model,
+    weighable_issues,
+)
 from zopa.results import POSITION, frame, rounded
 from zopa.scenario.compound import split_package
 from zopa.scenario.schema import Scenario
@@ -153,17 +158,26 @@ class ForecastReport:
         }
 
 
-def _moves_inputs(sc: Scenario, n: Any, inputs: Any) -> bool:
-    """Whether an uncertain number changes the forecasting inputs (at its 5% or 95%)."""
+def _moving(sc: Scenario, nums: list[Any], inputs: Any) -> list[int]:
+    """The uncertain numbers (indices into ``nums``) that change the forecasting inputs at
+    their 5% or 95% (each set alone, all else at base; every probe read as one draw)."""
     from zopa.scenario.values import Values
 
-    for x in n.distribution.probe():
-        other = from_scenario(sc, Values(sc, {id(n): float(x)}), inputs.issues)
-        for a, b in ((other.position, inputs.position), (other.salience, inputs.salience),
-                     (other.capability, inputs.capability)):  # fmt: skip
-            if not np.array_equal(a, b, equal_nan=True):
-                return True
-    return False
+    if not nums:
+        return []
+    base = Values(sc)
+    setting = {id(n): np.full(2 * len(nums), base.scalar(n)) for n in nums}
+    for j, n in enumerate(nums):
+        setting[id(n)][2 * j : 2 * j + 2] = n.distribution.probe()
+    probes = from_scenario_draws(sc, Values(sc, setting), 2 * len(nums), inputs.issues)
+
+    def moved(other: Any) -> bool:
+        return any(not np.array_equal(a, b, equal_nan=True)
+                   for a, b in ((other.position, inputs.position),
+                                (other.salience, inputs.salience),
+                                (other.capability, inputs.capability)))  # fmt: skip
+
+    return [j for j in range(len(nums)) if moved(probes[2 * j]) or moved(probes[2 * j + 1])]
 
 
 def run_forecasts(
@@ -193,14 +207,12 @@ def run_forecasts(
 
         t = draw_table(sc, draws, seed)
         nums, x = t.nums, t.x
-        moving = [j for j, n in enumerate(nums) if _moves_inputs(sc, n, inputs)]
-        if moving or t.judged:  # the scenario's own uncertainty, draw by draw (judgements:
+        moving = _moving(sc, nums, inputs)
+        if moving or t.judged:  # the scenario's own uncertainty, each draw's (judgements:
             # weight orders move saliences, uncertain red lines nothing a model reads)
-            variants = [
-                from_scenario(sc, Values(sc, {id(nums[j]): float(x[d, j]) for j in moving},
-                                         set_judgements=t.setting(d)), inputs.issues)
-                for d in range(draws)
-            ]  # fmt: skip
+            judged = {id(j): v for j, v in zip(t.judged, t.jx, strict=True)}
+            val = Values(sc, {id(nums[j]): x[:, j] for j in moving}, set_judgements=judged)
+            variants = from_scenario_draws(sc, val, draws, inputs.issues)
         for n in names:
             model = make_model(n, lean=True)
             spreads[n] = forecast_spread(
