@@ -392,10 +392,13 @@ def analyze(
     )
 
 
-SECONDS_LINEAR = 1.0e-7
+SECONDS_LINEAR = 7.0e-8
 """Seconds :func:`analyze` (``zopa analyze``, 2 threads) takes per package and decider when
-deal values are linear. Measured on 2 cores: 43 million packages, 2 deciders: 8.4 s;
-129 million, 3 deciders: 33.5 s (random utilities, 3 options an issue)."""
+deal values are linear. Measured on 2 cores (``bench/bench_refusal.py``, end to end): 60.5
+million packages, 3 deciders, random utilities: 6.7 to 9.7 s with reservations 0.45 (a
+small zone), 16.8 to 27.6 s with reservations 0 (the whole space in the zone); the rate
+sits between them, within 2x of both. Before issue 12's faster scan: 43 million, 2
+deciders: 8.4 s; 129 million, 3 deciders: 33.5 s."""
 SECONDS_DEAL = 6.0e-7
 """The same with a deal model (credibility or spoilers): 43 million packages, 2 deciders:
 48 s; 3 deciders: 74 s; 4.8 million, 3 deciders: 5.3 s."""
