@@ -406,6 +406,6 @@ def test_estimate_seconds_never_overflows_and_prices_the_deal_model() -> None:
 def test_check_size_says_the_estimated_time() -> None:
     sc = zopa.loads(_many_issues(28), "many.yaml")  # 268 million packages, linear
     with pytest.raises(
-        InputError, match=r"268,435,456 packages, .* \(estimated time about 53.7 s\)"
+        InputError, match=r"268,435,456 packages, .* \(estimated time about 37.6 s\)"
     ):
         check_size(sc)
