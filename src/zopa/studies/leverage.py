@@ -1,8 +1,11 @@
 """Leverage: swing every lever across what its evidence allows and rank what moves an actor.
 
 A *lever* is something the analysis rests on that could be otherwise. Each is set to each
-of its two ends, all else at base values, and the whole space is re-analysed exactly
-(:func:`zopa.analysis.outlook.evaluate`):
+of its two ends, all else at base values, and the whole space is re-analysed exactly, as
+Monte Carlo evaluates a draw (:func:`zopa.studies.montecarlo.outcome_draws`: the packages
+the deciders' red lines allow; the ends that move scalars only, as one block of draws on
+the base space; the same figures as :func:`zopa.analysis.outlook.evaluate` at every end,
+``method="scan"``):
 
 - ``number``: a number with a ``range: [lo, hi]``, or a distribution (its 5% and 95%
   quantiles, :meth:`~zopa.scenario.distributions._Distribution.probe`): a cost of war, an
