@@ -19,16 +19,19 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_engine import model_scenarios, scenarios
 from test_montecarlo import uncertain_scenarios
 
+import zopa
 from zopa.scenario.load import load_scenario, validate
 from zopa.scenario.yamlfile import Lines
 from zopa.space.space import compile_space
-from zopa.studies.leverage import _alike, lever_values, leverage, levers
+from zopa.studies.leverage import lever_values, leverage, levers, table_numbers
+from zopa.studies.montecarlo import tables_key
 
 DATA = Path(__file__).parent / "data"
 
@@ -59,18 +62,53 @@ def test_two_threads_give_the_same_bytes() -> None:
     assert json.dumps(one) == json.dumps(two)
 
 
-def test_scalar_ends_are_batched_and_table_ends_are_not() -> None:
-    """toy_nodeal: a reservation's range moves a scalar only (batched on the base space);
-    the test compares the classification with the compiled tables themselves."""
-    sc = load_scenario(DATA / "toy_nodeal.yaml")
+def _structure(space: Any) -> list[np.ndarray]:
+    """Everything of a space but its scalars (which a draws axis carries)."""
+    parts = [*tables_key(space), space.capability, space.veto, space.deciders,
+             np.array([space.quota]), np.array(sorted(space.references.values()))]  # fmt: skip
+    if space.deal is not None:
+        parts += [space.deal.a_base, np.array([space.deal.credible])]
+    return parts
+
+
+def _alike(a: Any, b: Any) -> bool:
+    x, y = _structure(a), _structure(b)
+    return len(x) == len(y) and all(
+        p.shape == q.shape and np.array_equal(p, q) for p, q in zip(x, y, strict=True)
+    )
+
+
+def _check_batched_numbers(sc: Any) -> int:
+    """Every number lever leverage batches (not read by the compilation beyond the
+    scalars: ``table_numbers``) compiles, at both ends, to the base space's tables, red
+    lines, places, capabilities and deal model: the brute-force check of the shortcut.
+    Returns how many ends were batched."""
     base = compile_space(sc)
-    kinds = {True: 0, False: 0}
+    read = table_numbers(sc, base)
+    batched = 0
     for lv in levers(sc):
-        if lv.number is None:
+        if lv.number is None or id(lv.number) in read:
             continue
         for e in (0, 1):
-            kinds[_alike(compile_space(sc, lever_values(sc, lv, e)), base)] += 1
-    assert kinds[True] > 0  # the batch is exercised
+            assert _alike(compile_space(sc, lever_values(sc, lv, e)), base), (lv.name, e)
+            batched += 1
+    return batched
+
+
+@pytest.mark.parametrize("name", ["reference", "toy_nodeal.yaml", "toy.yaml"])
+def test_batched_numbers_move_scalars_only(name: str) -> None:
+    sc = zopa.reference() if name == "reference" else load_scenario(DATA / name)
+    batched = _check_batched_numbers(sc)
+    if name != "toy.yaml":
+        assert batched > 0  # the batch is exercised
+
+
+def test_a_parameter_read_by_a_utility_is_not_batched() -> None:
+    """The reference's parameters feed utilities through expressions: they are read."""
+    sc = zopa.reference()
+    read = table_numbers(sc, compile_space(sc))
+    params = [n for k, n in sc.parameters.items() if k in ("oil_discount", "us_margin")]
+    assert params and all(id(n) in read for n in params)
 
 
 def _load(data: dict[str, Any]) -> Any:
@@ -82,6 +120,7 @@ def _load(data: dict[str, Any]) -> Any:
                  uncertain_scenarios(), uncertain_scenarios(tables=True)))  # fmt: skip
 def test_random_scenarios_by_draws_equal_the_full_scan(data: dict[str, Any]) -> None:
     sc = _load(data)
+    _check_batched_numbers(sc)
     for actor in _actors(sc)[:2]:
         a, b = _both(sc, actor)
         assert a == b, actor

@@ -91,7 +91,7 @@ from zopa.scenario.values import Values
 from zopa.scenario.words import describe
 from zopa.space.scalars import scalars
 from zopa.space.space import Space, compile_space
-from zopa.studies.montecarlo import Block, outcome_draws, tables_key
+from zopa.studies.montecarlo import Block, outcome_draws
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -605,23 +605,49 @@ def lever_values(sc: Scenario, lever: Lever, end: int) -> Values:
     return Values(sc, set_judgements={id(lever.judgement): lever.ends[end]})
 
 
-def _structure(space: Space) -> list[np.ndarray]:
-    """Everything of ``space`` but its scalars (reservations, no-deal values, trust,
-    spoilers' parameters): two spaces alike here differ only in what a draws axis of
-    :class:`~zopa.space.scalars.Scalars` carries."""
-    parts = [*tables_key(space), space.capability, space.veto, space.deciders,
-             np.array([space.quota]), np.array(sorted(space.references.values()))]  # fmt: skip
-    if space.deal is not None:
-        parts += [space.deal.a_base, np.array([space.deal.credible])]
-    return parts
+class _Reads(Values):
+    """Base values that note every number read: its id, and for an expression the ids of
+    the parameters it uses (and theirs)."""
+
+    def __init__(self, sc: Scenario) -> None:
+        super().__init__(sc)
+        self.read: set[int] = set()
+
+    def __call__(self, n: Number | None, default: float = 0.0) -> Any:
+        if n is not None:
+            self._note(n)
+        return super().__call__(n, default)
+
+    def _note(self, n: Number) -> None:
+        if id(n) in self.read:
+            return
+        self.read.add(id(n))
+        if n.kind == "expr":
+            for name in self._compile(n, set(self.sc.parameters)).names:
+                self._note(self.sc.parameters[name])
 
 
-def _alike(a: Space, b: Space) -> bool:
-    """Whether ``a`` and ``b`` differ at most in their scalars (:func:`_structure`)."""
-    x, y = _structure(a), _structure(b)
-    return len(x) == len(y) and all(
-        p.shape == q.shape and np.array_equal(p, q) for p, q in zip(x, y, strict=True)
-    )
+def table_numbers(sc: Scenario, space: Space) -> set[int]:
+    """The ids of the numbers that compiling ``sc`` into ``space`` reads beyond its scalars
+    (:mod:`zopa.space.scalars`: reservations, no-deal outcomes, trust, spoilers'
+    parameters, margins): a utility, weight, place, capability, influence... Swinging any
+    other number moves the scalars only, which a block of draws on ``space`` carries.
+
+    Parameters
+    ----------
+    sc
+        A validated scenario.
+    space
+        Its compiled base space.
+
+    Returns
+    -------
+    set
+        ``id(number)`` of every number read (an expression's parameters included).
+    """
+    reads = _Reads(sc)
+    compile_space(sc, reads, space.scalars)
+    return reads.read
 
 
 def _outlooks(space: Space, block: Block, actor: int) -> list[Outlook]:
@@ -706,20 +732,17 @@ def leverage(
 
     base = outlook(base_space)
     batch: list[tuple[Lever, int]] = []  # the ends that move scalars only
+    tabled = set() if scanned else table_numbers(sc, base_space)
 
     def swing(lever: Lever) -> list[Outlook | None]:
         if lever.option is not None:
             out: list[Outlook | None] = [outlook(without_option(base_space, *lever.option, sc)),
                                          base]  # fmt: skip
+        elif not scanned and lever.number is not None and id(lever.number) not in tabled:
+            batch.extend([(lever, 0), (lever, 1)])
+            out = [None, None]
         else:
-            out = []
-            for e in (0, 1):
-                space = compile_space(sc, lever_values(sc, lever, e))
-                if not scanned and lever.number is not None and _alike(space, base_space):
-                    batch.append((lever, e))
-                    out.append(None)
-                else:
-                    out.append(outlook(space))
+            out = [outlook(compile_space(sc, lever_values(sc, lever, e))) for e in (0, 1)]
         if progress and all(o is not None for o in out):
             progress(1)
         return out
