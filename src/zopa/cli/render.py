@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from zopa.analysis.analyze import Analysis, PackageView
-from zopa.analysis.nodeal import ModelReport, PackageScore
-from zopa.analysis.report import Report
 from zopa.analysis.solutions import NAMES
-from zopa.forecasting.backtest import BacktestResult
-from zopa.scenario.sources import KIND_COLUMNS, SUPPORTS_ROWS, SourcesReport
-from zopa.studies.forecasts import ForecastReport
-from zopa.studies.leverage import Leverage, deal_shift
-from zopa.studies.levers import LeverList
-from zopa.studies.montecarlo import MonteCarlo
-from zopa.studies.sweep import Sweep
+
+if TYPE_CHECKING:  # types only: each command imports the modules its results come from
+    from zopa.analysis.analyze import Analysis, PackageView
+    from zopa.analysis.nodeal import ModelReport, PackageScore
+    from zopa.analysis.report import Report
+    from zopa.forecasting.backtest import BacktestResult
+    from zopa.scenario.sources import SourcesReport
+    from zopa.studies.forecasts import ForecastReport
+    from zopa.studies.leverage import Leverage
+    from zopa.studies.levers import LeverList
+    from zopa.studies.montecarlo import MonteCarlo
+    from zopa.studies.sweep import Sweep
 
 
 def _width() -> int | None:
@@ -261,6 +263,8 @@ def _show_profile(report: SourcesReport) -> None:
     """Print the evidence profile: quoted numbers by supports × source kind, then the
     numbers that needed an assumption beside their quote, the quotes used for several
     numbers and the numbers with neither (each list capped at :data:`SOURCES_SHOWN`)."""
+    from zopa.scenario.sources import KIND_COLUMNS, SUPPORTS_ROWS
+
     p, file, c = report.profile, report.file, console
     t = Table(title="Evidence profile: quoted numbers by what the quote supports × source kind",
               box=box.SIMPLE, title_justify="left")  # fmt: skip
@@ -571,6 +575,8 @@ def _shares(options: dict[str, float]) -> str:
 
 def show_leverage(r: Leverage, top: int) -> None:
     """Print the tornado of ``zopa leverage``, then what the headline figures rest on."""
+    from zopa.studies.leverage import deal_shift
+
     c = console
     b = r.base
     c.print(
