@@ -10,6 +10,7 @@ exactly, NaNs included.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -56,3 +57,13 @@ def test_the_reference_draws_move_its_inputs() -> None:
     setting = {id(n): t.x[:, j] for j, n in enumerate(t.nums)}
     many = from_scenario_draws(sc, Values(sc, setting, set_judgements=judged), 5)
     assert not np.array_equal(many[0].salience, many[1].salience)
+
+
+def test_the_smp_draws_over_two_workers_give_the_same_bytes() -> None:
+    """``workers`` spreads the SMP's draw-by-draw runs over processes; the reference is one
+    process (the jitter is drawn before, in draw order)."""
+    sc = load_scenario(DATA / "toy_nodeal.yaml")
+    one = zopa.forecast(sc, "smp", draws=24, seed=3).to_json()
+    two = zopa.forecast(sc, "smp", draws=24, seed=3, workers=2).to_json()
+    assert json.dumps(one, sort_keys=True) == json.dumps(two, sort_keys=True)
+    assert one["models"]["smp"]["montecarlo"]["draws"] == 24

@@ -723,6 +723,7 @@ def forecast(
     seed: int = 0,
     position_sd: float = 5.0,
     salience_sd: float = 0.2,
+    workers: int = 1,
     max_packages: int = MAX_PACKAGES,
 ) -> ForecastReport:
     """Where the talks will land, issue by issue, by each forecasting model.
@@ -739,6 +740,9 @@ def forecast(
     position_sd, salience_sd
         The jitter of positions (0..100 scale; 0..:data:`MAX_POSITION_SD`) and of
         saliences (log-normal; 0..:data:`MAX_SALIENCE_SD`).
+    workers
+        Processes over which a model run draw by draw (the SMP) spreads its draws; the
+        same results for any number.
 
     Returns
     -------
@@ -770,8 +774,9 @@ def forecast(
     position_sd = real("--position-sd", position_sd, 0.0, MAX_POSITION_SD, " (the 0..100 scale)")
     salience_sd = real("--salience-sd", salience_sd, 0.0, MAX_SALIENCE_SD,
                        " (log-normal: 3 multiplies a salience by 20 at one sd)")  # fmt: skip
+    workers = _workers("--workers", workers)
     check_size(sc, max_packages)
-    return run_forecasts(sc, list(names), draws, seed, position_sd, salience_sd)
+    return run_forecasts(sc, list(names), draws, seed, position_sd, salience_sd, workers)
 
 
 def backtest(

@@ -301,6 +301,9 @@ def forecast(
         float | None,
         typer.Option("--salience-sd", min=0, help="Log-normal jitter of saliences (0.2)."),
     ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Processes for the SMP's draws.")
+    ] = 1,
     csv: CsvOpt = None,
     store: StoreOpt = None,
     no_store: NoStoreOpt = False,
@@ -318,7 +321,7 @@ def forecast(
     pos = 5.0 if position_sd is None else position_sd
     sal = 0.2 if salience_sd is None else salience_sd
     report = zopa.forecast(sc, model, draws=draws, seed=seed or 0, position_sd=pos,
-                           salience_sd=sal)  # fmt: skip
+                           salience_sd=sal, workers=workers)  # fmt: skip
     params = {"file": file, "model": model, "draws": draws, "seed": seed or 0,
               "position_sd": pos, "salience_sd": sal}  # fmt: skip
     _record(store, no_store, "forecast", sc, params, report, started)

@@ -20,6 +20,7 @@ draws in one call with draws as a leading array axis; any other model runs draw 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -133,6 +134,7 @@ def forecast_spread(
     salience_sd: float = 0.2,
     variants: list[ForecastInput] | None = None,
     by_draw: bool = False,
+    workers: int = 1,
 ) -> Spread:
     """Run ``model`` on ``draws`` jittered copies of ``inputs`` (see the module docstring).
 
@@ -141,7 +143,9 @@ def forecast_spread(
     ``predict_draws(position, salience, capability)`` method (draws as a leading axis; the
     same positions as ``predict`` draw by draw) runs all draws through it, unless
     ``by_draw`` (the reference path: one ``predict`` per draw, kept for the tests and the
-    benchmark).
+    benchmark). A model run draw by draw spreads its draws over ``workers`` processes
+    (each draw's jitter drawn here first, in draw order: the same positions for any number
+    of workers).
     """
     rng = np.random.default_rng(seed)
     n_k = len(inputs.issues)
@@ -160,13 +164,9 @@ def forecast_spread(
             pos = np.stack([p for p, _ in copies])
             sal = np.stack([s for _, s in copies])
             positions[a : a + len(copies)] = batched(pos, sal, caps)
-        else:
-            for d, (p, s) in enumerate(copies, start=a):
-                one = ForecastInput(
-                    inputs.actors, inputs.issues, p, s, bases[d].capability,
-                    inputs.options, inputs.option_at, inputs.scenario,
-                )  # fmt: skip
-                positions[d] = model.predict(one).position
+        elif copies:
+            ones = [_one(inputs, p, s, bases[d]) for d, (p, s) in enumerate(copies, start=a)]
+            positions[a : a + len(ones)] = _predict_each(model, ones, workers)
     share: dict[str, dict[str, float]] = {}
     for i, k in enumerate(inputs.issues):
         names = [inputs.nearest_option(i, float(x)) for x in positions[:, i] if np.isfinite(x)]
@@ -177,6 +177,36 @@ def forecast_spread(
     return Spread(
         model.name, draws, seed, position_sd, salience_sd, inputs.issues, positions, share
     )
+
+
+def _one(inputs: ForecastInput, p: np.ndarray, s: np.ndarray, base: ForecastInput) -> ForecastInput:
+    """``inputs`` with a draw's positions ``p``, saliences ``s`` and ``base``'s capabilities."""
+    return ForecastInput(inputs.actors, inputs.issues, p, s, base.capability, inputs.options,
+                         inputs.option_at, inputs.scenario)  # fmt: skip
+
+
+def _predict_many(model: ForecastModel, ones: list[ForecastInput]) -> np.ndarray:
+    """(draws, issues): ``model.predict`` on each input in turn (a worker's share)."""
+    return np.stack([model.predict(one).position for one in ones])
+
+
+def _predict_each(model: ForecastModel, ones: list[ForecastInput], workers: int) -> np.ndarray:
+    """(draws, issues): every input predicted alone, in order; over ``workers`` processes
+    (contiguous shares, a few per worker so that an uneven share does not wait alone)."""
+    if workers <= 1 or len(ones) < 2 * workers:
+        return _predict_many(model, ones)
+    from threadpoolctl import threadpool_limits
+
+    from zopa.studies.montecarlo import worker_pool
+
+    n_parts = min(len(ones), 4 * workers)
+    cuts = np.linspace(0, len(ones), n_parts + 1).astype(int).tolist()
+    parts = [ones[lo:hi] for lo, hi in itertools.pairwise(cuts)]
+
+    with threadpool_limits(1), worker_pool(workers) as pool:  # the workers share the cores:
+        # BLAS threads of their own would only wait on each other (the forks inherit this)
+        got = list(pool.map(_predict_many, [model] * len(parts), parts))
+    return np.concatenate(got)
 
 
 def _stacked(

@@ -187,12 +187,14 @@ def run_forecasts(
     seed: int = 0,
     position_sd: float = 5.0,
     salience_sd: float = 0.2,
+    workers: int = 1,
 ) -> ForecastReport:
     """Forecast ``sc`` with each registered model in ``names`` (see the module docstring).
 
     With ``draws`` > 0 every model also runs :func:`forecast_spread` (built with its
     ``lean_params``), each draw taking its own values of the scenario's distributions that
-    move the forecasting inputs, then jittered by ``position_sd`` and ``salience_sd``.
+    move the forecasting inputs, then jittered by ``position_sd`` and ``salience_sd``; a
+    model run draw by draw spreads them over ``workers`` processes (the same bytes).
     """
     from zopa.analysis.analyze import analyze
     from zopa.space.space import compile_space
@@ -216,7 +218,7 @@ def run_forecasts(
         for n in names:
             model = make_model(n, lean=True)
             spreads[n] = forecast_spread(
-                model, inputs, draws, seed, position_sd, salience_sd, variants
+                model, inputs, draws, seed, position_sd, salience_sd, variants, workers=workers
             )
     deal = analyze(compile_space(sc), top=0, closest=0).solutions.get("nash")
     at, package = None, None
