@@ -9,6 +9,10 @@
    process each: both times, the ratio, and a check that the frontier sizes and the Nash
    utilities are equal.
 
+Every child runs with Python's default of caching bytecode (``PYTHONDONTWRITEBYTECODE``
+removed, as some workplaces set it): the first run of a command writes zopa's ``.pyc``
+files, as a pip install does, so start-up is timed as a user's machine sees it.
+
 ``--quick`` skips 10^7 and the 5-decider grid. Results are printed as a table (Markdown,
 ready for the README) and written to bench/results/analyze.json.
 """
@@ -34,11 +38,16 @@ BIN = Path(sys.executable).parent
 ZOPA = [str(BIN / "zopa")] if (BIN / "zopa").exists() else [sys.executable, "-m", "zopa.cli.main"]
 
 
+def child_env() -> dict[str, str]:
+    """This process's environment, with Python's default of caching bytecode."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def measure(cmd: list[str]) -> tuple[float, float, str]:
     """Run ``cmd``; return (wall seconds, peak RSS in MiB, stdout)."""
     with tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
+        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, env=child_env())
         _, status, usage = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
         p.returncode = os.waitstatus_to_exitcode(status)

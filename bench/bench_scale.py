@@ -153,6 +153,8 @@ def main() -> None:
             rows.append(("memory, 10^7 x 5", BEFORE["memory"], f"{mem['peak_mib']:.0f} MiB",
                          f"{mem['wall_s']:.2f} s", ""))  # fmt: skip
     print("reference scenario:")
+    for warm in (["leverage", "--for", "IRN"], ["forecast", "--model", "all"]):  # bytecode
+        measure([*ZOPA, *warm, "--json"])
     ref, _, _ = timed([*ZOPA, "analyze", "--json"], max(r, 5))
     lev, _, _ = timed([*ZOPA, "leverage", "--for", "IRN", "--json"], r)
     fc, _, _ = timed([*ZOPA, "forecast", "--model", "all", "--draws", "1000", "--json"], r)

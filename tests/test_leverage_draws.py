@@ -15,6 +15,7 @@ written as distributions, some in the utility tables) and the bundled fixtures.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,9 @@ from test_montecarlo import uncertain_scenarios
 import zopa
 from zopa.scenario.load import load_scenario, validate
 from zopa.scenario.yamlfile import Lines
+from zopa.space.scalars import scalars
 from zopa.space.space import compile_space
-from zopa.studies.leverage import lever_values, leverage, levers, table_numbers
+from zopa.studies.leverage import lever_values, leverage, levers, scalar_reads, table_numbers
 from zopa.studies.montecarlo import tables_key
 
 DATA = Path(__file__).parent / "data"
@@ -103,6 +105,45 @@ def test_batched_numbers_move_scalars_only(name: str) -> None:
         assert batched > 0  # the batch is exercised
 
 
+def _check_kept_scalars(sc: Any) -> int:
+    """Every number or judgement lever that ``scalar_reads`` leaves out (its ends compile
+    with the base scalars) gives, at both ends, the very scalars evaluated afresh: the
+    brute-force check of that shortcut. Returns how many ends kept the base scalars."""
+    base = compile_space(sc)
+    read = scalar_reads(sc, base)
+    ids, dec = list(base.actors), [int(i) for i in base.deciders]
+    kept = 0
+    for lv in levers(sc):
+        what = lv.number if lv.number is not None else lv.judgement
+        if what is None or id(what) in read:
+            continue
+        for e in (0, 1):
+            fresh = scalars(sc, lever_values(sc, lv, e), ids, dec)
+            for f in dataclasses.fields(fresh):
+                x, y = getattr(fresh, f.name), getattr(base.scalars, f.name)
+                assert _same(x, y), (lv.name, e, f.name)
+            kept += 1
+    return kept
+
+
+def _same(x: Any, y: Any) -> bool:
+    """Equal values: arrays bit for bit (NaN equal to NaN), tuples item by item."""
+    if isinstance(x, tuple) and isinstance(y, tuple):
+        return len(x) == len(y) and all(_same(a, b) for a, b in zip(x, y, strict=True))
+    if isinstance(x, np.ndarray) and isinstance(y, np.ndarray):
+        nan = x.dtype.kind == "f" and y.dtype.kind == "f"
+        return x.shape == y.shape and bool(np.array_equal(x, y, equal_nan=nan))
+    return bool(x == y)
+
+
+@pytest.mark.parametrize(
+    ("name", "exercised"), [("reference", True), ("ordinal.yaml", True), ("toy_nodeal.yaml", False)]
+)
+def test_ends_off_the_scalars_keep_the_base_scalars(name: str, exercised: bool) -> None:
+    sc = zopa.reference() if name == "reference" else load_scenario(DATA / name)
+    assert (_check_kept_scalars(sc) > 0) == exercised
+
+
 def test_a_parameter_read_by_a_utility_is_not_batched() -> None:
     """The reference's parameters feed utilities through expressions: they are read."""
     sc = zopa.reference()
@@ -121,6 +162,7 @@ def _load(data: dict[str, Any]) -> Any:
 def test_random_scenarios_by_draws_equal_the_full_scan(data: dict[str, Any]) -> None:
     sc = _load(data)
     _check_batched_numbers(sc)
+    _check_kept_scalars(sc)
     for actor in _actors(sc)[:2]:
         a, b = _both(sc, actor)
         assert a == b, actor
