@@ -74,3 +74,48 @@ def test_analyze_imports_only_what_it_uses(args: list[str]) -> None:
     modules = loaded(code)
     assert "zopa.analysis.report" in modules  # it did run the analysis
     assert offending(modules, NOT_FOR_ANALYZE) == []
+
+
+# The command line builds the one command it runs (zopa.cli.main._one_command) instead of
+# every command's parameters; help, the sub-apps and anything else take Typer's whole app.
+SAME_AS_THE_WHOLE_APP = [
+    ["analyze", "--json"],
+    ["analyze", "tests/data/toy.yaml"],
+    ["analyze", "--bogus"],
+    ["analyze", "--max-packages", "x"],
+    ["analyze", "/nonexistent.yaml"],
+    ["analyze", "tests/data/toy.yaml", "extra"],
+    ["leverage", "--for"],
+    ["forecast", "--model", "nope"],
+    ["schema", "--output", "analyze"],
+    ["package"],
+    ["runs", "list"],
+    ["nosuch"],
+    ["analyze", "--help"],
+]
+
+
+@pytest.mark.parametrize("argv", SAME_AS_THE_WHOLE_APP, ids=" ".join)
+def test_one_command_prints_what_the_whole_app_prints(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Output, errors and exit status of ``main()`` with the one command built alone,
+    against the same with Typer's whole app (``_one_command`` returning None)."""
+    from pathlib import Path
+
+    from zopa.cli import main as cli
+
+    monkeypatch.chdir(Path(__file__).parent.parent)
+
+    def run() -> tuple[str, str, object]:
+        monkeypatch.setattr(sys, "argv", ["zopa", *argv])
+        with pytest.raises(SystemExit) as done:
+            cli.main()
+        out, err = capsys.readouterr()
+        return out, err, done.value.code
+
+    fast = run()
+    monkeypatch.setattr(cli, "_one_command", lambda args: None)
+    whole = run()
+    assert fast == whole
+    assert whole[2] in (0, 2)  # a result or a usage error, never an internal error
