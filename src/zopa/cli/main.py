@@ -302,8 +302,11 @@ def forecast(
         typer.Option("--salience-sd", min=0, help="Log-normal jitter of saliences (0.2)."),
     ] = None,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, help="Processes for the SMP's draws.")
-    ] = 1,
+        int,
+        typer.Option(
+            "--workers", min=1, help="Processes for the SMP's draws (same bytes for any)."
+        ),
+    ] = 2,
     csv: CsvOpt = None,
     store: StoreOpt = None,
     no_store: NoStoreOpt = False,
