@@ -222,7 +222,8 @@ FILTER_SECONDS = 1.6e-10
 fitted on 2 cores (bench/bench_scale.py, ``--frontier`` rows) so that the estimates of
 :func:`filter_seconds` fall within 2x of the real time: a zone of 88,527 packages in 10
 dimensions (frontier 22,472) took 2.5 s, 10^6 in 5 (frontier 15,836) 2.3 s, 88,645 in 28
-(frontier 88,644) 58 s."""
+(frontier 88,644) 58 s. On 2026-12-03 the same three took 3.3 to 3.7 s, 3.6 to 3.9 s and
+102 to 123 s (estimates 3.6 s, 3.5 s and 35 s): in 28 dimensions, up to 3.5x more."""
 
 
 def filter_seconds(q: np.ndarray, zone_total: float, parts: int = 1, seed: int = 0) -> float:
