@@ -26,7 +26,7 @@ import numpy as np
 from zopa.analysis.solutions import SOLUTIONS, best_index, objectives
 from zopa.space.block import Drawn
 from zopa.space.scalars import Scalars
-from zopa.space.space import Space, constraint_floor
+from zopa.space.space import Space, constraint_floor, outer
 from zopa.space.tolerances import ACCEPT_TOL
 
 MAX_CELLS = 30_000_000
@@ -87,22 +87,14 @@ def product_sum(
     sizes = np.array([c.shape[-1] for c in cols], dtype=float)
     half = int(np.searchsorted(np.cumsum(np.log(sizes)), np.log(sizes).sum() / 2)) + 1
     half = min(max(half, 1), len(cols))
-    return _outer(_outer_all(cols[:half], cols[0]), _outer_all(cols[half:], cols[0]))
-
-
-def _outer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(..., m * n): every column of ``a`` plus every column of ``b`` (``b`` fastest)."""
-    return (a[..., :, None] + b[..., None, :]).reshape(*a.shape[:-1], -1)
+    return outer([_outer_all(cols[:half], cols[0]), _outer_all(cols[half:], cols[0])], np.add)
 
 
 def _outer_all(cols: list[np.ndarray], like: np.ndarray) -> np.ndarray:
     """The sums of one column of each table, for every combination (the last fastest)."""
     if not cols:
         return np.zeros((*like.shape[:-1], 1), dtype=like.dtype)
-    out = cols[0]
-    for c in cols[1:]:
-        out = _outer(out, c)
-    return out
+    return outer(cols, np.add)
 
 
 def zone_draws(space: Space, sc_: Scalars, drawn: Drawn | None = None) -> ZoneDraws | None:

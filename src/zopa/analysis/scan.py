@@ -24,7 +24,7 @@ import numpy as np
 
 from zopa.analysis.pareto import OverBudget, RunningFront, pareto_mask
 from zopa.analysis.solutions import SOLUTIONS, Best, gains, kalai_smorodinsky, nash, objectives
-from zopa.space.space import Space
+from zopa.space.space import Space, outer
 from zopa.space.tolerances import ACCEPT_TOL, quantize
 
 CHUNK = 1 << 17  # packages per chunk (measured best on 2 cores: bench/bench_analyze.py)
@@ -98,11 +98,10 @@ def _part_all(
     (the same sums in the same order, without unravelling each index)."""
     if not issues:
         return _part(tables, allowed, issues, np.arange(1))
-    u = tables[issues[0]] + 0.0  # as _part's 0.0 + first term (-0.0 becomes 0.0)
-    crossed = (~allowed[issues[0]]).astype(np.int16)
-    for k in issues[1:]:
-        u = (u[:, :, None] + tables[k][:, None, :]).reshape(u.shape[0], -1)
-        crossed = (crossed[:, :, None] + ~allowed[k][:, None, :]).reshape(crossed.shape[0], -1)
+    first, rest = issues[0], issues[1:]
+    # 0.0 + the first term, as _part sums (-0.0 becomes 0.0)
+    u = outer([tables[first] + 0.0, *(tables[k] for k in rest)], np.add)
+    crossed = outer([(~allowed[k]).astype(np.int16) for k in issues], np.add)
     return u, crossed
 
 

@@ -136,12 +136,12 @@ class Space:
         """:meth:`utilities` of every package in index order, by broadcasting the issues'
         tables (the same sums in the same order, without unravelling each index)."""
         who = self.deciders if actors is None else np.asarray(actors)
-        return _outer([t[who] for t in self.tables], np.add)
+        return outer([t[who] for t in self.tables], np.add)
 
     def red_line_ok_all(self, actors: np.ndarray | None = None) -> np.ndarray:
         """:meth:`red_line_ok` of every package in index order, by broadcasting."""
         who = self.deciders if actors is None else np.asarray(actors)
-        return _outer([a[who] for a in self.allowed], np.logical_and)
+        return outer([a[who] for a in self.allowed], np.logical_and)
 
     def red_line_ok(self, index: np.ndarray | int, actors: np.ndarray | None = None) -> np.ndarray:
         """Whether package(s) ``index`` violate none of each actor's red lines: (actors, n)."""
@@ -153,12 +153,12 @@ class Space:
         return ok
 
 
-def _outer(tables: list[np.ndarray], op: np.ufunc) -> np.ndarray:
-    """``op`` over each issue's (actors, options) table, every package in index order
-    (the first issue varies slowest): (actors, packages)."""
+def outer(tables: list[np.ndarray], op: np.ufunc) -> np.ndarray:
+    """``op`` over each issue's (..., options) table, every package in index order (the
+    first issue varies slowest, the last fastest): (..., packages)."""
     out = tables[0]
     for t in tables[1:]:
-        out = op(out[:, :, None], t[:, None, :]).reshape(out.shape[0], -1)
+        out = op(out[..., :, None], t[..., None, :]).reshape(*out.shape[:-1], -1)
     return out
 
 
