@@ -17,7 +17,6 @@ Run: ``python bench/bench_leverage.py [--actor IRN]`` (about a minute on 2 cores
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from bench_analyze import child_env  # noqa: E402
 from ordinal import ordinal_reference  # noqa: E402
 
 import zopa  # noqa: E402
@@ -59,8 +59,7 @@ def median_seconds(fn: Callable[[], object], repeat: int = 3) -> float:
 def cli_seconds(argv: list[str], repeat: int = 3) -> float:
     """The median wall time of ``zopa ARGV`` in a fresh process (start-up included, with
     Python's default of caching bytecode)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["ZOPA_NO_STORE"] = "1"
+    env = {**child_env(), "ZOPA_NO_STORE": "1"}
     cmd = [str(Path(sys.executable).with_name("zopa")), *argv]
     return median_seconds(
         lambda: subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL), repeat

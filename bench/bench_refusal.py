@@ -13,7 +13,6 @@ Run: ``python bench/bench_refusal.py`` (about a minute on 2 cores).
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -26,13 +25,14 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from bench_analyze import child_env  # noqa: E402
 from synthetic import synthetic  # noqa: E402
 
 ZOPA = str(Path(sys.executable).with_name("zopa"))
 
 
 def main() -> None:
-    env = {**os.environ, "ZOPA_NO_STORE": "1"}
+    env = {**child_env(), "ZOPA_NO_STORE": "1"}
     worst = 1.0
     with tempfile.TemporaryDirectory() as tmp:
         for reservation in (0.45, 0.0):
