@@ -33,6 +33,7 @@ an exact 0 by ``2**-54`` (so unbounded distributions never give an infinite draw
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, ClassVar
@@ -106,7 +107,7 @@ def _quantiles(q: ArrayLike) -> Array:
 class _Distribution(BaseModel):
     """What every kind provides; subclasses set ``kind`` and the list form's fields."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     kind: ClassVar[str] = ""
     positional: ClassVar[tuple[str, ...]] = ()  # field names of the list form, if any
@@ -264,7 +265,7 @@ class Normal(_Distribution):
     lo: Real | None = None
     hi: Real | None = None
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     @model_validator(mode="after")
     def _check(self) -> Normal:
@@ -451,9 +452,11 @@ Distribution = Annotated[
 ]
 """Any distribution, discriminated by its one key; usable as a pydantic field type."""
 
-_ADAPTER: TypeAdapter[Distribution] = TypeAdapter(
-    Distribution, config=ConfigDict(title="distribution")
-)
+
+@functools.cache
+def _adapter() -> TypeAdapter[Distribution]:
+    """The validator of :data:`Distribution`, built when first needed (not on import)."""
+    return TypeAdapter(Distribution, config=ConfigDict(title="distribution"))
 
 
 def is_distribution(raw: Any) -> bool:
@@ -466,4 +469,4 @@ def parse_distribution(raw: Mapping[str, Any]) -> Distribution:
 
     The error's location starts with the kind, e.g. ``('normal', 'sd')``.
     """
-    return _ADAPTER.validate_python(raw)
+    return _adapter().validate_python(raw)

@@ -52,7 +52,7 @@ ScenarioId = Annotated[str, Field(pattern=r"^[a-z0-9_-]+$", min_length=1, max_le
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
 SUPPORTS = ("magnitude", "direction", "context")
