@@ -465,7 +465,7 @@ def _kalai_smorodinsky(
     best = Best()
 
     def work(ch: Chunk) -> tuple[np.ndarray, np.ndarray] | None:
-        una = ch.accept.all(0)
+        una = np.asarray(ch.accept.all(0))
         if not una.any():
             return None
         b = Best()
