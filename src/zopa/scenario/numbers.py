@@ -119,6 +119,9 @@ class DrawTable:
         return {id(j): v[d] for j, v in zip(self.judged, self.jx, strict=True)}
 
 
+TABLE_ROWS = 1 << 15  # draws a block of the table (see draw_table)
+
+
 def draw_table(
     sc: Scenario, draws: int, seed: int, fixed: dict[str, float] | None = None
 ) -> DrawTable:
@@ -140,20 +143,34 @@ def draw_table(
         ):
             found.append((dotted(path), x))
     widths = [1 if isinstance(x, Number) else jd.columns(x) for _, x in found]
-    u = np.random.default_rng(seed).random((draws, sum(widths)))
-    u[u == 0.0] = 2.0**-54
     start = np.concatenate([[0], np.cumsum(widths)]).astype(int)
-    nums, cols, judged, jx = [], [], [], []
-    for k, (where, x) in enumerate(found):
-        part = u[:, start[k] : start[k + 1]]
-        if isinstance(x, Number):
-            if where not in (fixed or {}):
-                nums.append(x)
-                cols.append(x.distribution.ppf(part[:, 0]))
-        else:
-            judged.append(x)
-            jx.append(jd.draw(x, part))
-    xs = np.stack(cols, axis=1) if cols else np.empty((draws, 0))
+    fixed = fixed or {}
+    nums = [x for where, x in found if isinstance(x, Number) and where not in fixed]
+    judged = [x for _, x in found if not isinstance(x, Number)]
+    rng = np.random.default_rng(seed)
+    xs = np.empty((draws, len(nums)))
+    jx: list[np.ndarray] = []
+    # Block by block of rows: the same stream of uniforms as one (draws, width) table, but
+    # every numpy call stays short, so that Ctrl-C is acted on at once (a signal handler
+    # runs between calls: one call over 2 million draws took a second), and the uniforms
+    # never take more than a block's memory.
+    for a in range(0, draws, TABLE_ROWS) or [0]:
+        b = min(draws, a + TABLE_ROWS)
+        u = rng.random((b - a, int(start[-1])))
+        u[u == 0.0] = 2.0**-54
+        c = j = 0
+        for k, (where, x) in enumerate(found):
+            part = u[:, start[k] : start[k + 1]]
+            if isinstance(x, Number):
+                if where not in fixed:
+                    xs[a:b, c] = x.distribution.ppf(part[:, 0])
+                    c += 1
+                continue
+            v = jd.draw(x, part)
+            if a == 0:
+                jx.append(np.empty((draws, *v.shape[1:]), dtype=v.dtype))
+            jx[j][a:b] = v
+            j += 1
     return DrawTable(nums, xs, judged, jx)
 
 
