@@ -314,6 +314,28 @@ def test_judgement_draws_same_bytes_any_workers() -> None:
     ]  # fmt: skip
 
 
+def test_draw_table_block_by_block_equals_one_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The draws table is written block by block of rows (so that Ctrl-C lands at once):
+    blocks of 7 rows give the same draws, bit for bit, as one block of every draw (the
+    (draws, width) table of uniforms in one call), with and without a fixed number."""
+    import zopa
+    import zopa.scenario.numbers as numbers
+
+    for sc in (load_scenario(ORDINAL), zopa.reference()):
+        fixed = {numbers.numbers(sc)[0][0]: 0.5} if numbers.numbers(sc) else {}
+        for draws, seed, fix in [(0, 1, None), (1, 2, None), (50, 3, None), (50, 4, fixed)]:
+            monkeypatch.setattr(numbers, "TABLE_ROWS", 10**9)
+            one = draw_table(sc, draws, seed, fix)
+            monkeypatch.setattr(numbers, "TABLE_ROWS", 7)
+            blocks = draw_table(sc, draws, seed, fix)
+            assert one.x.shape == blocks.x.shape and np.array_equal(one.x, blocks.x)
+            assert [id(n) for n in one.nums] == [id(n) for n in blocks.nums]
+            assert len(one.jx) == len(blocks.jx) == len(one.judged)
+            for a, b in zip(one.jx, blocks.jx, strict=True):
+                assert a.dtype == b.dtype and np.array_equal(a, b)
+        assert one.judged  # the scenario has uncertain judgements
+
+
 # --- the per-draw engine against the chunked engine and brute force ---------------------
 
 
