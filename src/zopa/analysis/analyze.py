@@ -392,29 +392,35 @@ def analyze(
     )
 
 
-SECONDS_LINEAR = 7.0e-8
+SECONDS_START = 0.6
+"""Seconds of a run that do not grow with the space (start-up, reading the file, the
+solutions, the output): about 0.5 s end to end on a small scenario."""
+SECONDS_LINEAR = 2.0e-8
 """Seconds :func:`analyze` (``zopa analyze``, 2 threads) takes per package and decider when
-deal values are linear. Measured on 2 cores (``bench/bench_refusal.py``, end to end): 60.5
-million packages, 3 deciders, random utilities: 6.7 to 9.7 s with reservations 0.45 (a
-small zone), 16.8 to 27.6 s with reservations 0 (the whole space in the zone); the rate
-sits between them, within 2x of both. Before issue 12's faster scan: 43 million, 2
-deciders: 8.4 s; 129 million, 3 deciders: 33.5 s."""
-SECONDS_DEAL = 6.0e-7
-"""The same with a deal model (credibility or spoilers): 43 million packages, 2 deciders:
-48 s; 3 deciders: 74 s; 4.8 million, 3 deciders: 5.3 s."""
+deal values are linear. Measured on 2 cores (``bench/bench_refusal.py``, end to end, after
+issue 12's scan in C-ordered columns): 60.5 million packages, 3 deciders, random
+utilities: 2.7 to 3.8 s with reservations 0.45 (a small zone), 4.1 to 5.8 s with
+reservations 0 (the whole space in the zone); the estimate (4.2 s) sits between them,
+within 2x of both. Before: 6.7 to 9.7 s and 16.8 to 27.6 s."""
+SECONDS_DEAL = 3.3e-8
+"""The same with a deal model (credibility or spoilers), reservations 0.45: 43 million
+packages, 3 deciders: 4.7 to 5.4 s (estimate 4.9 s); 4.8 million: 1.4 to 2.0 s (estimate
+1.1 s). Before: 74 s and 5.3 s."""
 
 
 def estimate_seconds(n_packages: int, n_deciders: int, linear: bool = True) -> float:
     """Rough wall time of :func:`analyze` on this machine class (for refusals up front):
-    ``n_packages * n_deciders`` times :data:`SECONDS_LINEAR` or, with a deal model
-    (``linear`` False), :data:`SECONDS_DEAL`; ``math.inf`` past what a float holds.
+    :data:`SECONDS_START` plus ``n_packages * n_deciders`` times :data:`SECONDS_LINEAR` or,
+    with a deal model (``linear`` False), :data:`SECONDS_DEAL`; ``math.inf`` past what a
+    float holds.
 
-    Red lines that remove most packages make a run faster; a large Pareto frontier (with
-    four deciders or more and unrelated utilities) makes it much slower: 5 deciders, 4.8
-    million packages with a deal model took 430 s, 30 times this estimate.
+    Red lines that remove most packages make a run faster; a large Pareto frontier (four
+    deciders or more with unrelated utilities) makes it slower, up to the frontier's time
+    budget (``--frontier-budget``): 5 deciders, 4.8 million packages with a deal model
+    (a zone of 400,000, a frontier of 6,300) took 4.5 s, 3 times this estimate.
     """
     rate = SECONDS_LINEAR if linear else SECONDS_DEAL
     try:
-        return float(n_packages) * max(1, n_deciders) * rate
+        return SECONDS_START + float(n_packages) * max(1, n_deciders) * rate
     except OverflowError:  # more packages than a float holds (10^308)
         return math.inf
