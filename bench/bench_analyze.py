@@ -6,8 +6,8 @@
    (bench/synthetic.py): wall time and peak memory (the child's max RSS, from wait4).
 3. NegMAS side by side (``pareto_frontier`` + ``nash_points``, bench/negmas_peer.py) on
    the same scenario files at 10^5 and 10^6 packages with 3 deciders, end to end in a fresh
-   process each: both times, the ratio, and a check that the frontier sizes and the Nash
-   utilities are equal.
+   process each, runs interleaved: both medians (5 runs of zopa, 3 of NegMAS), the ratio,
+   and a check that the frontier sizes and the Nash utilities are equal.
 
 Every child runs with Python's default of caching bytecode (``PYTHONDONTWRITEBYTECODE``
 removed, as some workplaces set it): the first run of a command writes zopa's ``.pyc``
@@ -89,7 +89,9 @@ def synthetic_grid(quick: bool, workdir: Path) -> list[dict]:
     return rows
 
 
-def negmas_side_by_side(workdir: Path) -> list[dict]:
+def negmas_side_by_side(workdir: Path, zopa_runs: int = 5, negmas_runs: int = 3) -> list[dict]:
+    """Both sides on the same files, their runs interleaved (z, n, z, n, ..., so that a
+    drift of the machine's speed hits both), each side's time the median of its runs."""
     try:
         import negmas  # noqa: F401
     except ImportError:
@@ -98,8 +100,15 @@ def negmas_side_by_side(workdir: Path) -> list[dict]:
     rows = []
     for k in (5, 6):
         f = write(workdir / f"n{k}_3.yaml", k, 3)
-        z_wall, _, z_out = measure([*ZOPA, "analyze", str(f), "--json"])
-        n_wall, _, n_out = measure([sys.executable, str(HERE / "negmas_peer.py"), str(f)])
+        zs, ns = [], []
+        for k_run in range(max(zopa_runs, negmas_runs)):
+            if k_run < zopa_runs:
+                z_wall, _, z_out = measure([*ZOPA, "analyze", str(f), "--json"])
+                zs.append(z_wall)
+            if k_run < negmas_runs:
+                n_wall, _, n_out = measure([sys.executable, str(HERE / "negmas_peer.py"), str(f)])
+                ns.append(n_wall)
+        z_wall, n_wall = statistics.median(zs), statistics.median(ns)
         z, n = json.loads(z_out), json.loads(n_out.strip().splitlines()[-1])
         nash_z = list(z["solutions"]["nash"]["utilities"].values())
         same_front = z["pareto"]["size"] == n["frontier"]
@@ -110,6 +119,8 @@ def negmas_side_by_side(workdir: Path) -> list[dict]:
                 "deciders": 3,
                 "zopa_s": z_wall,
                 "negmas_s": n_wall,
+                "zopa_runs_s": zs,
+                "negmas_runs_s": ns,
                 "ratio": n_wall / z_wall,
                 "frontier_zopa": z["pareto"]["size"],
                 "frontier_negmas": n["frontier"],
@@ -119,7 +130,8 @@ def negmas_side_by_side(workdir: Path) -> list[dict]:
         )
         r = rows[-1]
         print(
-            f"  10^{k} x 3: zopa {z_wall:.2f} s, NegMAS {n_wall:.2f} s, ratio {r['ratio']:.1f}x, "
+            f"  10^{k} x 3: zopa {z_wall:.2f} s, NegMAS {n_wall:.2f} s (medians of {len(zs)} and "
+            f"{len(ns)} interleaved runs), ratio {r['ratio']:.1f}x, "
             f"frontier {r['frontier_zopa']} vs {r['frontier_negmas']}, same Nash: {same_nash}"
         )
         if not (same_front and same_nash):

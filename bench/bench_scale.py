@@ -10,7 +10,7 @@ start-up, loading, the work, JSON), with the yardsticks measured in the same run
   (bench/synthetic.py); the 3-decider case of the same size is the yardstick;
 - 10^6 packages with 5 deciders against 3 (reservations 0: the whole space is the zone);
 - 10^6 x 3 against NegMAS ``pareto_frontier`` + ``nash_points`` (bench/negmas_peer.py),
-  one run each, with the frontier sizes and Nash utilities checked equal;
+  medians of 5 and 3 interleaved runs, with the frontier sizes and Nash utilities checked equal;
 - the reference scenario: ``zopa analyze``, ``zopa leverage --for IRN``,
   ``zopa forecast --model all --draws 1000`` (2 workers, the default, and ``--workers 1``); the
   leverage ratio is against the ``zopa analyze`` median of the same run;
@@ -147,7 +147,7 @@ def main() -> None:
                 rows.append(("10^6 x 3 vs NegMAS, end to end", BEFORE["negmas"],
                              f"{big[0]['ratio']:.1f}x",
                              f"{big[0]['zopa_s']:.2f} s vs {big[0]['negmas_s']:.2f} s",
-                             "one run; same frontier and Nash"))  # fmt: skip
+                             "medians of 5 and 3 runs; same frontier and Nash"))  # fmt: skip
             out["negmas"] = peer
             mem = case("seven_5", 7, 5, res=0.0)
             rows.append(("memory, 10^7 x 5", BEFORE["memory"], f"{mem['peak_mib']:.0f} MiB",
