@@ -39,8 +39,8 @@ DATA = Path(__file__).parent / "data"
 
 
 def _both(sc: Any, actor: str) -> tuple[str, str]:
-    a = leverage(sc, actor, threads=1).to_json()
-    b = leverage(sc, actor, threads=1, method="scan").to_json()
+    a = leverage(sc, actor, workers=1).to_json()
+    b = leverage(sc, actor, workers=1, method="scan").to_json()
     return json.dumps(a, sort_keys=True), json.dumps(b, sort_keys=True)
 
 
@@ -56,11 +56,26 @@ def test_fixtures_by_draws_equal_the_full_scan(name: str) -> None:
         assert a == b, (name, actor)
 
 
-def test_two_threads_give_the_same_bytes() -> None:
-    """The ends batched from both threads land at their own levers."""
-    sc = load_scenario(DATA / "toy_nodeal.yaml")
-    one = leverage(sc, "US", threads=1).to_json()
-    two = leverage(sc, "US", threads=2).to_json()
+@pytest.mark.parametrize("name", ["toy_nodeal.yaml", "ordinal.yaml"])
+def test_two_workers_give_the_same_bytes(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ends compiled in worker processes (started whatever the cost: POOL_SECONDS 0)
+    land at their own levers: the same JSON as one process."""
+    import zopa.studies.leverage as lev
+
+    sc = load_scenario(DATA / name)
+    actor = _actors(sc)[0]
+    one = leverage(sc, actor, workers=1).to_json()
+    monkeypatch.setattr(lev, "POOL_SECONDS", 0.0)
+    two = leverage(sc, actor, workers=2).to_json()
+    assert json.dumps(one) == json.dumps(two)
+
+
+def test_reference_leverage_in_workers_equals_one_process() -> None:
+    """The reference scenario (its 46 table levers and 35 options cost more than
+    POOL_SECONDS): two processes give the same JSON as one."""
+    sc = zopa.reference()
+    one = leverage(sc, "IRN", workers=1).to_json()
+    two = leverage(sc, "IRN", workers=2).to_json()
     assert json.dumps(one) == json.dumps(two)
 
 

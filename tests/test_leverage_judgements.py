@@ -296,7 +296,7 @@ def test_every_lever_equals_the_file_with_its_values_written_out() -> None:
     outlook equal those of a copy of the file with the values written in as numbers."""
     sc = load_text(SCENARIO)
     data = yaml.safe_load(SCENARIO)
-    res = {a: leverage(sc, a, threads=1) for a in ("A", "B", "S")}
+    res = {a: leverage(sc, a, workers=1) for a in ("A", "B", "S")}
     paths = {id(j): p for p, j in judgements(sc)}
     checked = 0
     for lv in levers(sc):
@@ -333,9 +333,9 @@ def test_base_equals_the_centroids_written_out() -> None:
     sc = load_text(SCENARIO)
     plain = load_dict(written_out(yaml.safe_load(SCENARIO), floats=sc))
     want = _outlooks(compile_space(plain), plain)
-    assert leverage(sc, "A", threads=1).base == want["A"]
+    assert leverage(sc, "A", workers=1).base == want["A"]
     fractions = load_dict(written_out(yaml.safe_load(SCENARIO)))  # the centroids in fractions
-    assert leverage(sc, "A", threads=1).base.value == pytest.approx(
+    assert leverage(sc, "A", workers=1).base.value == pytest.approx(
         _outlooks(compile_space(fractions), fractions)["A"].value, abs=1e-12
     )
 
@@ -404,7 +404,7 @@ def test_judgement_levers_match_brute_force(data: dict[str, Any]) -> None:
     (computed here) written in; the set of levers == the one computed here."""
     sc = load_dict(data)
     actor = next(a["id"] for a in data["actors"] if a["role"] in ("party", "veto"))
-    res = leverage(sc, actor, threads=1)
+    res = leverage(sc, actor, workers=1)
     want = expected_levers(data)
     got = {s.lever.name: s for s in res.swings if s.lever.kind != "option"}
     assert set(got) == set(want)
@@ -465,7 +465,7 @@ def test_outlook_with_trust_changed_by_an_option_only() -> None:
     }  # fmt: skip
     _outlook_vs_montecarlo(load_dict(data), draws=2)
     want = _oracle_outlook(data, "D0")
-    got = leverage(load_dict(data), "D0", threads=1).base
+    got = leverage(load_dict(data), "D0", workers=1).base
     assert got.deal == want["deal"] and got.p_deal == pytest.approx(want["p_deal"], abs=1e-12)
 
 
@@ -565,7 +565,7 @@ def _recomputed(res: Leverage) -> dict[str, list[str]]:
 @pytest.mark.parametrize("actor", ["A", "S"])
 def test_rests_on_lists_the_levers_that_move_each_headline(actor: str) -> None:
     sc = load_text(SCENARIO)
-    res = leverage(sc, actor, threads=1)
+    res = leverage(sc, actor, workers=1)
     moves = res.rests_on()
     assert {h: [m.swing.lever.name for m in v] for h, v in moves.items()} == _recomputed(res)
     j = res.to_json()["rests_on"]
@@ -592,7 +592,7 @@ def test_rests_on_lists_the_levers_that_move_each_headline(actor: str) -> None:
 def test_nothing_moves_a_headline_says_so(tmp_path: Path) -> None:
     """Without a war outcome nothing moves P(war): the list is empty and the text says so."""
     text = SCENARIO.replace("war: true, ", "")
-    res = leverage(load_text(text), "A", threads=1)
+    res = leverage(load_text(text), "A", workers=1)
     assert res.to_json()["rests_on"]["p_war"] == {"base": 0.0, "levers": []}
     path = tmp_path / "calm.yaml"
     path.write_text(text)

@@ -42,7 +42,7 @@ def test_levers_are_ranged_numbers_and_options() -> None:
 def test_leverage_equals_reanalysing_edited_files() -> None:
     """Each end of the trust lever equals analysing the file with the number written in."""
     sc = load_scenario(TOY)
-    res = leverage(sc, "IR", "p_deal", threads=1)
+    res = leverage(sc, "IR", "p_deal", workers=1)
     swing = next(s for s in res.swings if s.lever.name == "credibility.trust.IR.US")
     data, _ = read_yaml(TOY)
     for end, got in ((0.32, swing.lo), (0.68, swing.hi)):

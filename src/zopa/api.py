@@ -601,6 +601,7 @@ def leverage(
     actor: str | None = None,
     metric: str = "value",
     *,
+    workers: int = 1,
     progress: Progress | None = None,
     max_packages: int = MAX_PACKAGES,
 ) -> Leverage:
@@ -620,6 +621,11 @@ def leverage(
     metric
         ``value`` (the actor's value of the assumed deal), ``zone`` (its size), ``p_deal``
         or ``p_war``.
+    workers
+        Processes (1..:data:`MAX_WORKERS`) that share the lever ends compiled one by one
+        (an option removed, a number or judgement in the utility tables), started only
+        when those ends would take more than a fraction of a second; the same figures for
+        any number. On any exception, Ctrl-C included, they are ended at once.
 
     Returns
     -------
@@ -637,10 +643,11 @@ def leverage(
     from zopa.studies.leverage import METRICS
     from zopa.studies.leverage import leverage as run
 
+    workers = _workers("--workers", workers)
     check_size(sc, max_packages)
     if metric not in METRICS:
         raise InputError.at("--metric", None, "", f"must be one of {', '.join(METRICS)}")
-    return run(sc, decider_or_first(sc, actor), metric, progress=progress)
+    return run(sc, decider_or_first(sc, actor), metric, workers, progress)
 
 
 def sweep(

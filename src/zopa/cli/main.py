@@ -488,6 +488,10 @@ def leverage_cmd(
         str, typer.Option("--metric", help="value | zone | p_deal | p_war")
     ] = "value",
     top: Annotated[int, typer.Option("--top", min=1, help="Levers shown.")] = 20,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", min=1, help="Processes for the ends compiled one by one."),
+    ] = 2,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     csv: CsvOpt = None,
     store: StoreOpt = None,
@@ -500,7 +504,7 @@ def leverage_cmd(
     started = time.perf_counter()
     sc = _load(file)
     with _progress("swinging levers", None) as advance:
-        result = zopa.leverage(sc, actor, metric, progress=advance)
+        result = zopa.leverage(sc, actor, metric, workers=workers, progress=advance)
     _record(store, no_store, "leverage", sc,
             {"file": file, "for": result.actor, "metric": metric}, result, started)  # fmt: skip
     _show(result, json_out, "show_leverage", top, csv=csv)
@@ -574,7 +578,7 @@ def report_cmd(
         advance(1)
         mc = zopa.montecarlo(sc, draws, seed) if draws else None
         advance(1)
-        lev = zopa.leverage(sc, actor)
+        lev = zopa.leverage(sc, actor, workers=2)
         advance(1)
         fc = zopa.forecast(sc, "all")
         advance(1)

@@ -64,8 +64,8 @@ decimals); further ties go by lever name.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -91,7 +91,7 @@ from zopa.scenario.values import Values
 from zopa.scenario.words import describe
 from zopa.space.scalars import scalars
 from zopa.space.space import Space, compile_space
-from zopa.studies.montecarlo import Block, outcome_draws
+from zopa.studies.montecarlo import Block, outcome_draws, worker_pool
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -697,11 +697,44 @@ def _batched(sc: Scenario, base: Space, ends: list[tuple[Lever, int]], actor: in
     return _outlooks(base, outcome_draws(sc, base, draws), actor)
 
 
+POOL_SECONDS = 0.3
+"""Worker processes are started only when the lever ends compiled one by one would take
+longer than this on one core (estimated from the base's own compile and evaluation):
+starting two takes about 0.05 s."""
+
+_WORKER: dict[str, Any] = {}  # a worker process's scenario, base space and levers
+
+
+def _start_worker(sc: Scenario, who: int) -> None:
+    """Initializer of leverage's worker processes: the base space and the levers, as the
+    parent has them (levers are named by their index in :func:`levers`)."""
+    base = compile_space(sc)
+    _WORKER.update(sc=sc, base=base, who=who, every=levers(sc), read=scalar_reads(sc, base))
+
+
+def _worker_ends(i: int) -> list[Outlook]:
+    w = _WORKER
+    return _compiled_ends(w["sc"], w["base"], w["every"][i], w["who"], w["read"])
+
+
+def _compiled_ends(
+    sc: Scenario, base: Space, lever: Lever, who: int, scalar_read: set[int]
+) -> list[Outlook]:
+    """A lever's ends that change the tables, each compiled and evaluated as a draw: the
+    option removed (one end), or the number or judgement at its low and high ends."""
+    if lever.option is not None:
+        return [_draws_outlook(sc, without_option(base, *lever.option, sc), who)]
+    read = lever.number if lever.number is not None else lever.judgement
+    scal = base.scalars if id(read) not in scalar_read else None
+    return [_draws_outlook(sc, compile_space(sc, lever_values(sc, lever, e), scal), who)
+            for e in (0, 1)]  # fmt: skip
+
+
 def leverage(
     sc: Scenario,
     actor: str,
     metric: str = "value",
-    threads: int = 1,
+    workers: int = 1,
     progress: Callable[[int], None] | None = None,
     method: str = "draws",
 ) -> Leverage:
@@ -710,9 +743,10 @@ def leverage(
     Every lever end is evaluated exactly. ``method="draws"`` (the default) evaluates it as
     Monte Carlo evaluates a draw (:func:`~zopa.studies.montecarlo.outcome_draws`: only the
     packages every decider's red lines allow; the ends that move scalars only, as one block
-    of draws on the base space); ``"scan"`` re-analyses the whole space at each end with
-    the chunked engine (:func:`zopa.analysis.outlook.evaluate`), the reference the tests
-    compare the default with.
+    of draws on the base space; the others, an option removed or a number or judgement
+    in the tables, compiled one by one); ``"scan"`` re-analyses the whole space at each end
+    with the chunked engine (:func:`zopa.analysis.outlook.evaluate`), the reference the
+    tests compare the default with.
 
     Parameters
     ----------
@@ -722,10 +756,11 @@ def leverage(
         Whose figures: an actor with preferences.
     metric
         One of :data:`METRICS`: the ranking figure.
-    threads
-        Levers evaluated at once. One by default: by draws, an end is mostly small numpy
-        calls that hold the GIL, and two threads took 1.13 s on the reference against
-        1.0 s for one.
+    workers
+        Processes that share the ends compiled one by one (``method="draws"``), when they
+        would take more than :data:`POOL_SECONDS` on one; the same figures whatever the
+        number. Threads would not help: an end is mostly small numpy calls that hold the
+        GIL. An interrupt stops the workers at once.
     progress
         Called with 1 after each lever.
     method
@@ -741,49 +776,70 @@ def leverage(
         raise ValueError(f"metric must be one of {', '.join(METRICS)}")
     if method not in ("draws", "scan"):
         raise ValueError("method must be draws or scan")
+    started = time.perf_counter()
     base_space = compile_space(sc)
     if actor not in base_space.actors:
         raise KeyError(actor)
     who = base_space.actors.index(actor)
-    scanned = method == "scan"
-
-    def outlook(space: Space) -> Outlook:
-        return evaluate(space, actor, sc=sc) if scanned else _draws_outlook(sc, space, who)
-
-    base = outlook(base_space)
-    batch: list[tuple[Lever, int]] = []  # the ends that move scalars only
-    tabled = set() if scanned else table_numbers(sc, base_space)
-    scalar_read = set() if scanned else scalar_reads(sc, base_space)
-
-    def swing(lever: Lever) -> list[Outlook | None]:
-        if lever.option is not None:
-            out: list[Outlook | None] = [outlook(without_option(base_space, *lever.option, sc)),
-                                         base]  # fmt: skip
-        elif not scanned and lever.number is not None and id(lever.number) not in tabled:
-            batch.extend([(lever, 0), (lever, 1)])
-            out = [None, None]
-        else:
-            read = lever.number if lever.number is not None else lever.judgement
-            keep = not scanned and id(read) not in scalar_read
-            scal = base_space.scalars if keep else None
-            out = [outlook(compile_space(sc, lever_values(sc, lever, e), scal)) for e in (0, 1)]
-        if progress and all(o is not None for o in out):
-            progress(1)
-        return out
-
     every = levers(sc)
-    if threads <= 1:
-        ends = [swing(lever) for lever in every]
-    else:
-        with ThreadPoolExecutor(threads) as pool:
-            ends = list(pool.map(swing, every))
-    if batch:
-        at = {id(lv): i for i, lv in enumerate(every)}
-        batch.sort(key=lambda b: (at[id(b[0])], b[1]))  # threads append in any order
-        for (lever, e), o in zip(batch, _batched(sc, base_space, batch, who), strict=True):
-            ends[at[id(lever)]][e] = o
+    if method == "scan":
+        base = evaluate(base_space, actor, sc=sc)
+        ends: list[list[Outlook | None]] = []
+        for lever in every:
+            if lever.option is not None:
+                ends.append([evaluate(without_option(base_space, *lever.option, sc), actor,
+                                      sc=sc), base])  # fmt: skip
+            else:
+                ends.append([evaluate(compile_space(sc, lever_values(sc, lever, e)), actor,
+                                      sc=sc) for e in (0, 1)])  # fmt: skip
+            if progress:
+                progress(1)
+        return _ranked(actor, metric, base, every, ends)
+    base = _draws_outlook(sc, base_space, who)
+    one = time.perf_counter() - started  # a compile and an evaluation
+    tabled = table_numbers(sc, base_space)
+    scalar_read = scalar_reads(sc, base_space)
+    # the levers that move scalars only: one block of draws on the base space
+    batch = [
+        i
+        for i, lv in enumerate(every)
+        if lv.option is None and lv.number is not None and id(lv.number) not in tabled
+    ]
+    own = sorted(set(range(len(every))) - set(batch))
+    ends = [[None, None] for _ in every]
+
+    def done(i: int, got: list[Outlook]) -> None:
+        ends[i] = [got[0], base] if every[i].option is not None else [*got]
         if progress:
-            progress(len({id(b[0]) for b in batch}))
+            progress(1)
+
+    def batched() -> None:
+        if not batch:
+            return
+        pairs = [(every[i], e) for i in batch for e in (0, 1)]
+        got = _batched(sc, base_space, pairs, who)
+        for k, i in enumerate(batch):
+            ends[i] = [got[2 * k], got[2 * k + 1]]
+        if progress:
+            progress(len(batch))
+
+    if workers > 1 and 2 * len(own) * one > POOL_SECONDS:
+        with worker_pool(workers, _start_worker, (sc, who)) as pool:
+            results = pool.map(_worker_ends, own, chunksize=2)
+            batched()  # here while the workers compile
+            for i, got in zip(own, results, strict=True):
+                done(i, got)
+    else:
+        for i in own:
+            done(i, _compiled_ends(sc, base_space, every[i], who, scalar_read))
+        batched()
+    return _ranked(actor, metric, base, every, ends)
+
+
+def _ranked(
+    actor: str, metric: str, base: Outlook, every: list[Lever], ends: list[list[Outlook | None]]
+) -> Leverage:
+    """The levers' swings ranked by the spread of ``metric`` (ties by name)."""
     swings = []
     for lever, (lo, hi) in zip(every, ends, strict=True):
         assert lo is not None and hi is not None

@@ -586,12 +586,22 @@ def stop_pool(pool: ProcessPoolExecutor, grace: float = 0.5) -> None:
         manager.join(grace)
 
 
+def _start_worker(init: Callable[..., None] | None, args: tuple[Any, ...]) -> None:
+    """Initializer of pool processes: :func:`_quiet_worker`, then ``init(*args)``."""
+    _quiet_worker()
+    if init is not None:
+        init(*args)
+
+
 @contextmanager
-def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
-    """A process pool that, on any exception in the caller (Ctrl-C, SIGTERM turned into an
-    exception, an error), stops within a second (:func:`stop_pool`) and re-raises it;
-    otherwise it is shut down normally."""
-    pool = ProcessPoolExecutor(workers, initializer=_quiet_worker)
+def worker_pool(
+    workers: int, init: Callable[..., None] | None = None, args: tuple[Any, ...] = ()
+) -> Iterator[ProcessPoolExecutor]:
+    """A process pool (each process started by ``init(*args)``, if given) that, on any
+    exception in the caller (Ctrl-C, SIGTERM turned into an exception, an error), stops
+    within a second (:func:`stop_pool`) and re-raises it; otherwise it is shut down
+    normally."""
+    pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(init, args))
     try:
         yield pool
     except BaseException:
