@@ -3,10 +3,11 @@
 Times the whole leverage study (every lever at both ends, each evaluated exactly, and what
 the headline figures rest on) on the bundled reference scenario and on the ordinal
 reference (bench/ordinal.py: every weight and utility mapping turned into an order), in
-this process, on the default 2 threads: by draws (the default: each end evaluated as a
-Monte Carlo draw, the ends that move scalars only as one block) against the full
-re-analysis at every end (``method="scan"``, the path before issue 12), measured in the
-same run, with a check that both give the same figures. The yardstick of issue 12 is one
+this process: by draws (the default: each end evaluated as a Monte Carlo draw, the ends
+that move scalars only as one block; with one process and with two worker processes
+sharing the ends compiled one by one, as the CLI's default) against the full re-analysis
+at every end (``method="scan"``, the path before issue 12), measured in the same run,
+with a check that all give the same figures. The yardstick of issue 12 is one
 full ``zopa.analyze`` (compile the space and analyse it, frontier and all; the best of 5)
 and, end to end, ``zopa leverage --for IRN --json`` against ``zopa analyze`` (fresh
 processes, medians of 3).
@@ -73,15 +74,17 @@ def run(name: str, sc: Scenario, actor: str) -> dict[str, float]:
     evaluations = 1 + kinds["option"] + 2 * (sum(kinds.values()) - kinds["option"])
     base = analyze_seconds(sc)
     res = zopa.leverage(sc, actor)
-    wall = median_seconds(lambda: zopa.leverage(sc, actor))
+    one = median_seconds(lambda: zopa.leverage(sc, actor, workers=1))
+    wall = median_seconds(lambda: zopa.leverage(sc, actor, workers=2))
     t0 = time.perf_counter()
     scanned = leverage(sc, actor, method="scan")
     scan = time.perf_counter() - t0
-    same = scanned.to_json() == res.to_json()
+    same = scanned.to_json() == res.to_json() == zopa.leverage(sc, actor, workers=2).to_json()
     counts = ", ".join(f"{kinds[k]} {k}" for k in sorted(kinds))
     print(f"{name}: {sum(kinds.values())} levers ({counts}), {evaluations} lever ends")
     print(
-        f"  leverage {wall:.2f} s (median of 3) against {scan:.2f} s by full re-analysis "
+        f"  leverage {wall:.2f} s with 2 workers, {one:.2f} s with one (medians of 3), against "
+        f"{scan:.2f} s by full re-analysis "
         f"({scan / wall:.1f}x; the same figures: {same}); one full analyze {base * 1000:.0f} "
         f"ms; leverage / one analyze = {wall / base:.1f}x"
     )
