@@ -404,6 +404,24 @@ def test_many_deciders_match_brute_force(data: dict[str, Any]) -> None:
     _check(data, chunk=4, threads=2)
 
 
+def test_filter_estimate_prices_a_zone_all_on_its_frontier(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The frontier's cost estimate against its own terms: in 28 random dimensions every
+    sampled package is on the frontier, and a comparison costs 1 + DENSE x 0.3 times the
+    plain rate; in 3 dimensions few are, and the plain rate holds. The estimate grows with
+    the zone (about as its square when all of it is on the frontier)."""
+    import zopa.analysis.scan as scan_module
+    from zopa.analysis.scan import DENSE, filter_seconds
+
+    rng = np.random.default_rng(1)
+    dense, sparse = rng.integers(0, 2**20, (2000, 28)), rng.integers(0, 2**20, (2000, 3))
+    with_factor = filter_seconds(dense, 80_000), filter_seconds(sparse, 80_000)
+    monkeypatch.setattr(scan_module, "DENSE", 0.0)
+    plain = filter_seconds(dense, 80_000), filter_seconds(sparse, 80_000)
+    assert with_factor[0] / plain[0] == pytest.approx(1 + DENSE * 0.3)
+    assert with_factor[1] == plain[1]
+    assert filter_seconds(dense, 160_000) / plain[0] == pytest.approx(4, rel=0.01)
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios(max_issues=3, max_options=3, max_deciders=8))
 def test_frontier_budget_leaves_the_rest_alone(data: dict[str, Any]) -> None:

@@ -226,10 +226,20 @@ SAMPLE = 500  # zone packages filtered to forecast a frontier's cost
 FILTER_SECONDS = 1.6e-10
 """Seconds of streamed dominance filtering per (package, frontier package, decider),
 fitted on 2 cores (bench/bench_scale.py, ``--frontier`` rows) so that the estimates of
-:func:`filter_seconds` fall within 2x of the real time: a zone of 88,527 packages in 10
-dimensions (frontier 22,472) took 2.5 s, 10^6 in 5 (frontier 15,836) 2.3 s, 88,645 in 28
-(frontier 88,644) 58 s. On 2026-12-03 the same three took 3.3 to 3.7 s, 3.6 to 3.9 s and
-102 to 123 s (estimates 3.6 s, 3.5 s and 35 s): in 28 dimensions, up to 3.5x more."""
+:func:`filter_seconds` fall within 2x of the real time, on the high side (an estimate
+under the budget starts the filter, and one too low spends the whole budget before giving
+up): on 2026-12-03 a zone of 88,527 packages in 10 dimensions (frontier 22,472) took 2.5
+to 3.7 s against an estimate of 3.6 s, 10^6 in 5 (frontier 15,836) 2.7 to 3.9 s against
+3.5 s. See :data:`DENSE` for zones mostly on their frontier."""
+DENSE = 3.6
+"""How much dearer a comparison is when most of a zone is on its frontier (nothing drops
+out of later comparisons, and the front outgrows the caches): the cost is multiplied by
+``1 + DENSE (share - 0.7)`` when the share of the larger sample on its frontier is over
+0.7 (2.08 when all of it is; 0.64 in 10 dimensions above, 0.21 in 5). Fitted on 88,645
+packages in 28 dimensions (frontier 88,644): 58 to 123 s in four runs over three days,
+73 s on 2026-12-03, against an estimate of 35 s without it and 73 s with it; in process,
+16,000 random packages in 28 dimensions against 10 (frontier shares 1.0 and 0.45) cost
+1.7 times more a comparison."""
 
 
 def filter_seconds(q: np.ndarray, zone_total: float, parts: int = 1, seed: int = 0) -> float:
@@ -239,7 +249,9 @@ def filter_seconds(q: np.ndarray, zone_total: float, parts: int = 1, seed: int =
     The frontiers of two nested samples (SAMPLE and 4 SAMPLE rows) give the growth of a
     frontier's size ``F(n) = F(m) (n / m) ** a``; each chunk's filter costs about
     ``z F(z) d`` comparisons (z its zone) and merging it into the running front
-    ``F(z) F(Z) d``, at FILTER_SECONDS each.
+    ``F(z) F(Z) d``, at FILTER_SECONDS each, times :data:`DENSE`'s factor for the share
+    of the larger sample on its frontier (measured, not extrapolated: the growth law
+    overshoots the share of a chunk's zone).
     """
     n, d = q.shape
     order = np.random.default_rng(seed).permutation(n)
@@ -254,7 +266,8 @@ def filter_seconds(q: np.ndarray, zone_total: float, parts: int = 1, seed: int =
 
     per = zone_total / max(1, parts)
     merges = (parts - 1) * size(per) * size(zone_total)
-    return FILTER_SECONDS * d * (parts * per * size(per) + merges)
+    dense = 1.0 + DENSE * max(0.0, f_big / big - 0.7)  # the larger sample's share
+    return FILTER_SECONDS * dense * d * (parts * per * size(per) + merges)
 
 
 class Budget:
