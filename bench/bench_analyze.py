@@ -66,6 +66,13 @@ def reference(repeats: int) -> dict:
     return {"best_s": min(walls), "median_s": statistics.median(walls), "peak_mib": rss}
 
 
+def _frontier(row: dict) -> str:
+    """The frontier's size, or that it was not computed (past the budget) and its estimate."""
+    if row["frontier"] is None:
+        return f"not computed (est. {row['frontier_estimate_s']} s)"
+    return f"{row['frontier']:,}"
+
+
 def synthetic_grid(quick: bool, workdir: Path) -> list[dict]:
     rows = []
     sizes = [5, 6] if quick else [5, 6, 7]
@@ -83,9 +90,10 @@ def synthetic_grid(quick: bool, workdir: Path) -> list[dict]:
                     "wall_s": wall,
                     "peak_mib": rss,
                     "frontier": res["pareto"]["size"],
+                    "frontier_estimate_s": res["pareto"]["estimated_seconds"],
                 }
             )
-            print(f"  10^{k} x {d}: {wall:.2f} s, {rss:.0f} MiB, frontier {rows[-1]['frontier']}")
+            print(f"  10^{k} x {d}: {wall:.2f} s, {rss:.0f} MiB, frontier {_frontier(rows[-1])}")
     return rows
 
 
@@ -161,7 +169,7 @@ def main() -> None:
     for r in grid:
         print(
             f"| {r['packages']:,} | {r['deciders']} | {r['wall_s']:.2f} | {r['peak_mib']:.0f} | "
-            f"{r['frontier']:,} |"
+            f"{_frontier(r)} |"
         )
     if peer:
         print("\n| packages x 3 deciders | zopa (s) | NegMAS (s) | ratio | frontier (both) |")
