@@ -28,6 +28,7 @@ from zopa.forecasting.smp import (
     ThreadOrder,
     ktab_saliences,
     run_smp,
+    scalar_pce,
 )
 from zopa.io.ktab import (
     read,
@@ -556,3 +557,47 @@ def test_xml_rejects_entities(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match="not allowed"):
         read(write(tmp_path, "dtd.xml", text))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(2, 14),
+    dims=st.integers(1, 3),
+    seed=st.integers(0, 2**31),
+    rule=st.sampled_from(["Proportional", "PropCbc", "Cubic", "Binary", "PropBin", "ASymProsp"]),
+    victory=st.sampled_from(["Linear", "Square", "Quartic", "Binary"]),
+)
+def test_queues_stacked_equal_queue_by_queue(
+    n: int, dims: int, seed: int, rule: str, victory: str
+) -> None:
+    """A turn's queue PCEs, stacked by queue length, against scalar_pce queue by queue
+    (the path before): the same bits, so the same runs (positions, probabilities, every
+    queue's probabilities and choice) under every voting rule and victory model."""
+    import zopa.forecasting.smp as smp
+
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 1, (n, dims))
+    s = rng.uniform(0.05, 1, (n, dims))
+    s = s / s.sum(axis=1, keepdims=True) * rng.uniform(0.3, 1, (n, 1))
+    cap = rng.uniform(1, 100, n)
+    params = SmpParams(voting_rule=rule, victory_prob=victory)
+    fast = run_smp(x, s, cap, params=params, max_turns=30)
+
+    def one_by_one(sq, b_util, cols, weight, p):  # type: ignore[no-untyped-def]
+        return [
+            scalar_pce(np.column_stack([sq] + [b_util[:, c] for c in cs]), weight, p) for cs in cols
+        ]
+
+    original = smp._queue_pces
+    smp._queue_pces = one_by_one  # type: ignore[assignment]
+    try:
+        slow = run_smp(x, s, cap, params=params, max_turns=30)
+    finally:
+        smp._queue_pces = original
+    assert fast.turns == slow.turns
+    assert np.array_equal(fast.positions, slow.positions)
+    assert np.array_equal(fast.probabilities, slow.probabilities)
+    for a, b in zip(fast.history, slow.history, strict=True):
+        assert np.array_equal(a.chosen, b.chosen)
+        pairs = zip(a.bargain_prob, b.bargain_prob, strict=True)
+        assert all(np.array_equal(p, q) for p, q in pairs)

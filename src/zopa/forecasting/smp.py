@@ -390,6 +390,86 @@ def scalar_pce(
     return _pce_from_coalitions(c, params)
 
 
+def _queue_pces(
+    sq_util: np.ndarray,
+    b_util: np.ndarray,
+    cols: list[list[int]],
+    cap: np.ndarray,
+    params: SmpParams,
+) -> list[np.ndarray]:
+    """Every actor's queue PCE of a turn (:func:`scalar_pce` over the status quo's
+    utilities ``sq_util`` and those of its bargains, columns ``cols[k]`` of ``b_util``).
+
+    Queues of the same length go through one call per step (a leading queue axis): the
+    same products, by the same BLAS calls (matmul runs one gemv per queue), and the same
+    reductions, so the same bits as queue by queue; KTAB's asymmetric voting rule and the
+    Markov PCEs run queue by queue.
+    """
+    out: list[np.ndarray] = [np.empty(0)] * len(cols)
+    by_len: dict[int, list[int]] = {}
+    for k, c in enumerate(cols):
+        by_len.setdefault(len(c), []).append(k)
+    batched = params.pce == "Conditional" and params.voting_rule != "ASymProsp"
+    for ks in by_len.values():
+        u = np.empty((len(ks), len(sq_util), 1 + len(cols[ks[0]])))  # (queues, actors, m)
+        u[:, :, 0] = sq_util
+        if u.shape[2] > 1:
+            u[:, :, 1:] = b_util[:, np.array([cols[k] for k in ks])].transpose(1, 0, 2)
+        if not batched or u.shape[1] * u.shape[2] ** 2 > _BLOCK:
+            for g, k in enumerate(ks):
+                out[k] = scalar_pce(u[g], cap, params)
+            continue
+        for k, p in zip(ks, _cond_pces(_stacked_coalitions(u, cap, params.voting_rule),
+                                       params.victory_prob), strict=True):  # fmt: skip
+            out[k] = p
+    return out
+
+
+def _stacked_coalitions(u: np.ndarray, weight: np.ndarray, rule: str) -> np.ndarray:
+    """:func:`_coalitions` of each (actors, options) matrix of ``u`` (queues first), for
+    the odd voting rules (not ASymProsp), each small enough for one block."""
+    g, n, m = u.shape
+    du = u[:, :, :, None] - u[:, :, None, :]  # (g, n, m, m)
+    if rule == "Proportional":
+        np.maximum(du, 0.0, out=du)
+        c = _MIN_COALITION + (weight @ du.reshape(g, n, m * m)).reshape(g, m, m)
+    else:
+        v = _vote(rule, weight[:, None, None], du)
+        c = _MIN_COALITION + np.maximum(v, 0.0, out=v).sum(axis=1)
+    c[:, np.arange(m), np.arange(m)] = _MIN_COALITION
+    return c
+
+
+def _cond_pces(c: np.ndarray, model: str) -> list[np.ndarray]:
+    """:func:`_victory_prob` then :func:`_cond_pce` of each matrix of ``c`` (first axis),
+    elementwise and row by row as they are."""
+    m = c.shape[1]
+    diag = (slice(None), np.arange(m), np.arange(m))
+    ct = c.transpose(0, 2, 1)
+    if model == "Binary":
+        thresh = 1.10
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = c / (c + ct)
+            mid = (r * (thresh + 1.0) - 1.0) / (thresh - 1.0)
+        x1 = np.where(c >= thresh * ct, 1.0, np.where(ct >= thresh * c, 1e-6, mid))
+        x2 = np.where(c >= thresh * ct, 1e-6, np.where(ct >= thresh * c, 1.0, 1.0 - mid))
+        vp = x1 / (x1 + x2)
+    else:
+        power = {"Linear": 1, "Square": 2, "Quartic": 4, "Octic": 8}[model]
+        x = c if power == 1 else c**power
+        vp = x / (x + x.transpose(0, 2, 1))
+    vp[diag] = 0.5
+    with np.errstate(divide="ignore"):
+        logp = np.log(vp).sum(axis=2)
+    top = np.max(logp, axis=1)
+    ok = np.isfinite(top)
+    with np.errstate(invalid="ignore", divide="ignore"):  # rows not ok are set below
+        p = np.exp(logp - np.where(ok, top, 0.0)[:, None])
+        p /= p.sum(axis=1, keepdims=True)
+    p[~ok] = 1.0 / m
+    return list(p)
+
+
 def _utility(d: np.ndarray, r: np.ndarray | float) -> np.ndarray:
     """SMPModel::bsUtil: (1 - d)(1 + d R), or (1 - d)(1 + R) past d = 1 (broadcasting)."""
     u = np.multiply(d, r)
@@ -601,10 +681,12 @@ def _unique_positions(position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = position.shape[0]
     diff = position[:, None, :] - position[None, :, :]
     equiv = np.sqrt((diff * diff).sum(axis=2)) < _POSITION_TOL
-    unique = np.zeros(n, dtype=bool)
-    for i in range(n):  # greedy, in actor order, as KTAB's ueIndices
-        unique[i] = not np.any(equiv[i, :i] & unique[:i])
-    uidx = np.flatnonzero(unique)
+    rows = equiv.tolist()
+    kept: list[int] = []
+    for i in range(n):  # greedy, in actor order, as KTAB's ueIndices (a few actors)
+        if not any(rows[i][j] for j in kept):
+            kept.append(i)
+    uidx = np.array(kept, dtype=np.int64)
     match = equiv[:, uidx]
     last = match.shape[1] - 1 - np.argmax(match[:, ::-1], axis=1)
     return uidx, last
@@ -794,11 +876,11 @@ def run_smp(
 
         new_x = cur_x.copy()
         chosen = np.zeros(n, dtype=int)
-        queue_probs: list[np.ndarray] = [np.empty(0)] * n
+        cols = [[column[i] for i in q[1:]] for q in queues]
+        queue_probs = _queue_pces(sq_util, b_util, cols, cap, params)
         for k in resolution:
             q = queues[k]
-            u_im = np.column_stack([sq_util] + [b_util[:, column[i]] for i in q[1:]])
-            pq = scalar_pce(u_im, cap, params)
+            pq = queue_probs[k]
             m = int(np.argmax(np.abs(pq))) if prng is None else prng.prob_sel(pq)
             chosen[k] = m
             queue_probs[k] = pq
