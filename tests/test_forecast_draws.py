@@ -23,6 +23,11 @@ def test_exchange_draws_match_draw_by_draw_on_reference() -> None:
     slow = forecast_spread(model, inputs, draws=60, seed=3, by_draw=True)
     assert np.array_equal(fast.positions, slow.positions, equal_nan=True)
     assert fast.option_share == slow.option_share
+    # the shares by their definition: each finite draw's nearest option, counted
+    for i, k in enumerate(inputs.issues):
+        names = [inputs.nearest_option(i, float(x)) for x in fast.positions[:, i] if x == x]
+        want = {o: round(names.count(o) / len(names), 4) for o in inputs.options[i] if o in names}
+        assert fast.option_share[k] == want, k
 
 
 def test_exchange_draws_match_predict_on_random_inputs() -> None:

@@ -167,16 +167,23 @@ def forecast_spread(
         elif copies:
             ones = [_one(inputs, p, s, bases[d]) for d, (p, s) in enumerate(copies, start=a)]
             positions[a : a + len(ones)] = _predict_each(model, ones, workers)
-    share: dict[str, dict[str, float]] = {}
-    for i, k in enumerate(inputs.issues):
-        names = [inputs.nearest_option(i, float(x)) for x in positions[:, i] if np.isfinite(x)]
-        share[k] = {
-            o: rounded(names.count(o) / len(names), OPTION_SHARE)
-            for o in inputs.options[i] if o in names
-        } if names and inputs.options else {}  # fmt: skip
+    share = {k: _option_shares(inputs, i, positions[:, i]) for i, k in enumerate(inputs.issues)}
     return Spread(
         model.name, draws, seed, position_sd, salience_sd, inputs.issues, positions, share
     )
+
+
+def _option_shares(inputs: ForecastInput, k: int, x: np.ndarray) -> dict[str, float]:
+    """The share of the finite forecast positions ``x`` of issue k whose nearest option
+    (:meth:`~ForecastInput.nearest_option`: first on ties) is each option, in option order
+    (options no draw lands on left out)."""
+    x = x[np.isfinite(x)]
+    if not len(x) or not inputs.options:
+        return {}
+    at = np.asarray(inputs.option_at[k], dtype=float)
+    counts = np.bincount(np.argmin(np.abs(at[None, :] - x[:, None]), axis=1), minlength=len(at))
+    return {o: rounded(int(c) / len(x), OPTION_SHARE)
+            for o, c in zip(inputs.options[k], counts.tolist(), strict=True) if c}  # fmt: skip
 
 
 def _one(inputs: ForecastInput, p: np.ndarray, s: np.ndarray, base: ForecastInput) -> ForecastInput:
