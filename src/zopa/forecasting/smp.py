@@ -305,9 +305,10 @@ def _coalitions(u: np.ndarray, weight: np.ndarray, rule: str) -> np.ndarray:
 
 
 def _victory_prob(c: np.ndarray, model: str) -> np.ndarray:
-    """Model::vProb: P[a, b] = probability that option a beats option b (P[a, a] = 1/2)."""
+    """Model::vProb: P[a, b] = probability that option a beats option b (P[a, a] = 1/2),
+    over the last two axes of ``c`` (a stack of coalition matrices: each its own)."""
+    ct = c.swapaxes(-1, -2)
     if model == "Binary":
-        ct = c.T
         thresh = 1.10
         with np.errstate(divide="ignore", invalid="ignore"):
             r = c / (c + ct)
@@ -318,8 +319,9 @@ def _victory_prob(c: np.ndarray, model: str) -> np.ndarray:
     else:
         power = {"Linear": 1, "Square": 2, "Quartic": 4, "Octic": 8}[model]
         x = c if power == 1 else c**power
-        p = x / (x + x.T)
-    np.fill_diagonal(p, 0.5)
+        p = x / (x + x.swapaxes(-1, -2))
+    m = c.shape[-1]
+    p[..., np.arange(m), np.arange(m)] = 0.5
     return p
 
 
@@ -443,22 +445,7 @@ def _stacked_coalitions(u: np.ndarray, weight: np.ndarray, rule: str) -> np.ndar
 def _cond_pces(c: np.ndarray, model: str) -> list[np.ndarray]:
     """:func:`_victory_prob` then :func:`_cond_pce` of each matrix of ``c`` (first axis),
     elementwise and row by row as they are."""
-    m = c.shape[1]
-    diag = (slice(None), np.arange(m), np.arange(m))
-    ct = c.transpose(0, 2, 1)
-    if model == "Binary":
-        thresh = 1.10
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = c / (c + ct)
-            mid = (r * (thresh + 1.0) - 1.0) / (thresh - 1.0)
-        x1 = np.where(c >= thresh * ct, 1.0, np.where(ct >= thresh * c, 1e-6, mid))
-        x2 = np.where(c >= thresh * ct, 1e-6, np.where(ct >= thresh * c, 1.0, 1.0 - mid))
-        vp = x1 / (x1 + x2)
-    else:
-        power = {"Linear": 1, "Square": 2, "Quartic": 4, "Octic": 8}[model]
-        x = c if power == 1 else c**power
-        vp = x / (x + x.transpose(0, 2, 1))
-    vp[diag] = 0.5
+    vp = _victory_prob(c, model)
     with np.errstate(divide="ignore"):
         logp = np.log(vp).sum(axis=2)
     top = np.max(logp, axis=1)
@@ -466,7 +453,7 @@ def _cond_pces(c: np.ndarray, model: str) -> list[np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):  # rows not ok are set below
         p = np.exp(logp - np.where(ok, top, 0.0)[:, None])
         p /= p.sum(axis=1, keepdims=True)
-    p[~ok] = 1.0 / m
+    p[~ok] = 1.0 / c.shape[1]
     return list(p)
 
 
