@@ -326,14 +326,18 @@ def _victory_prob(c: np.ndarray, model: str) -> np.ndarray:
 
 
 def _cond_pce(vp: np.ndarray) -> np.ndarray:
-    """Model::condPCE: p_a proportional to prod_b P[a, b] (computed in log space)."""
+    """Model::condPCE: p_a proportional to prod_b P[a, b] (computed in log space), over the
+    last two axes of ``vp`` (a stack of matrices: each its own; uniform where no option
+    has a finite log-probability)."""
     with np.errstate(divide="ignore"):
-        logp = np.log(vp).sum(axis=1)
-    top = np.max(logp)
-    if not np.isfinite(top):
-        return np.full(vp.shape[0], 1.0 / vp.shape[0])
-    p = np.exp(logp - top)
-    return p / p.sum()
+        logp = np.log(vp).sum(axis=-1)
+    top = np.max(logp, axis=-1)
+    ok = np.isfinite(top)
+    with np.errstate(invalid="ignore", divide="ignore"):  # the rows not ok are set below
+        p = np.exp(logp - np.where(ok, top, 0.0)[..., None])
+        p /= p.sum(axis=-1, keepdims=True)
+    p[~ok] = 1.0 / vp.shape[-1]
+    return p
 
 
 def _markov_incentive_pce(c: np.ndarray, vp: np.ndarray) -> np.ndarray:
@@ -421,8 +425,8 @@ def _queue_pces(
             for g, k in enumerate(ks):
                 out[k] = scalar_pce(u[g], cap, params)
             continue
-        for k, p in zip(ks, _cond_pces(_stacked_coalitions(u, cap, params.voting_rule),
-                                       params.victory_prob), strict=True):  # fmt: skip
+        coal = _stacked_coalitions(u, cap, params.voting_rule)
+        for k, p in zip(ks, _cond_pce(_victory_prob(coal, params.victory_prob)), strict=True):
             out[k] = p
     return out
 
@@ -440,21 +444,6 @@ def _stacked_coalitions(u: np.ndarray, weight: np.ndarray, rule: str) -> np.ndar
         c = _MIN_COALITION + np.maximum(v, 0.0, out=v).sum(axis=1)
     c[:, np.arange(m), np.arange(m)] = _MIN_COALITION
     return c
-
-
-def _cond_pces(c: np.ndarray, model: str) -> list[np.ndarray]:
-    """:func:`_victory_prob` then :func:`_cond_pce` of each matrix of ``c`` (first axis),
-    elementwise and row by row as they are."""
-    vp = _victory_prob(c, model)
-    with np.errstate(divide="ignore"):
-        logp = np.log(vp).sum(axis=2)
-    top = np.max(logp, axis=1)
-    ok = np.isfinite(top)
-    with np.errstate(invalid="ignore", divide="ignore"):  # rows not ok are set below
-        p = np.exp(logp - np.where(ok, top, 0.0)[:, None])
-        p /= p.sum(axis=1, keepdims=True)
-    p[~ok] = 1.0 / c.shape[1]
-    return list(p)
 
 
 def _utility(d: np.ndarray, r: np.ndarray | float) -> np.ndarray:
