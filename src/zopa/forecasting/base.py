@@ -55,8 +55,13 @@ class ForecastInput:
         """The id of issue k's option whose place is nearest ``position`` (first on ties)."""
         if not self.options:
             return ""
+        return self.options[k][int(self.nearest_index(k, np.array([position]))[0])]
+
+    def nearest_index(self, k: int, positions: np.ndarray) -> np.ndarray:
+        """For each of ``positions``, the index of issue k's option whose place is nearest
+        (first on ties)."""
         at = np.asarray(self.option_at[k], dtype=float)
-        return self.options[k][int(np.argmin(np.abs(at - position)))]
+        return np.argmin(np.abs(at[None, :] - np.asarray(positions, dtype=float)[:, None]), axis=1)
 
 
 class IssueForecastJson(TypedDict):

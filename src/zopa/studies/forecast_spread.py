@@ -180,8 +180,7 @@ def _option_shares(inputs: ForecastInput, k: int, x: np.ndarray) -> dict[str, fl
     x = x[np.isfinite(x)]
     if not len(x) or not inputs.options:
         return {}
-    at = np.asarray(inputs.option_at[k], dtype=float)
-    counts = np.bincount(np.argmin(np.abs(at[None, :] - x[:, None]), axis=1), minlength=len(at))
+    counts = np.bincount(inputs.nearest_index(k, x), minlength=len(inputs.options[k]))
     return {o: rounded(int(c) / len(x), OPTION_SHARE)
             for o, c in zip(inputs.options[k], counts.tolist(), strict=True) if c}  # fmt: skip
 
