@@ -154,7 +154,7 @@ def draw_table(
     # every numpy call stays short, so that Ctrl-C is acted on at once (a signal handler
     # runs between calls: one call over 2 million draws took a second), and the uniforms
     # never take more than a block's memory.
-    for a in range(0, draws, TABLE_ROWS) or [0]:
+    for a in range(0, max(draws, 1), TABLE_ROWS):  # one empty block when draws is 0
         b = min(draws, a + TABLE_ROWS)
         u = rng.random((b - a, int(start[-1])))
         u[u == 0.0] = 2.0**-54
