@@ -705,7 +705,7 @@ starting two takes about 0.05 s."""
 _WORKER: dict[str, Any] = {}  # a worker process's scenario, base space and levers
 
 
-def _start_worker(sc: Scenario, who: int) -> None:
+def _init_worker(sc: Scenario, who: int) -> None:
     """Initializer of leverage's worker processes: the base space and the levers, as the
     parent has them (levers are named by their index in :func:`levers`)."""
     base = compile_space(sc)
@@ -776,12 +776,12 @@ def leverage(
         raise ValueError(f"metric must be one of {', '.join(METRICS)}")
     if method not in ("draws", "scan"):
         raise ValueError("method must be draws or scan")
+    every = levers(sc)
     started = time.perf_counter()
     base_space = compile_space(sc)
     if actor not in base_space.actors:
         raise KeyError(actor)
     who = base_space.actors.index(actor)
-    every = levers(sc)
     if method == "scan":
         base = evaluate(base_space, actor, sc=sc)
         ends: list[list[Outlook | None]] = []
@@ -824,7 +824,7 @@ def leverage(
             progress(len(batch))
 
     if workers > 1 and 2 * len(own) * one > POOL_SECONDS:
-        with worker_pool(workers, _start_worker, (sc, who)) as pool:
+        with worker_pool(workers, _init_worker, (sc, who)) as pool:
             results = pool.map(_worker_ends, own, chunksize=2)
             batched()  # here while the workers compile
             for i, got in zip(own, results, strict=True):
