@@ -488,3 +488,92 @@ def test_filter_past_its_deadline_stops() -> None:
     q = np.random.default_rng(0).integers(0, 1000, size=(5000, 8))
     with pytest.raises(OverBudget):
         pareto_mask(q, deadline=time.monotonic() - 1)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.integers(0, 8000), min_size=1, max_size=3),
+    st.integers(1, 12),
+    st.sampled_from([2, 40, 10**6]),
+    st.integers(0, 12),
+    st.integers(0, 2**32 - 1),
+    st.booleans(),
+)
+def test_top_n_sift_equals_sorting(
+    sizes: list[int], n: int, spread: int, planted: int, seed: int, nan: bool
+) -> None:
+    """TopN, streamed (sifting blocks of over 4 SIFT n keys by a sample's n-th key),
+    equals sorting every (key, index) pair and taking the first n: keys with many ties
+    (a few planted below all others, which a sample misses), NaN too (never among the
+    first n while there are n others)."""
+    from zopa.analysis.scan import TopN
+
+    rng = np.random.default_rng(seed)
+    top, pairs, start = TopN(n), [], 0
+    for size in sizes:
+        key = rng.integers(0, spread, size=size) / 8
+        key[rng.integers(0, size, size=min(size, planted))] = -1.0
+        if nan:
+            key[::7] = np.nan
+        idx = np.arange(start, start + size)
+        start += size
+        top.update(key, idx)
+        pairs += [(k, int(i)) for k, i in zip(key, idx, strict=True) if not np.isnan(k)]
+    want = sorted(pairs)[:n]
+    got = list(zip(top.key.tolist(), top.idx.tolist(), strict=True))
+    assert got[: len(want)] == want
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.integers(0, 6), min_size=1, max_size=300),
+    st.sampled_from([1.0, 0.5, 1 / 3, 0.2, 1 / 28]),
+    st.sampled_from([0.0, 1e-14, 1e-13, 5e-13, 1e-12, 2e-12]),
+    st.floats(1e-6, 1e6),
+)
+def test_power_of_near_best_equals_power_of_all(
+    steps: list[int], power: float, eps: float, scale: float
+) -> None:
+    """Weighted Nash with equal shares: the tie rule over ``p ** power`` taken only where
+    near_power_best keeps ``p`` picks the same package, with the same value, as over the
+    power of every ``p`` (values a few TIE apart around the best, and zeros)."""
+    from zopa.analysis.solutions import Best, near_power_best
+
+    p = np.array([0.0 if s == 6 else scale * (1 - s * eps) for s in steps])
+    idx = np.arange(len(p))
+    whole = Best()
+    whole.update(p**power, idx)
+    near = near_power_best(p, power)
+    part = Best()
+    part.update(p[near] ** power, idx[near])
+    assert part.result() == whole.result()
+
+
+def test_engine_when_every_package_is_accepted() -> None:
+    """No red lines, reservations 0, equal capabilities: each chunk takes the everyone-
+    accepts path, weighted Nash the power-of-the-product path and the top packages the
+    sift (2,401 packages in chunks of 2,401 and 343); all equal the brute-force oracle."""
+    rng = np.random.default_rng(7)
+    issues = [_issue(k, 7) for k in range(4)]
+    data: dict[str, Any] = {
+        "zopa": 1,
+        "id": "all-accept",
+        "title": "all accept",
+        "actors": [
+            {"id": f"D{i}", "name": f"d{i}", "role": "party", "capability": 2} for i in range(3)
+        ],
+        "issues": issues,
+        "preferences": {
+            f"D{i}": {
+                "weights": {s["id"]: 1 for s in issues},
+                "reservation": 0.0,
+                "utilities": {
+                    s["id"]: {o["id"]: float(rng.integers(0, 21)) / 20 for o in s["options"]}
+                    for s in issues
+                },
+            }
+            for i in range(3)
+        },
+    }
+    _check(data)
+    _check(data, chunk=343, threads=2)

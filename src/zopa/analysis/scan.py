@@ -23,11 +23,23 @@ from functools import partial
 import numpy as np
 
 from zopa.analysis.pareto import OverBudget, RunningFront, pareto_mask
-from zopa.analysis.solutions import SOLUTIONS, Best, gains, kalai_smorodinsky, nash, objectives
+from zopa.analysis.solutions import (
+    SOLUTIONS,
+    Best,
+    equal_shares,
+    gains,
+    kalai_smorodinsky,
+    nash,
+    near_power_best,
+    objectives,
+)
 from zopa.space.space import Space, outer
 from zopa.space.tolerances import ACCEPT_TOL, quantize
 
 CHUNK = 1 << 17  # packages per chunk (measured best on 2 cores: bench/bench_analyze.py)
+
+
+SIFT = 64  # TopN first sifts over 4 SIFT n keys by the n-th key of a sample of SIFT n
 
 
 class TopN:
@@ -41,6 +53,11 @@ class TopN:
     def update(self, key: np.ndarray, idx: np.ndarray) -> None:
         if self.n <= 0 or len(key) == 0:
             return
+        if len(key) > 4 * SIFT * self.n:  # a sample's n-th key bounds the n-th key
+            sample = key[:: len(key) // (SIFT * self.n)]
+            sel = key <= np.partition(sample, self.n - 1)[self.n - 1]
+            if np.count_nonzero(sel) >= self.n:  # at least n keys are <= cut: a superset
+                key, idx = key[sel], idx[sel]
         if len(key) > self.n:
             part = np.argpartition(key, self.n - 1)[: self.n]
             cut = key[part].max()
@@ -132,6 +149,8 @@ class Chunk:
 
     @property
     def accept(self) -> np.ndarray:
+        if self.crossed.shape[1] == 1 and not self.crossed.any():  # no red line crossed
+            return self.res_ok
         return self.red_ok & self.res_ok
 
 
@@ -381,28 +400,44 @@ def scan(
     lay = Layout.of(space, chunk)
     budget = Budget(front_budget, -(-lay.head_size // lay.block))
 
+    share = space.capability[who] / space.capability[who].sum()
+    power = float(share[0]) if equal_shares(share) else None  # weighted Nash = nash**power
+
     def work(ch: Chunk) -> dict:
         acc = ch.accept
-        n_acc = acc.sum(0)
-        una = n_acc == n
-        zone = una if space.unanimity else (n_acc >= space.quota) & acc[veto].all(0)
-        out: dict = {
-            "zone": int(zone.sum()),
-            "una": int(una.sum()),
-            "red": (~ch.red_ok).sum(1),
-            "res": (~ch.res_ok).sum(1),
-            "only": (~acc & (n_acc == n - 1)).sum(1),
-        }
+        every = bool(acc.all())
+        if every:  # everyone accepts every package: nothing removed, no sole objector
+            una = zone = np.ones(len(ch.index), dtype=bool)
+            none = np.zeros(n, dtype=np.int64)
+            out: dict = {"zone": len(zone), "una": len(una), "red": none, "res": none,
+                         "only": none}  # fmt: skip
+        else:
+            n_acc = acc.sum(0)
+            una = n_acc == n
+            zone = una if space.unanimity else (n_acc >= space.quota) & acc[veto].all(0)
+            out = {
+                "zone": int(zone.sum()),
+                "una": int(una.sum()),
+                "red": (~ch.red_ok).sum(1),
+                "res": (~ch.res_ok).sum(1),
+                "only": (~acc & (n_acc == n - 1)).sum(1),
+            }
         obj: dict[str, np.ndarray] = {}
         if out["una"]:
-            uu, ui = columns(ch.u, una), ch.index[una]
+            uu, ui = columns(ch.u, una), ch.index if every else ch.index[una]
             out["max_u"] = uu.max(1)
-            obj = objectives(uu, space.reservation[who], space.capability[who], best_u)
+            r = space.reservation[who]
+            obj = objectives(uu, r, space.capability[who], best_u, weighted=power is None)
             local = {}
             for k, v in obj.items():
                 b = Best()
                 b.update(v, ui)
                 local[k] = (b.val, b.idx)
+            if power is not None:  # the power only where it can tie with the best
+                near = near_power_best(obj["nash"], power)
+                b = Best()
+                b.update(obj["nash"][near] ** power, ui[near])
+                local["nash_weighted"] = (b.val, b.idx)
             out["best"] = local
         if front and out["zone"]:
             if budget.guess is None:
@@ -415,7 +450,7 @@ def scan(
             else:
                 product = nash(gains(columns(ch.u, zone), space.reservation[who][:, None]))
             t = TopN(top)
-            t.update(-product, ch.index[zone])
+            t.update(-product, ch.index if every else ch.index[zone])
             out["top"] = (t.key, t.idx)
         return out
 

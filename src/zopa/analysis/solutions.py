@@ -48,7 +48,8 @@ NAMES = {
 
 def gains(u: np.ndarray, r: np.ndarray) -> np.ndarray:
     """Each decider's gain over its reservation, clipped at 0: max(u - r, 0)."""
-    return np.maximum(u - r, 0.0)
+    g = np.subtract(u, r)
+    return np.maximum(g, 0.0, out=g)
 
 
 def nash(g: np.ndarray) -> np.ndarray:
@@ -56,9 +57,26 @@ def nash(g: np.ndarray) -> np.ndarray:
     return g.prod(0)
 
 
+def near_power_best(p: np.ndarray, power: float) -> np.ndarray:
+    """Where ``p ** power`` (``p`` >= 0, ``power`` > 0: the same order as ``p``) can tie
+    with the best of them: a mask keeping every value the tie rule could pick, so that
+    the power need only be taken there (weighted Nash with equal shares)."""
+    top = float(np.max(p)) ** power
+    floor = tie_floor(top)
+    if not floor > 0.0:  # everything may tie (or a NaN is about): keep it all
+        return np.ones(p.shape, dtype=bool)
+    return p >= floor ** (1.0 / power) * (1.0 - 1e-9)  # margin >> the power's rounding
+
+
+def equal_shares(share: np.ndarray) -> bool:
+    """Whether every decider has the same capability share (weighted Nash is then a
+    power of the plain product)."""
+    return bool(np.all(share == share[0]))
+
+
 def nash_weighted(g: np.ndarray, share: np.ndarray) -> np.ndarray:
     """The product of g_i ** share_i (``share``: each decider's capability share)."""
-    if np.all(share == share[0]):  # equal shares: a power of the plain product
+    if equal_shares(share):  # a power of the plain product
         return nash(g) ** share[0]
     with np.errstate(divide="ignore"):
         return np.exp((share.reshape((-1,) + (1,) * (g.ndim - 1)) * np.log(g)).sum(0))
@@ -67,28 +85,35 @@ def nash_weighted(g: np.ndarray, share: np.ndarray) -> np.ndarray:
 def kalai_smorodinsky(g: np.ndarray, span: np.ndarray) -> np.ndarray:
     """The smallest share of the best possible gain; a decider with no room never binds.
     ``span`` has ``g``'s shape without its last (packages) axis."""
-    flat = (span <= NO_ROOM)[..., None]
-    ratio = np.where(flat, 1.0, g / np.where(flat, 1.0, span[..., None]))
+    flat = span <= NO_ROOM
+    if not flat.any():
+        return (g / span[..., None]).min(0)
+    ratio = g / np.where(flat, 1.0, span)[..., None]
+    np.copyto(ratio, 1.0, where=flat[..., None])
     return ratio.min(0)
 
 
 def objectives(
-    u: np.ndarray, r: np.ndarray, capability: np.ndarray, best_u: np.ndarray | None = None
+    u: np.ndarray,
+    r: np.ndarray,
+    capability: np.ndarray,
+    best_u: np.ndarray | None = None,
+    weighted: bool = True,
 ) -> dict[str, np.ndarray]:
     """Every solution's objective for packages with deal values ``u`` (deciders x n, or
     deciders x draws x n: then ``r`` and ``best_u`` are deciders x draws).
 
     ``r`` and ``capability`` are the deciders' reservations and capabilities. The
     Kalai-Smorodinsky objective needs each decider's best deal value over the unanimous
-    set (``best_u``); it is left out when that is not known.
+    set (``best_u``); it is left out when that is not known, and weighted Nash when
+    ``weighted`` is False.
     """
     g = gains(u, r[..., None])
-    out = {
-        "nash": nash(g),
-        "nash_weighted": nash_weighted(g, capability / capability.sum()),
-        "utilitarian": u.sum(0),
-        "egalitarian": g.min(0),
-    }
+    out = {"nash": nash(g)}
+    if weighted:
+        out["nash_weighted"] = nash_weighted(g, capability / capability.sum())
+    out["utilitarian"] = u.sum(0)
+    out["egalitarian"] = g.min(0)
     if best_u is not None:
         out["kalai_smorodinsky"] = kalai_smorodinsky(g, best_u - r)
     return out
