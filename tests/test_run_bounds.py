@@ -128,9 +128,16 @@ def test_worker_pool_stops_on_any_exception_and_workers_ignore_ctrl_c() -> None:
         futures = [pool.submit(time.sleep, 60) for _ in range(6)]
         time.sleep(0.5)
         procs = list(pool._processes.values())  # type: ignore[attr-defined]
+        manager = pool._executor_manager_thread  # type: ignore[attr-defined]
+        joined: list[float | None] = []
+        real_join = manager.join
+        manager.join = lambda timeout=None: (joined.append(timeout), real_join(timeout))[1]
         raise RuntimeError("stop")
     assert handler == signal.SIG_IGN  # only the parent acts on Ctrl-C
     assert time.monotonic() - t0 < 10
+    # the pool's manager thread was waited for, so that the interpreter's exit hook does
+    # not race it for its wake-up pipe ("Bad file descriptor" and a traceback, Python 3.11)
+    assert joined and joined[0] is not None
     # the pool's own thread may reap a worker at the same moment (is_alive() then reads
     # True until it has): give it a moment
     end = time.monotonic() + 5

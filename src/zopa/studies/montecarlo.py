@@ -573,6 +573,7 @@ def stop_pool(pool: ProcessPoolExecutor, grace: float = 0.5) -> None:
     its wake-up pipe: left running, it races the interpreter's exit hook, which writes to
     that pipe (Python 3.11: "Bad file descriptor" and a traceback on stderr)."""
     procs = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)  # shutdown() drops it
     pool.shutdown(wait=False, cancel_futures=True)
     for p in procs:
         p.terminate()
@@ -581,7 +582,6 @@ def stop_pool(pool: ProcessPoolExecutor, grace: float = 0.5) -> None:
         if p.is_alive():
             p.kill()
             p.join(grace)
-    manager = getattr(pool, "_executor_manager_thread", None)
     if manager is not None:
         manager.join(grace)
 
