@@ -6,7 +6,8 @@ of the real time on this machine class. This runs ``zopa analyze --json`` end to
 fresh process on 10 issues of 6 options (60,466,176 packages) with 3 deciders and uniform
 random utilities (bench/synthetic.py), every reservation 0.45 (a small zone) and 0 (the
 whole space in the zone: the heaviest case), then with a deal model (credibility: each
-decider's trust in the others) on 16 issues of 3 options (43,046,721 packages), and prints
+decider's trust in the others) on 16 and 14 issues of 3 options (43,046,721 and 4,782,969
+packages), and prints
 the refusal's estimate (read from the refusal message itself) beside the measured wall
 time and their ratio.
 
@@ -48,6 +49,9 @@ def main() -> None:
         ids = [a["id"] for a in deal["actors"]]
         deal["credibility"] = {"trust": {i: {j: 0.8 for j in ids if j != i} for i in ids}}
         cases.append(("4.3x10^7 packages x 3 deciders, a deal model, reservations 0.45", deal))
+        small = synthetic(14, 3, seed=2, n_options=3, reservation=0.45)
+        small["credibility"] = deal["credibility"]
+        cases.append(("4.8x10^6 packages x 3 deciders, a deal model, reservations 0.45", small))
         for k, (label, data) in enumerate(cases):
             path = Path(tmp) / f"s_{k}.yaml"
             path.write_text(yaml.safe_dump(data, sort_keys=False))

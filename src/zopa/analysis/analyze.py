@@ -392,20 +392,20 @@ def analyze(
     )
 
 
-SECONDS_START = 0.6
+SECONDS_START = 0.5
 """Seconds of a run that do not grow with the space (start-up, reading the file, the
-solutions, the output): about 0.5 s end to end on a small scenario."""
-SECONDS_LINEAR = 2.0e-8
+solutions, the output): 0.4 to 0.6 s end to end on a small scenario."""
+SECONDS_LINEAR = 9e-9
 """Seconds :func:`analyze` (``zopa analyze``, 2 threads) takes per package and decider when
 deal values are linear. Measured on 2 cores (``bench/bench_refusal.py``, end to end, after
-issue 12's scan in C-ordered columns): 60.5 million packages, 3 deciders, random
-utilities: 2.7 to 3.8 s with reservations 0.45 (a small zone), 4.1 to 5.8 s with
-reservations 0 (the whole space in the zone); the estimate (4.2 s) sits between them,
-within 2x of both. Before: 6.7 to 9.7 s and 16.8 to 27.6 s."""
+issue 12's allocator setting in the CLI): 60.5 million packages, 3 deciders, random
+utilities: 2.0 to 2.3 s with reservations 0.45 (a small zone), 1.9 to 3.1 s with
+reservations 0 (the whole space in the zone); the estimate is 2.1 s. Before it: 2.7 to 3.8 s and 4.1 to
+5.8 s; before issue 12's scan in C-ordered columns: 6.7 to 9.7 s and 16.8 to 27.6 s."""
 SECONDS_DEAL = 3.3e-8
 """The same with a deal model (credibility or spoilers), reservations 0.45: 43 million
-packages, 3 deciders: 4.7 to 5.4 s (estimate 4.9 s); 4.8 million: 1.4 to 2.0 s (estimate
-1.1 s). Before: 74 s and 5.3 s."""
+packages, 3 deciders: 4.2 to 5.4 s (estimate 4.8 s); 4.8 million: 1.3 s (estimate
+1.0 s). Before issue 12: 74 s and 5.3 s."""
 
 
 def estimate_seconds(n_packages: int, n_deciders: int, linear: bool = True) -> float:
