@@ -400,8 +400,9 @@ SECONDS_LINEAR = 9e-9
 deal values are linear. Measured on 2 cores (``bench/bench_refusal.py``, end to end, after
 issue 12's allocator setting in the CLI): 60.5 million packages, 3 deciders, random
 utilities: 2.0 to 2.3 s with reservations 0.45 (a small zone), 1.9 to 3.1 s with
-reservations 0 (the whole space in the zone); the estimate is 2.1 s. Before it: 2.7 to 3.8 s and 4.1 to
-5.8 s; before issue 12's scan in C-ordered columns: 6.7 to 9.7 s and 16.8 to 27.6 s."""
+reservations 0 (the whole space in the zone); the estimate is 2.1 s. Before it: 2.7 to 3.8
+s and 4.1 to 5.8 s; before issue 12's scan in C-ordered columns: 6.7 to 9.7 s and 16.8 to
+27.6 s."""
 SECONDS_DEAL = 3.3e-8
 """The same with a deal model (credibility or spoilers), reservations 0.45: 43 million
 packages, 3 deciders: 4.2 to 5.4 s (estimate 4.8 s); 4.8 million: 1.3 s (estimate
