@@ -119,3 +119,27 @@ def test_one_command_prints_what_the_whole_app_prints(
     whole = run()
     assert fast == whole
     assert whole[2] in (0, 2)  # a result or a usage error, never an internal error
+
+
+def test_main_runs_analyze_without_reading_package_metadata() -> None:
+    """With pydantic's plugins disabled, main() gives pydantic a plugin loader that finds
+    none, so `zopa analyze` never imports importlib.metadata (the real loader does, to
+    search entry points, before it reads that setting); other names of the loader still
+    come from the real one."""
+    code = (
+        "import contextlib, io\n"
+        "from zopa.cli import main\n"
+        "sys.argv = ['zopa', 'analyze', '--json']\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    try:\n"
+        "        main.main()\n"
+        "    except SystemExit as e:\n"
+        "        assert e.code == 0, e.code\n"
+        "assert json.loads(out.getvalue())['solutions']\n"
+        "assert 'importlib.metadata' not in sys.modules\n"
+        "import pydantic.plugin._loader as loader\n"
+        "assert list(loader.get_plugins()) == []\n"
+        "assert loader.PYDANTIC_ENTRY_POINT_GROUP == 'pydantic'  # from the real loader\n"
+    )
+    modules = loaded(code)
+    assert "zopa.analysis.report" in modules

@@ -680,6 +680,37 @@ def _one_command(args: list[str]) -> Any | None:
     return None
 
 
+PYDANTIC_LOADER = "pydantic.plugin._loader"
+
+
+def _no_plugin_search() -> None:
+    """With pydantic's plugins disabled (``PYDANTIC_DISABLE_PLUGINS``, as the CLI has them),
+    give pydantic a plugin loader that finds none up front: the real one imports
+    ``importlib.metadata`` (about 10 ms) before it reads that setting. pydantic asks the
+    loader for ``get_plugins`` alone; any other name is taken from the real loader."""
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in ("__all__", "1", "true"):
+        return
+    if PYDANTIC_LOADER in sys.modules:
+        return
+    import types
+
+    def get_plugins() -> tuple[()]:
+        return ()
+
+    def real(name: str) -> Any:
+        if name.startswith("__"):  # the import system's questions (__path__ and the like)
+            raise AttributeError(name)
+        import importlib
+
+        del sys.modules[PYDANTIC_LOADER]
+        return getattr(importlib.import_module(PYDANTIC_LOADER), name)
+
+    stub = types.ModuleType(PYDANTIC_LOADER, "zopa's stand-in: plugins are disabled")
+    stub.get_plugins = get_plugins  # type: ignore[attr-defined]
+    stub.__getattr__ = real  # type: ignore[method-assign]
+    sys.modules[PYDANTIC_LOADER] = stub
+
+
 TOP_PAD = 64 << 20
 """Bytes of free memory glibc's malloc keeps at the top of each heap (``M_TOP_PAD``)."""
 
@@ -731,6 +762,7 @@ def main() -> None:
     # pydantic looks for plugins among every installed distribution's entry points at
     # the first schema it builds (about 15 ms); zopa's CLI uses none.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    _no_plugin_search()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_signal)
         signal.signal(signal.SIGINT, _on_signal)
