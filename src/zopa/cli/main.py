@@ -763,6 +763,11 @@ def main() -> None:
     # the first schema it builds (about 15 ms); zopa's CLI uses none.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     _no_plugin_search()
+    # numpy's OpenBLAS starts a thread per core as it is imported, and they spin for a
+    # while (about 0.1 s of CPU, against the scan's own threads on 2 cores). zopa's matrix
+    # products are small (worker processes held BLAS to one thread already); setdefault
+    # leaves a user's own setting alone.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_signal)
         signal.signal(signal.SIGINT, _on_signal)
