@@ -577,3 +577,21 @@ def test_engine_when_every_package_is_accepted() -> None:
     }
     _check(data)
     _check(data, chunk=343, threads=2)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(model_scenarios(), st.sampled_from([0, 5, 40]))
+def test_kept_deal_values_give_the_second_pass_s_kalai_smorodinsky(
+    data: dict[str, Any], keep: int
+) -> None:
+    """With a deal model (no frontier guess) Kalai-Smorodinsky is found from the unanimous
+    set's deal values the pass keeps; when they pass KEEP, by a second pass: the same
+    package and value either way, in chunks of 7 on 2 threads too."""
+    import zopa.analysis.scan as scan_module
+
+    space = compile_space(validate(data, Lines(), "<random>"))
+    kept = scan(space, top=0, closest=0).solutions["kalai_smorodinsky"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(scan_module, "KEEP", keep)
+        again = scan(space, top=0, closest=0, chunk=7, threads=2).solutions["kalai_smorodinsky"]
+    assert again == kept

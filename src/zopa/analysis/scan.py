@@ -39,6 +39,10 @@ from zopa.space.tolerances import ACCEPT_TOL, quantize
 CHUNK = 1 << 17  # packages per chunk (measured best on 2 cores: bench/bench_analyze.py)
 
 
+KEEP = 1 << 22
+"""The most deal values (32 MiB) of the unanimous set one pass keeps, so that
+Kalai-Smorodinsky, which needs each decider's exact best first, takes no second pass over
+the space; past it, the second pass runs."""
 SIFT = 64  # TopN first sifts over 4 SIFT n keys by the n-th key of a sample of SIFT n
 
 
@@ -403,6 +407,10 @@ def scan(
     share = space.capability[who] / space.capability[who].sum()
     power = float(share[0]) if equal_shares(share) else None  # weighted Nash = nash**power
 
+    keep = ks and best_u is None  # Kalai-Smorodinsky waits for the exact maxima
+    kept: list[tuple[np.ndarray, np.ndarray]] | None = [] if keep else None
+    kept_n = 0
+
     def work(ch: Chunk) -> dict:
         acc = ch.accept
         every = bool(acc.all())
@@ -439,6 +447,8 @@ def scan(
                 b.update(obj["nash"][near] ** power, ui[near])
                 local["nash_weighted"] = (b.val, b.idx)
             out["best"] = local
+            if keep and out["una"] * n <= KEEP:
+                out["kept"] = (uu, ui)
         if front and out["zone"]:
             if budget.guess is None:
                 with budget.lock:
@@ -467,6 +477,12 @@ def scan(
                 best[k].update(v, i)
         if "top" in out:
             tops.update(*out["top"])
+        if kept is not None and out["una"]:
+            if "kept" in out and kept_n + out["una"] * n <= KEEP:
+                kept.append(out["kept"])
+                kept_n += out["una"] * n
+            else:
+                kept = None  # too many: a second pass instead
         if out.get("front") is not None:
             idx, q = out["front"]
             budget.run(partial(running.add, idx, q), 0.5)
@@ -476,6 +492,8 @@ def scan(
     res.solutions = {k: b.result() for k, b in best.items()}
     if not ks:
         res.solutions.pop("kalai_smorodinsky", None)
+    elif kept is not None:  # the unanimous set's deal values, kept in index order
+        res.solutions["kalai_smorodinsky"] = _kalai_smorodinsky_of(space, res, kept)
     elif best_u is None or not np.array_equal(best_u, res.max_u):
         res.solutions["kalai_smorodinsky"] = _kalai_smorodinsky(space, res, threads, chunk)
     res.top = tops.idx
@@ -502,6 +520,29 @@ def _closest(space: Space, n: int, threads: int, chunk: int) -> np.ndarray:
     return near.idx
 
 
+def _ks_records(
+    u: np.ndarray, idx: np.ndarray, r: np.ndarray, span: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The Kalai-Smorodinsky tie rule's records over unanimous packages ``idx`` (deal
+    values ``u``), each decider's best possible gain ``span`` known."""
+    b = Best()
+    b.update(kalai_smorodinsky(gains(u, r[:, None]), span), idx)
+    return b.val, b.idx
+
+
+def _kalai_smorodinsky_of(
+    space: Space, res: ScanResult, kept: list[tuple[np.ndarray, np.ndarray]]
+) -> tuple[int, float] | None:
+    """Kalai-Smorodinsky over the unanimous set's deal values the pass kept, chunk by chunk
+    (what :func:`_kalai_smorodinsky` computes, without a second pass)."""
+    r = space.reservation[space.deciders]
+    span = res.max_u - r
+    best = Best()
+    for u, idx in kept:
+        best.update(*_ks_records(u, idx, r, span))
+    return best.result()
+
+
 def _kalai_smorodinsky(
     space: Space, res: ScanResult, threads: int, chunk: int
 ) -> tuple[int, float] | None:
@@ -516,9 +557,7 @@ def _kalai_smorodinsky(
         una = np.asarray(ch.accept.all(0))
         if not una.any():
             return None
-        b = Best()
-        b.update(kalai_smorodinsky(gains(columns(ch.u, una), r[:, None]), span), ch.index[una])
-        return b.val, b.idx
+        return _ks_records(columns(ch.u, una), ch.index[una], r, span)
 
     for out in run_chunks(space, work, threads, chunk):
         if out is not None:
