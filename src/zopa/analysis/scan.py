@@ -404,6 +404,7 @@ def scan(
     lay = Layout.of(space, chunk)
     budget = Budget(front_budget, -(-lay.head_size // lay.block))
 
+    r = space.reservation[who]
     share = space.capability[who] / space.capability[who].sum()
     power = float(share[0]) if equal_shares(share) else None  # weighted Nash = nash**power
 
@@ -434,18 +435,11 @@ def scan(
         if out["una"]:
             uu, ui = columns(ch.u, una), ch.index if every else ch.index[una]
             out["max_u"] = uu.max(1)
-            r = space.reservation[who]
             obj = objectives(uu, r, space.capability[who], best_u, weighted=power is None)
-            local = {}
-            for k, v in obj.items():
-                b = Best()
-                b.update(v, ui)
-                local[k] = (b.val, b.idx)
+            local = {k: _records(v, ui) for k, v in obj.items()}
             if power is not None:  # the power only where it can tie with the best
                 near = near_power_best(obj["nash"], power)
-                b = Best()
-                b.update(obj["nash"][near] ** power, ui[near])
-                local["nash_weighted"] = (b.val, b.idx)
+                local["nash_weighted"] = _records(obj["nash"][near] ** power, ui[near])
             out["best"] = local
             if keep and out["una"] * n <= KEEP:
                 out["kept"] = (uu, ui)
@@ -458,7 +452,7 @@ def scan(
             if space.unanimity:
                 product = obj["nash"]
             else:
-                product = nash(gains(columns(ch.u, zone), space.reservation[who][:, None]))
+                product = nash(gains(columns(ch.u, zone), r[:, None]))
             t = TopN(top)
             t.update(-product, ch.index if every else ch.index[zone])
             out["top"] = (t.key, t.idx)
@@ -520,14 +514,20 @@ def _closest(space: Space, n: int, threads: int, chunk: int) -> np.ndarray:
     return near.idx
 
 
+def _records(val: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The tie rule's records (:class:`Best`) over one chunk's values ``val`` of packages
+    ``idx``, to merge in chunk order."""
+    b = Best()
+    b.update(val, idx)
+    return b.val, b.idx
+
+
 def _ks_records(
     u: np.ndarray, idx: np.ndarray, r: np.ndarray, span: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The Kalai-Smorodinsky tie rule's records over unanimous packages ``idx`` (deal
     values ``u``), each decider's best possible gain ``span`` known."""
-    b = Best()
-    b.update(kalai_smorodinsky(gains(u, r[:, None]), span), idx)
-    return b.val, b.idx
+    return _records(kalai_smorodinsky(gains(u, r[:, None]), span), idx)
 
 
 def _kalai_smorodinsky_of(
