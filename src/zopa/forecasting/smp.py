@@ -109,7 +109,7 @@ the sequential order, by actor index).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -458,40 +458,47 @@ def _utility(d: np.ndarray, r: np.ndarray | float) -> np.ndarray:
 
 
 def _distances(ideal: np.ndarray, position: np.ndarray, salience: np.ndarray) -> np.ndarray:
-    """SMPModel::bvDiff for all pairs: d[i, j] from i's ideal to j's position."""
-    ds = salience[:, None, :] * (ideal[:, None, :] - position[None, :, :])
-    num = (ds * ds).sum(axis=2)
-    den = (salience * salience).sum(axis=1)
+    """SMPModel::bvDiff for all pairs: d[i, j] from i's ideal to j's position (over the
+    last two axes: leading axes, such as draws, are each their own)."""
+    ds = salience[..., :, None, :] * (ideal[..., :, None, :] - position[..., None, :, :])
+    num = (ds * ds).sum(axis=-1)
+    den = (salience * salience).sum(axis=-1)
     safe = np.where(den > 0.0, den, 1.0)
-    return np.where(den[:, None] > 0.0, np.sqrt(num / safe[:, None]), 0.0)
+    return np.where(den[..., :, None] > 0.0, np.sqrt(num / safe[..., :, None]), 0.0)
 
 
 def _big_r(p: np.ndarray, rng: str) -> np.ndarray:
-    """Model::bigRfromProb: risk attitudes from the PCE probabilities of the positions."""
-    p_min, p_max = float(np.min(p)), float(np.max(p))
+    """Model::bigRfromProb: risk attitudes from the PCE probabilities of the positions
+    (over the last axis: leading axes, such as draws, are each their own)."""
+    p_min = np.min(p, axis=-1, keepdims=True)
+    p_max = np.max(p, axis=-1, keepdims=True)
     span = p_max - p_min
-    if span <= 1e-9 * p_max:  # equal up to rounding: KTAB's formula would amplify noise
-        return np.zeros_like(p)
-    if rng == "Min":
-        return (p - p_min) / span
-    if rng == "Mid":
-        return (3 * p - (p_max + 2 * p_min)) / (2 * span)
-    return (2 * p - (p_max + p_min)) / span
+    flat = span <= 1e-9 * p_max  # equal up to rounding: KTAB's formula would amplify noise
+    with np.errstate(divide="ignore", invalid="ignore"):  # the flat rows are set to 0
+        if rng == "Min":
+            r = (p - p_min) / span
+        elif rng == "Mid":
+            r = (3 * p - (p_max + 2 * p_min)) / (2 * span)
+        else:
+            r = (2 * p - (p_max + p_min)) / span
+    return np.where(flat, 0.0, r)
 
 
 def _estimated_r(r: np.ndarray, adjust: str) -> np.ndarray:
-    """Model::estNRA for all pairs: rhi[h, i] = h's estimate of i's risk attitude."""
-    rh = r[:, None]
-    ri = r[None, :]
+    """Model::estNRA for all pairs: rhi[h, i] = h's estimate of i's risk attitude (over
+    the last axis: leading axes, such as draws, are each their own)."""
+    rh = r[..., :, None]
+    ri = r[..., None, :]
+    both = (*r.shape, r.shape[-1])
     if adjust == "Full":
-        return np.broadcast_to(ri, (r.size, r.size)).copy()
+        return np.broadcast_to(ri, both).copy()
     if adjust == "TwoThirds":
         return (rh + (2.0 * ri)) / 3.0
     if adjust == "Half":
         return (rh + ri) / 2
     if adjust == "OneThird":
         return ((2.0 * rh) + ri) / 3.0
-    return np.broadcast_to(rh, (r.size, r.size)).copy()
+    return np.broadcast_to(rh, both).copy()
 
 
 @dataclass
@@ -532,20 +539,22 @@ def _third_party_votes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The third parties' votes in the challenges i -> j, for the initiators ``rows``.
 
-    ``g[r, n, j]`` = U^i_nj for i = rows[r]; ``c_ij``, ``c_ji`` (rows, j) the principals'
-    coalitions. Returns the sums over n != i, j of the positive and negative votes.
+    ``g[..., r, n, j]`` = U^i_nj for i = rows[r]; ``c_ij``, ``c_ji`` (..., rows, j) the
+    principals' coalitions; ``weight`` (..., n). Leading axes (draws) are each their own.
+    Returns the sums over n != i, j of the positive and negative votes.
     """
     r = np.arange(rows.size)
     unj = g  # (i, n, j)
-    uni = g[r, :, rows][:, :, None]  # (i, n, 1): U^i_ni
-    unn = np.diagonal(g, axis1=1, axis2=2)[:, :, None]  # (i, n, 1): U^i_nn
-    wn = weight[None, :, None]
+    at_i = np.broadcast_to(rows[:, None, None], (*g.shape[:-1], 1))
+    uni = np.take_along_axis(g, at_i, axis=-1)  # (i, n, 1): U^i_ni
+    unn = np.diagonal(g, axis1=-2, axis2=-1)[..., None]  # (i, n, 1): U^i_nn
+    wn = weight[..., None, :, None]
     # the little contest: p_n = (C_ij + v+) / ((C_ij + v+) + (C_ji + v-)), in place
     vn = _vote(rule, wn, uni - unj)
     cnj = np.minimum(vn, 0.0)
-    np.subtract(c_ji[:, None, :], cnj, out=cnj)  # C_ji - min(v, 0) = C_ji + max(-v, 0)
+    np.subtract(c_ji[..., :, None, :], cnj, out=cnj)  # C_ji - min(v, 0) = C_ji + max(-v, 0)
     cni = np.maximum(vn, 0.0, out=vn)
-    cni += c_ij[:, None, :]
+    cni += c_ij[..., :, None, :]
     pin = cnj
     pin += cni
     np.divide(cni, pin, out=pin)
@@ -566,11 +575,11 @@ def _third_party_votes(
     u_i_jk = pin * u_i_def_jk
     u_i_jk += pjn * u_jk_def_i
     vt = _vote(rule, wn, np.subtract(u_ik_j, u_i_jk, out=u_ik_j))
-    vt[r, rows, :] = 0.0  # n == i
-    n = g.shape[1]
-    vt[:, np.arange(n), np.arange(n)] = 0.0  # n == j
-    plus = np.maximum(vt, 0.0).sum(axis=1)
-    minus = -np.minimum(vt, 0.0, out=vt).sum(axis=1)
+    vt[..., r, rows, :] = 0.0  # n == i
+    n = g.shape[-2]
+    vt[..., :, np.arange(n), np.arange(n)] = 0.0  # n == j
+    plus = np.maximum(vt, 0.0).sum(axis=-2)
+    minus = -np.minimum(vt, 0.0, out=vt).sum(axis=-2)
     return plus, minus
 
 
@@ -580,17 +589,21 @@ def _challenges(
     total_salience: np.ndarray,
     params: SmpParams,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """SMPState::probEduChlg(i, i, i, j) for all i != j: (P_ij, gain to i), both (n, n)."""
-    n = weight.size
+    """SMPState::probEduChlg(i, i, i, j) for all i != j: (P_ij, gain to i), both (n, n).
+
+    ``util`` is (..., n, n, n), ``weight`` and ``total_salience`` (..., n): leading axes
+    (draws) are each their own, computed as one alone would be.
+    """
+    n = weight.shape[-1]
     idx = np.arange(n)
     rule = params.voting_rule
     g = util  # g[h, a, b]; here h = i
-    uii = g[idx, idx, idx][:, None]  # (i, 1)
-    uij = g[idx, idx, :]  # (i, j): U^i_ij
-    uji = g[idx, :, idx]  # (i, j): U^i_ji
-    ujj = np.diagonal(g, axis1=1, axis2=2)  # (i, j): U^i_jj
-    a_i = _vote(rule, weight[:, None], uii - uij)
-    a_j = _vote(rule, weight[None, :], uji - ujj)
+    uii = g[..., idx, idx, idx][..., None]  # (i, 1)
+    uij = g[..., idx, idx, :]  # (i, j): U^i_ij
+    uji = np.diagonal(g, axis1=-3, axis2=-1).swapaxes(-1, -2)  # (i, j): U^i_ji
+    ujj = np.diagonal(g, axis1=-2, axis2=-1)  # (i, j): U^i_jj
+    a_i = _vote(rule, weight[..., :, None], uii - uij)
+    a_j = _vote(rule, weight[..., None, :], uji - ujj)
     c_ij = _MIN_CHALLENGE_COALITION + np.maximum(a_i, 0.0) + np.maximum(a_j, 0.0)
     c_ji = _MIN_CHALLENGE_COALITION + np.maximum(-a_i, 0.0) + np.maximum(-a_j, 0.0)
 
@@ -600,21 +613,27 @@ def _challenges(
         hi = min(n, lo + step)
         rows = idx[lo:hi]
         plus, minus = _third_party_votes(
-            g[lo:hi], rows, c_ij[lo:hi], c_ji[lo:hi], weight, rule, params.third_party_commit
+            g[..., lo:hi, :, :],
+            rows,
+            c_ij[..., lo:hi, :],
+            c_ji[..., lo:hi, :],
+            weight,
+            rule,
+            params.third_party_commit,
         )
-        c_ij[lo:hi] += plus
-        c_ji[lo:hi] += minus
+        c_ij[..., lo:hi, :] += plus
+        c_ji[..., lo:hi, :] += minus
     p_ij = c_ij / (c_ij + c_ji)
     p_ji = c_ji / (c_ij + c_ji)
 
-    s_j = total_salience[None, :]
+    s_j = total_salience[..., None, :]
     eu_sq = uii + uij
     eu_vict = uii + uii
     eu_loss = uij + uij
     eu_contest = p_ij * eu_vict + p_ji * eu_loss
     eu_chlg = (1 - s_j) * eu_vict + s_j * eu_contest
     gain = eu_chlg - eu_sq
-    np.fill_diagonal(gain, np.nan)
+    gain[..., idx, idx] = np.nan
     return p_ij, gain
 
 
@@ -967,18 +986,19 @@ class SpatialModel(ModelBase):
         self.min_turns = int(min_turns)
         self.min_delta_ratio = float(min_delta_ratio)
 
-    def predict(self, inputs: ForecastInput) -> Forecast:
-        """Run the SMP to its stopping rule and forecast every issue (see the module doc)."""
-        position = np.array(inputs.position, dtype=float)
+    def _prepared(
+        self, position: np.ndarray, salience: np.ndarray, capability: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+        """One draw's inputs as the SMP takes them: positions on 0..100 with the absent
+        ones filled in, saliences on KTAB's scale, which positions are present, the scale."""
+        position = np.array(position, dtype=float)
         present = ~np.isnan(position)
-        capability = np.asarray(inputs.capability, dtype=float)
-        n, k = position.shape
         if np.any(capability < 0) or not np.all(np.isfinite(capability)):
             raise ValueError("capabilities must be finite and >= 0")
         if np.any(present & ((position < 0) | (position > 100))):
             raise ValueError("positions must be on 0..100")
-        raw = np.where(present, np.nan_to_num(np.asarray(inputs.salience, dtype=float)), 0.0)
-        salience, scale = ktab_saliences(raw, self.salience_scale)
+        raw = np.where(present, np.nan_to_num(np.asarray(salience, dtype=float)), 0.0)
+        sal, scale = ktab_saliences(raw, self.salience_scale)
         weights = np.where(present, capability[:, None], 0.0)
         total = weights.sum(axis=0)
         counts = present.sum(axis=0)
@@ -988,7 +1008,65 @@ class SpatialModel(ModelBase):
                 (weights * np.nan_to_num(position)).sum(axis=0) / total,
                 np.where(counts > 0, np.nansum(position, axis=0) / np.maximum(counts, 1), 50.0),
             )
-        filled = np.where(present, position, centre[None, :])
+        return np.where(present, position, centre[None, :]), sal, present, scale
+
+    @property
+    def predict_draws(self) -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None:
+        """The forecast positions of many draws at once, as :meth:`predict` gives them:
+        ``position`` and ``salience`` (draws, actors, issues), ``capability`` (draws,
+        actors) give (draws, issues), the draws' turns in lockstep
+        (:mod:`zopa.forecasting.smp_draws`). None when this model's parameters are not
+        ones that path covers (:func:`~zopa.forecasting.smp_draws.covers`): those run
+        draw by draw."""
+        from zopa.forecasting import smp_draws
+
+        if not smp_draws.covers(self.params, self.accommodation):
+            return None
+        return self._predict_draws
+
+    def _predict_draws(
+        self, position: np.ndarray, salience: np.ndarray, capability: np.ndarray
+    ) -> np.ndarray:
+        from zopa.forecasting import smp_draws
+
+        n_draws, n, k = np.shape(position)
+        cap = np.asarray(capability, dtype=float)
+        if not smp_draws.takes(n) or k == 0 or n_draws == 0:  # draw by draw
+            actors, issues = tuple(f"a{i}" for i in range(n)), tuple(f"k{i}" for i in range(k))
+            return np.array(
+                [
+                    self.predict(
+                        ForecastInput(actors, issues, position[d], salience[d], cap[d])
+                    ).position
+                    for d in range(n_draws)
+                ]
+            ).reshape(n_draws, k)
+        prepared = [self._prepared(position[d], salience[d], cap[d]) for d in range(n_draws)]
+        filled = np.stack([p[0] for p in prepared])
+        for d, (_, sal, _, _) in enumerate(prepared):
+            _check_inputs(filled[d] / 100.0, sal, cap[d])
+        final, prob = smp_draws.run_draws(
+            filled / 100.0,
+            np.stack([p[1] for p in prepared]),
+            cap,
+            self.params,
+            max_turns=self.max_turns,
+            min_turns=self.min_turns,
+            min_delta_ratio=self.min_delta_ratio,
+        )
+        present = np.stack([p[2] for p in prepared])  # (draws, actors, issues)
+        nobody = ~present.any(axis=1, keepdims=True)
+        candidate = present | nobody  # an issue nobody is present on: every actor
+        best = np.argmax(np.where(candidate, prob[:, :, None], -np.inf), axis=1)
+        return np.take_along_axis(final * 100.0, best[:, None, :], axis=1)[:, 0, :]
+
+    def predict(self, inputs: ForecastInput) -> Forecast:
+        """Run the SMP to its stopping rule and forecast every issue (see the module doc)."""
+        capability = np.asarray(inputs.capability, dtype=float)
+        filled, salience, present, scale = self._prepared(
+            inputs.position, inputs.salience, capability
+        )
+        n, k = filled.shape
         details: dict[str, Any] = {"salience_scale": scale, "imputed": ~present}
         if n < 2 or k == 0:
             trajectory = filled[None, :, :]
