@@ -963,6 +963,7 @@ class SpatialModel(ModelBase):
     ``accommodation``, ``seed`` and the stopping rule's ``max_turns``, ``min_turns`` and
     ``min_delta_ratio`` are passed to :func:`run_smp`. The issues interact (no
     ``stacks_issues``); the forecast carries every turn's positions (``has_trajectory``).
+    A Monte Carlo runs its draws in lockstep (:attr:`predict_draws`) where it can.
     """
 
     name: ClassVar[str] = "smp"

@@ -13,9 +13,10 @@ same seed gives the same numbers.
 A model whose class declares ``stacks_issues`` (it forecasts each issue on its own) runs
 the draws stacked as extra issues, as many in one ``predict`` call as
 :data:`STACK_ELEMENTS` allows (all of them for a small scenario), when every draw has the
-same capabilities; a model with a ``predict_draws`` method (the exchange model) runs all
-draws in one call with draws as a leading array axis; any other model runs draw by draw
-(``by_draw=True`` forces this reference path). All give the same positions.
+same capabilities; a model with a ``predict_draws`` method (the exchange model, and the
+SMP for the parameters its lockstep covers) runs all draws in one call with draws as a
+leading array axis; any other model runs draw by draw (``by_draw=True`` forces this
+reference path). All give the same positions.
 """
 
 from __future__ import annotations
