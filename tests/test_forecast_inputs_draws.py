@@ -59,11 +59,43 @@ def test_the_reference_draws_move_its_inputs() -> None:
     assert not np.array_equal(many[0].salience, many[1].salience)
 
 
-def test_the_smp_draws_over_two_workers_give_the_same_bytes() -> None:
-    """``workers`` spreads the SMP's draw-by-draw runs over processes; the reference is one
-    process (the jitter is drawn before, in draw order)."""
-    sc = load_scenario(DATA / "toy_nodeal.yaml")
-    one = zopa.forecast(sc, "smp", draws=24, seed=3).to_json()
-    two = zopa.forecast(sc, "smp", draws=24, seed=3, workers=2).to_json()
-    assert json.dumps(one, sort_keys=True) == json.dumps(two, sort_keys=True)
-    assert one["models"]["smp"]["montecarlo"]["draws"] == 24
+@pytest.mark.parametrize("name", ["toy_nodeal.yaml", "reference"])
+def test_every_model_s_draws_over_workers_give_the_same_bytes(name: str) -> None:
+    """``workers`` spreads every model's draws over processes in contiguous shares (the
+    vectorised paths, the SMP's lockstep and the stacked issues alike); the reference is
+    one process (the jitter is drawn before, in draw order). 3 workers: uneven shares."""
+    sc = zopa.reference() if name == "reference" else load_scenario(DATA / name)
+    one = zopa.forecast(sc, "all", draws=25, seed=3).to_json()
+    three = zopa.forecast(sc, "all", draws=25, seed=3, workers=3).to_json()
+    assert json.dumps(one, sort_keys=True) == json.dumps(three, sort_keys=True)
+    assert {m["montecarlo"]["draws"] for m in one["models"].values()} == {25}
+
+
+@pytest.mark.parametrize("model", ["compromise", "nash", "eum", "smp", "exchange"])
+def test_each_model_s_positions_over_workers_are_one_process_s(model: str) -> None:
+    """Each model's draws (the reference scenario, 25 draws) over 3 processes: the
+    positions of one process, draw by draw in draw order (the summary above would not see
+    draws swapped)."""
+    from zopa.forecasting.registry import make_model
+    from zopa.studies.forecast_spread import forecast_spread
+
+    inputs = from_scenario(zopa.reference())
+    m = make_model(model, lean=True)
+    one = forecast_spread(m, inputs, draws=25, seed=2).positions
+    three = forecast_spread(m, inputs, draws=25, seed=2, workers=3).positions
+    assert np.array_equal(one, three, equal_nan=True)
+    assert not np.array_equal(one[0], one[1], equal_nan=True)  # the draws differ
+
+
+def test_draw_by_draw_models_over_workers_give_the_same_positions() -> None:
+    """A model run draw by draw (the SMP with KTAB's stochastic transitions, which the
+    lockstep does not cover) over 2 processes: the positions of one process."""
+    from zopa.forecasting.smp import SmpParams, SpatialModel
+    from zopa.studies.forecast_spread import forecast_spread
+
+    model = SpatialModel(SmpParams(state_transitions="Stochastic"), seed=4)
+    assert model.predict_draws is None
+    inputs = from_scenario(load_scenario(DATA / "toy_nodeal.yaml"))
+    one = forecast_spread(model, inputs, draws=12, seed=1).positions
+    two = forecast_spread(model, inputs, draws=12, seed=1, workers=2).positions
+    assert np.array_equal(one, two, equal_nan=True)

@@ -748,8 +748,8 @@ def forecast(
         The jitter of positions (0..100 scale; 0..:data:`MAX_POSITION_SD`) and of
         saliences (log-normal; 0..:data:`MAX_SALIENCE_SD`).
     workers
-        Processes over which a model run draw by draw (the SMP) spreads its draws; the
-        same results for any number.
+        Processes over which every model spreads its Monte Carlo draws (contiguous
+        shares); the same results for any number.
 
     Returns
     -------

@@ -304,7 +304,7 @@ def forecast(
     workers: Annotated[
         int,
         typer.Option(
-            "--workers", min=1, help="Processes for the SMP's draws (same bytes for any)."
+            "--workers", min=1, help="Processes for the Monte Carlo draws (same bytes for any)."
         ),
     ] = 2,
     csv: CsvOpt = None,

@@ -5,12 +5,12 @@ Each turn is :func:`zopa.forecasting.smp.run_smp`'s, with the running draws stac
 front: the assessment of the state (distances, the risk-neutral PCE, risk attitudes, the
 utilities U^h_ij), the challenges and their third parties, the bargains, the utilities of
 the states after them, and the queues of every actor of every draw, resolved together,
-grouped by length as :func:`~zopa.forecasting.smp._queue_pces` groups one draw's. A draw
+grouped by length as :func:`~zopa.forecasting.smp_parts._queue_pces` groups one draw's. A draw
 leaves the lockstep after the turn its stopping rule holds; the final state's winning
 probabilities (KTAB's pDist, a few actors' greedy unique positions) are taken draw by
 draw. The same elementwise operations, and the same reductions over the same axes, so the
-same bits as one draw alone (tests/test_smp_draws.py compares every step's outcome, the
-final positions, with :meth:`SpatialModel.predict` draw by draw).
+same bits as one draw alone (tests/test_smp_draws.py compares the forecasts with
+:meth:`~zopa.forecasting.smp.SpatialModel.predict` draw by draw).
 
 :func:`covers` and :func:`takes` say which models this path runs: KTAB's deterministic
 transitions, the conditional PCE, any voting rule but ASymProsp, ideals that track
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zopa.forecasting.smp import (
+from zopa.forecasting.smp_parts import (
     _BLOCK,
     _MIN_SIG_GAIN,
     SmpParams,
@@ -166,7 +166,7 @@ def run_draws(
         (draws, actors, dims): every draw's final positions.
     probability : numpy.ndarray
         (draws, actors): the probability that each actor's final position wins
-        (:func:`~zopa.forecasting.smp.position_probabilities`).
+        (:func:`~zopa.forecasting.smp_parts.position_probabilities`).
     """
     x0 = np.asarray(position, dtype=float)
     n_draws, n, _ = x0.shape

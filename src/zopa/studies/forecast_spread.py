@@ -22,7 +22,11 @@ reference path). All give the same positions.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (schemas)
@@ -144,9 +148,9 @@ def forecast_spread(
     ``predict_draws(position, salience, capability)`` method (draws as a leading axis; the
     same positions as ``predict`` draw by draw) runs all draws through it, unless
     ``by_draw`` (the reference path: one ``predict`` per draw, kept for the tests and the
-    benchmark). A model run draw by draw spreads its draws over ``workers`` processes
-    (each draw's jitter drawn here first, in draw order: the same positions for any number
-    of workers).
+    benchmark). Every path spreads its draws over ``workers`` processes, in contiguous
+    shares (each draw's jitter drawn here first, in draw order; the draws are independent:
+    the same positions for any number of workers).
     """
     rng = np.random.default_rng(seed)
     n_k = len(inputs.issues)
@@ -156,18 +160,22 @@ def forecast_spread(
     step = stack_size(len(inputs.actors), n_k) if stacks else draws or 1
     batched = None if by_draw else getattr(model, "predict_draws", None)
     positions = np.empty((draws, n_k))
-    for a in range(0, draws, step):  # the draws' jitter in draw order, whatever the step
-        copies = [jitter(b, rng, position_sd, salience_sd) for b in bases[a : a + step]]
-        if stacks:
-            positions[a : a + len(copies)] = _stacked(model, inputs, copies)
-        elif batched is not None and copies:
-            caps = np.stack([b.capability for b in bases[a : a + step]])
-            pos = np.stack([p for p, _ in copies])
-            sal = np.stack([s for _, s in copies])
-            positions[a : a + len(copies)] = batched(pos, sal, caps)
-        elif copies:
-            ones = [_one(inputs, p, s, bases[d]) for d, (p, s) in enumerate(copies, start=a)]
-            positions[a : a + len(ones)] = _predict_each(model, ones, workers)
+    with _pool(workers if draws >= 2 * workers else 1) as pool:
+        for a in range(0, draws, step):  # the draws' jitter in draw order, whatever the step
+            copies = [jitter(b, rng, position_sd, salience_sd) for b in bases[a : a + step]]
+            if not copies:
+                continue
+            if stacks:
+                got = _in_shares(pool, workers, _stacked, (model, inputs), copies)
+            elif batched is not None:
+                caps = [b.capability for b in bases[a : a + step]]
+                got = _in_shares(
+                    pool, workers, _batched, (model,), list(zip(copies, caps, strict=True))
+                )
+            else:
+                ones = [_one(inputs, p, s, bases[d]) for d, (p, s) in enumerate(copies, start=a)]
+                got = _in_shares(pool, 4 * workers, _predict_many, (model,), ones)
+            positions[a : a + len(copies)] = got
     share = {k: _option_shares(inputs, i, positions[:, i]) for i, k in enumerate(inputs.issues)}
     return Spread(
         model.name, draws, seed, position_sd, salience_sd, inputs.issues, positions, share
@@ -193,27 +201,51 @@ def _one(inputs: ForecastInput, p: np.ndarray, s: np.ndarray, base: ForecastInpu
 
 
 def _predict_many(model: ForecastModel, ones: list[ForecastInput]) -> np.ndarray:
-    """(draws, issues): ``model.predict`` on each input in turn (a worker's share)."""
+    """(draws, issues): ``model.predict`` on each input in turn."""
     return np.stack([model.predict(one).position for one in ones])
 
 
-def _predict_each(model: ForecastModel, ones: list[ForecastInput], workers: int) -> np.ndarray:
-    """(draws, issues): every input predicted alone, in order; over ``workers`` processes
-    (contiguous shares, a few per worker so that an uneven share does not wait alone)."""
-    if workers <= 1 or len(ones) < 2 * workers:
-        return _predict_many(model, ones)
+def _batched(
+    model: ForecastModel, copies: list[tuple[tuple[np.ndarray, np.ndarray], np.ndarray]]
+) -> np.ndarray:
+    """(draws, issues): ``model.predict_draws`` of the draws ``copies`` ((positions,
+    saliences), capabilities), in one call."""
+    pos = np.stack([p for (p, _), _ in copies])
+    sal = np.stack([s for (_, s), _ in copies])
+    return np.asarray(model.predict_draws(pos, sal, np.stack([c for _, c in copies])))  # type: ignore[attr-defined]
+
+
+@contextmanager
+def _pool(workers: int) -> Iterator[Executor | None]:
+    """A pool of ``workers`` processes (None for one: everything runs here), BLAS held to
+    one thread in each (they share the cores; the forks inherit the limit)."""
+    if workers <= 1:
+        yield None
+        return
     from threadpoolctl import threadpool_limits
 
     from zopa.studies.montecarlo import worker_pool
 
-    n_parts = min(len(ones), 4 * workers)
-    cuts = np.linspace(0, len(ones), n_parts + 1).astype(int).tolist()
-    parts = [ones[lo:hi] for lo, hi in itertools.pairwise(cuts)]
+    with threadpool_limits(1), worker_pool(workers) as pool:
+        yield pool
 
-    with threadpool_limits(1), worker_pool(workers) as pool:  # the workers share the cores:
-        # BLAS threads of their own would only wait on each other (the forks inherit this)
-        got = list(pool.map(_predict_many, [model] * len(parts), parts))
-    return np.concatenate(got)
+
+def _in_shares(
+    pool: Executor | None,
+    shares: int,
+    fn: Callable[..., np.ndarray],
+    first: tuple[Any, ...],
+    items: list[Any],
+) -> np.ndarray:
+    """``fn(*first, items)`` over contiguous shares of ``items`` on ``pool`` (``shares`` of
+    them, at least 2 items each), concatenated in order; in this process without a pool.
+    The draws are independent, so the shares change no bit."""
+    if pool is None or len(items) < 4:
+        return fn(*first, items)
+    n_parts = max(2, min(shares, len(items) // 2))
+    cuts = np.linspace(0, len(items), n_parts + 1).astype(int).tolist()
+    parts = [items[lo:hi] for lo, hi in itertools.pairwise(cuts)]
+    return np.concatenate(list(pool.map(fn, *([f] * len(parts) for f in first), parts)))
 
 
 def _stacked(

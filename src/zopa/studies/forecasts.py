@@ -193,8 +193,8 @@ def run_forecasts(
 
     With ``draws`` > 0 every model also runs :func:`forecast_spread` (built with its
     ``lean_params``), each draw taking its own values of the scenario's distributions that
-    move the forecasting inputs, then jittered by ``position_sd`` and ``salience_sd``; a
-    model run draw by draw spreads them over ``workers`` processes (the same bytes).
+    move the forecasting inputs, then jittered by ``position_sd`` and ``salience_sd``, the
+    draws spread over ``workers`` processes (the same bytes).
     """
     from zopa.analysis.analyze import analyze
     from zopa.space.space import compile_space
