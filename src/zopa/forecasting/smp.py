@@ -275,18 +275,20 @@ class SmpResult:
 def _check_inputs(
     position: np.ndarray, salience: np.ndarray, capability: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The inputs of :func:`run_smp` as float arrays, or a ValueError saying what is wrong
+    (over leading axes too: (..., actors, dims) and (..., actors))."""
     x = np.array(position, dtype=float)
     s = np.array(salience, dtype=float)
     c = np.array(capability, dtype=float)
-    if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 1:
+    if x.ndim < 2 or x.shape[-2] < 2 or x.shape[-1] < 1:
         raise ValueError("position must be (actors >= 2, dims >= 1)")
-    if s.shape != x.shape or c.shape != (x.shape[0],):
+    if s.shape != x.shape or c.shape != x.shape[:-1]:
         raise ValueError("salience must match position; capability must be (actors,)")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(s)) and np.all(np.isfinite(c))):
         raise ValueError("positions, saliences and capabilities must be finite")
     if np.any(x < 0.0) or np.any(x > 1.0):
         raise ValueError("positions must be on 0..1 (divide KTAB's 0..100 by 100)")
-    if np.any(s < 0.0) or np.any(s.sum(axis=1) > 1.0 + 1e-9):
+    if np.any(s < 0.0) or np.any(s.sum(axis=-1) > 1.0 + 1e-9):
         raise ValueError("saliences must be >= 0 with every actor's sum <= 1")
     if np.any(c < 0.0):
         raise ValueError("capabilities must be >= 0")
@@ -454,23 +456,34 @@ def ktab_saliences(salience: np.ndarray, scale: str = "auto") -> tuple[np.ndarra
     ``"auto"`` takes ``"percent"`` when every salience is in 0..100, every actor's sum is
     at most 100 and some salience exceeds 1, ``"normalise"`` otherwise.
     """
-    s = np.asarray(salience, dtype=float)
+    out, percent = _ktab_scaled(np.asarray(salience, dtype=float), scale)
+    return out, "percent" if bool(percent) else "normalise"
+
+
+def _ktab_scaled(s: np.ndarray, scale: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`ktab_saliences` of (..., actors, issues) saliences, leading axes (draws) each
+    their own: the scaled saliences and, per leading index, whether the percent scale was
+    taken."""
+    if scale not in ("auto", "percent", "normalise"):
+        raise ValueError(f"salience_scale must be 'auto', 'percent' or 'normalise', not {scale!r}")
     if np.any(s < 0) or not np.all(np.isfinite(s)):
         raise ValueError("saliences must be finite and >= 0")
+    sums = s.sum(axis=-1, keepdims=True)
     if scale == "auto":
-        sums = s.sum(axis=1)
-        percent = bool(np.all(s <= 100.0) and np.all(sums <= 100.0 + 1e-9) and np.any(s > 1.0))
-        scale = "percent" if percent else "normalise"
-    if scale == "percent":
-        if np.any(s.sum(axis=1) > 100.0 + 1e-9):
-            raise ValueError("with salience_scale='percent' every actor's sum must be <= 100")
-        out = s / 100.0
-        sums = out.sum(axis=1, keepdims=True)
-        return np.where(sums > 1.0, out / np.maximum(sums, 1.0), out), scale
-    if scale == "normalise":
-        sums = s.sum(axis=1, keepdims=True)
-        return np.where(sums > 0, s / np.where(sums > 0, sums, 1.0), 0.0), scale
-    raise ValueError(f"salience_scale must be 'auto', 'percent' or 'normalise', not {scale!r}")
+        percent = (
+            np.all(s <= 100.0, axis=(-2, -1))
+            & np.all(sums <= 100.0 + 1e-9, axis=(-2, -1))
+            & np.any(s > 1.0, axis=(-2, -1))
+        )
+    else:
+        percent = np.full(s.shape[:-2], scale == "percent")
+    if scale == "percent" and np.any(sums > 100.0 + 1e-9):
+        raise ValueError("with salience_scale='percent' every actor's sum must be <= 100")
+    by_100 = s / 100.0
+    sums_100 = by_100.sum(axis=-1, keepdims=True)
+    as_percent = np.where(sums_100 > 1.0, by_100 / np.maximum(sums_100, 1.0), by_100)
+    normalised = np.where(sums > 0, s / np.where(sums > 0, sums, 1.0), 0.0)
+    return np.where(percent[..., None, None], as_percent, normalised), percent
 
 
 class SpatialModel(ModelBase):
@@ -507,9 +520,11 @@ class SpatialModel(ModelBase):
 
     def _prepared(
         self, position: np.ndarray, salience: np.ndarray, capability: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
-        """One draw's inputs as the SMP takes them: positions on 0..100 with the absent
-        ones filled in, saliences on KTAB's scale, which positions are present, the scale."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Inputs as the SMP takes them, over (..., actors, issues) with leading axes
+        (draws) each their own: positions on 0..100 with the absent ones filled in,
+        saliences on KTAB's scale, which positions are present, and (per leading index)
+        whether the percent scale was taken."""
         position = np.array(position, dtype=float)
         present = ~np.isnan(position)
         if np.any(capability < 0) or not np.all(np.isfinite(capability)):
@@ -517,17 +532,17 @@ class SpatialModel(ModelBase):
         if np.any(present & ((position < 0) | (position > 100))):
             raise ValueError("positions must be on 0..100")
         raw = np.where(present, np.nan_to_num(np.asarray(salience, dtype=float)), 0.0)
-        sal, scale = ktab_saliences(raw, self.salience_scale)
-        weights = np.where(present, capability[:, None], 0.0)
-        total = weights.sum(axis=0)
-        counts = present.sum(axis=0)
+        sal, percent = _ktab_scaled(raw, self.salience_scale)
+        weights = np.where(present, capability[..., :, None], 0.0)
+        total = weights.sum(axis=-2)
+        counts = present.sum(axis=-2)
         with np.errstate(invalid="ignore", divide="ignore"):
             centre = np.where(
                 total > 0,
-                (weights * np.nan_to_num(position)).sum(axis=0) / total,
-                np.where(counts > 0, np.nansum(position, axis=0) / np.maximum(counts, 1), 50.0),
+                (weights * np.nan_to_num(position)).sum(axis=-2) / total,
+                np.where(counts > 0, np.nansum(position, axis=-2) / np.maximum(counts, 1), 50.0),
             )
-        return np.where(present, position, centre[None, :]), sal, present, scale
+        return np.where(present, position, centre[..., None, :]), sal, present, percent
 
     @property
     def predict_draws(self) -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None:
@@ -556,20 +571,17 @@ class SpatialModel(ModelBase):
                     for d in range(n_draws)
                 ]
             ).reshape(n_draws, k)
-        prepared = [self._prepared(position[d], salience[d], cap[d]) for d in range(n_draws)]
-        filled = np.stack([p[0] for p in prepared])
-        for d, (_, sal, _, _) in enumerate(prepared):
-            _check_inputs(filled[d] / 100.0, sal, cap[d])
+        filled, sal, present, _ = self._prepared(position, salience, cap)
+        _check_inputs(filled / 100.0, sal, cap)
         final, prob = smp_draws.run_draws(
             filled / 100.0,
-            np.stack([p[1] for p in prepared]),
+            sal,
             cap,
             self.params,
             max_turns=self.max_turns,
             min_turns=self.min_turns,
             min_delta_ratio=self.min_delta_ratio,
         )
-        present = np.stack([p[2] for p in prepared])  # (draws, actors, issues)
         nobody = ~present.any(axis=1, keepdims=True)
         candidate = present | nobody  # an issue nobody is present on: every actor
         best = np.argmax(np.where(candidate, prob[:, :, None], -np.inf), axis=1)
@@ -578,10 +590,11 @@ class SpatialModel(ModelBase):
     def predict(self, inputs: ForecastInput) -> Forecast:
         """Run the SMP to its stopping rule and forecast every issue (see the module doc)."""
         capability = np.asarray(inputs.capability, dtype=float)
-        filled, salience, present, scale = self._prepared(
+        filled, salience, present, percent = self._prepared(
             inputs.position, inputs.salience, capability
         )
         n, k = filled.shape
+        scale = "percent" if bool(percent) else "normalise"
         details: dict[str, Any] = {"salience_scale": scale, "imputed": ~present}
         if n < 2 or k == 0:
             trajectory = filled[None, :, :]

@@ -30,12 +30,13 @@ from zopa.forecasting.smp_parts import (
     _challenges,
     _cond_pce,
     _distances,
+    _equivalent,
     _estimated_r,
     _interpolate,
     _stacked_coalitions,
+    _unique_positions,
     _utility,
     _victory_prob,
-    position_probabilities,
     scalar_pce,
 )
 
@@ -134,6 +135,30 @@ def _resolve(
         bargain = pick > 0
         chosen[ds[bargain], ks[bargain]] = cols[bargain, pick[bargain] - 1]
     return chosen
+
+
+def _probabilities(
+    x: np.ndarray, util: np.ndarray, cap: np.ndarray, params: SmpParams
+) -> np.ndarray:
+    """:func:`~zopa.forecasting.smp_parts.position_probabilities` of each draw's state
+    (draws first): each draw's unique positions (KTAB's greedy pass over a few actors),
+    then the PCEs over them, grouped by their number and the capabilities."""
+    n_draws, n, _ = x.shape
+    idx = np.arange(n)
+    own = util[:, idx, idx, :]  # (draws, i, j): U^i_ij
+    equiv = _equivalent(x)
+    found = [_unique_positions(x[d], equiv[d]) for d in range(n_draws)]
+    sizes = np.array([len(u) for u, _ in found])
+    out = np.empty((n_draws, n))
+    for m in np.unique(sizes).tolist():
+        ds = np.flatnonzero(sizes == m)
+        u = np.take_along_axis(own[ds], np.stack([found[d][0] for d in ds])[:, None, :], axis=2)
+        for rows, weight in _cap_groups(cap[ds]):
+            coal = _stacked_coalitions(u[rows], weight, params.voting_rule)
+            pce = _cond_pce(_victory_prob(coal, params.victory_prob))
+            for g, d in enumerate(ds[rows].tolist()):
+                out[d] = pce[g][found[d][1]]
+    return out
 
 
 def run_draws(
@@ -243,9 +268,9 @@ def _lockstep(
         done = np.full(live.size, turn >= max_turns)
         if turn >= min_turns:
             done |= ratio < min_delta_ratio
-        for j in np.flatnonzero(done).tolist():
-            final[live[j]] = x[j]
-            prob[live[j]] = position_probabilities(x[j], util[j], cap[j], params)
+        if done.any():
+            final[live[done]] = x[done]
+            prob[live[done]] = _probabilities(x[done], util[done], cap[done], params)
         keep = ~done
         live, x, s, cap = live[keep], x[keep], s[keep], cap[keep]
         total_sal, weight, util, risk = total_sal[keep], weight[keep], util[keep], risk[keep]

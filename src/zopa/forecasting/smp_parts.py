@@ -507,15 +507,23 @@ def _interpolate(
     return np.trunc(0.5 + bi * 10000.0) / 10000.0, np.trunc(0.5 + bj * 10000.0) / 10000.0
 
 
-def _unique_positions(position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _equivalent(position: np.ndarray) -> np.ndarray:
+    """(..., n, n): whether actors i and j stand at the same position (KTAB's distance
+    below 1e-3), over the last two axes of ``position`` (leading axes each their own)."""
+    diff = position[..., :, None, :] - position[..., None, :, :]
+    return np.sqrt((diff * diff).sum(axis=-1)) < _POSITION_TOL
+
+
+def _unique_positions(
+    position: np.ndarray, equiv: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """KTAB's unique positions (distance < 1e-3): the unique indices, and for every actor
-    the index (into them) of the last unique position equivalent to its own (posProb)."""
-    n = position.shape[0]
-    diff = position[:, None, :] - position[None, :, :]
-    equiv = np.sqrt((diff * diff).sum(axis=2)) < _POSITION_TOL
+    the index (into them) of the last unique position equivalent to its own (posProb).
+    ``equiv``: :func:`_equivalent` of ``position``, when already known."""
+    equiv = _equivalent(position) if equiv is None else equiv
     rows = equiv.tolist()
     kept: list[int] = []
-    for i in range(n):  # greedy, in actor order, as KTAB's ueIndices (a few actors)
+    for i in range(len(rows)):  # greedy, in actor order, as KTAB's ueIndices (a few actors)
         if not any(rows[i][j] for j in kept):
             kept.append(i)
     uidx = np.array(kept, dtype=np.int64)
