@@ -4,10 +4,11 @@ Times ``zopa.studies.forecast_spread.forecast_spread`` with each model on the bu
 scenario (positions jittered by sd 5 on 0..100, saliences by a log-normal factor of sd
 0.2, seed 0; models built with their ``lean_params``, as ``zopa forecast`` builds them):
 for ``--models all`` (the default) every registered model, the draw-by-draw path
-(``by_draw=True``) and the vectorised one measured in the same run (median of
-``--repeat`` runs each) and their ratio; then the CLI end to end
-(``zopa forecast --model all --draws N --json``).
-Run: ``python bench/bench_forecast.py [--draws 1000] [--models all] [--repeat 3]``.
+(``by_draw=True``), the vectorised one in one process and over ``--workers`` processes
+(2), measured in the same run (median of ``--repeat`` runs each) with their ratios; then
+the CLI end to end (``zopa forecast --model all --draws N --json``, 2 workers).
+Run: ``python bench/bench_forecast.py [--draws 1000] [--models all] [--repeat 3]
+[--workers 2]``.
 """
 
 from __future__ import annotations
@@ -26,14 +27,20 @@ from zopa.studies.forecast_spread import forecast_spread
 
 
 def _median_time(
-    names: list[str], inputs: ForecastInput, draws: int, by_draw: bool, repeat: int
+    names: list[str],
+    inputs: ForecastInput,
+    draws: int,
+    by_draw: bool,
+    repeat: int,
+    workers: int = 1,
 ) -> float:
     """Median over ``repeat`` runs of the total time of every model's spread."""
     walls = []
     for _ in range(repeat):
         t0 = time.perf_counter()
         for name in names:
-            forecast_spread(make_model(name, lean=True), inputs, draws, 0, by_draw=by_draw)
+            model = make_model(name, lean=True)
+            forecast_spread(model, inputs, draws, 0, by_draw=by_draw, workers=workers)
         walls.append(time.perf_counter() - t0)
     return statistics.median(walls)
 
@@ -43,6 +50,7 @@ def main() -> None:
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--models", default="all")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
     inputs = from_scenario(load_scenario())
     names = list(MODELS) if args.models == "all" else args.models.split(",")
@@ -52,9 +60,11 @@ def main() -> None:
         print(f"  {name}: {args.draws} Monte Carlo runs in {fast:.2f} s")
     slow = _median_time(names, inputs, args.draws, True, args.repeat)
     fast = _median_time(names, inputs, args.draws, False, args.repeat)
+    split = _median_time(names, inputs, args.draws, False, args.repeat, args.workers)
     label = ",".join(names) if args.models != "all" else "all"
     print(f"  --model {label} --draws {args.draws} (median of {args.repeat}):")
     print(f"    draw by draw: {slow:.2f} s; vectorised: {fast:.2f} s; ratio {slow / fast:.1f}x")
+    print(f"    vectorised over {args.workers} workers: {split:.2f} s; ratio {slow / split:.1f}x")
     zopa = Path(sys.executable).parent / "zopa"
     cmd = [str(zopa), "forecast", "--model", "all", "--draws", str(args.draws), "--json"]
     t0 = time.perf_counter()
