@@ -251,7 +251,9 @@ def _in_shares(
 def _stacked(
     model: ForecastModel, inputs: ForecastInput, copies: list[tuple[np.ndarray, np.ndarray]]
 ) -> np.ndarray:
-    """(draws, issues): one ``predict`` over the draws ``copies`` stacked as extra issues."""
+    """(draws, issues): one ``predict`` over the draws ``copies`` stacked as extra issues
+    (without options: no model reads them, and only the positions are kept, so the forecast
+    does not look up each stacked issue's nearest option)."""
     n = len(copies)
     stacked = ForecastInput(
         actors=inputs.actors,
@@ -259,8 +261,6 @@ def _stacked(
         position=np.concatenate([p for p, _ in copies], axis=1),
         salience=np.concatenate([s for _, s in copies], axis=1),
         capability=inputs.capability,
-        options=inputs.options * n,
-        option_at=inputs.option_at * n,
         scenario=inputs.scenario,
     )
     return model.predict(stacked).position.reshape(n, len(inputs.issues))
