@@ -486,6 +486,16 @@ def _ktab_scaled(s: np.ndarray, scale: str) -> tuple[np.ndarray, np.ndarray]:
     return np.where(percent[..., None, None], as_percent, normalised), percent
 
 
+def _forecast_positions(final: np.ndarray, prob: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Per issue, the final position (``final``, (..., actors, issues)) of the actor whose
+    position is the most probable (``prob``, (..., actors)) among those present on it
+    (``present``; every actor where nobody is), the first on ties; leading axes (draws)
+    each their own."""
+    nobody = ~present.any(axis=-2, keepdims=True)
+    best = np.argmax(np.where(present | nobody, prob[..., :, None], -np.inf), axis=-2)
+    return np.take_along_axis(final, best[..., None, :], axis=-2)[..., 0, :]
+
+
 class SpatialModel(ModelBase):
     """KTAB's Spatial Model of Politics, all issues jointly as the dimensions of one space.
 
@@ -582,10 +592,7 @@ class SpatialModel(ModelBase):
             min_turns=self.min_turns,
             min_delta_ratio=self.min_delta_ratio,
         )
-        nobody = ~present.any(axis=1, keepdims=True)
-        candidate = present | nobody  # an issue nobody is present on: every actor
-        best = np.argmax(np.where(candidate, prob[:, :, None], -np.inf), axis=1)
-        return np.take_along_axis(final * 100.0, best[:, None, :], axis=1)[:, 0, :]
+        return _forecast_positions(final * 100.0, prob, present)
 
     def predict(self, inputs: ForecastInput) -> Forecast:
         """Run the SMP to its stopping rule and forecast every issue (see the module doc)."""
@@ -614,13 +621,7 @@ class SpatialModel(ModelBase):
         )
         final = result.final * 100.0
         prob = result.probabilities[-1]
-        predicted = np.empty(k)
-        for issue in range(k):
-            candidates = np.flatnonzero(present[:, issue])
-            if candidates.size == 0:
-                candidates = np.arange(n)
-            best = candidates[int(np.argmax(prob[candidates]))]
-            predicted[issue] = final[best, issue]
+        predicted = _forecast_positions(final, prob, present)
         uidx, _ = _unique_positions(result.final)
         pu = prob[uidx]
         expected = (pu[:, None] * final[uidx]).sum(axis=0) / pu.sum()

@@ -89,15 +89,20 @@ def _coalitions(u: np.ndarray, cap: np.ndarray, rule: str) -> np.ndarray:
     return out
 
 
+def _pces(u: np.ndarray, cap: np.ndarray, params: SmpParams) -> np.ndarray:
+    """The conditional PCE over the options of each (actors, options) matrix of ``u``
+    (stacked first), each weighted by its row of ``cap``: one draw's
+    :func:`~zopa.forecasting.smp_parts.scalar_pce`, for a stack."""
+    return _cond_pce(_victory_prob(_coalitions(u, cap, params.voting_rule), params.victory_prob))
+
+
 def _assess(
     x: np.ndarray, s: np.ndarray, cap: np.ndarray, params: SmpParams
 ) -> tuple[np.ndarray, np.ndarray]:
     """SMPState::setAllAUtil of each draw's state, ideals at the positions ``x``: the
     utilities U^h_ij (draws, h, i, j) and the risk attitudes R_i (draws, i)."""
     d = _distances(x, x, s)
-    c = _coalitions(1.0 - d, cap, params.voting_rule)
-    p = _cond_pce(_victory_prob(c, params.victory_prob))
-    r = _big_r(p, params.big_r_range)
+    r = _big_r(_pces(1.0 - d, cap, params), params.big_r_range)
     rhi = _estimated_r(r, params.big_r_adjust)
     return _utility(d[:, None, :, :], rhi[:, :, :, None]), r
 
@@ -125,15 +130,11 @@ def _resolve(
         u = np.empty((ds.size, n, q))  # (queues, actors, options)
         u[:, :, 0] = sq_util[ds]
         u[:, :, 1:] = b_util[ds[:, None, None], np.arange(n)[None, :, None], cols[:, None, :]]
-        pick = np.empty(ds.size, dtype=np.int64)
-        for rows, weight in _cap_groups(cap[ds]):
-            if n * q * q > _BLOCK:  # as _queue_pces: such queues one by one
-                for g in rows.tolist():
-                    pick[g] = int(np.argmax(np.abs(scalar_pce(u[g], weight, params))))
-                continue
-            coal = _stacked_coalitions(u[rows], weight, params.voting_rule)
-            pce = _cond_pce(_victory_prob(coal, params.victory_prob))
-            pick[rows] = np.argmax(np.abs(pce), axis=1)
+        if n * q * q > _BLOCK:  # as _queue_pces: such queues one by one
+            pce = np.stack([scalar_pce(u[g], cap[d], params) for g, d in enumerate(ds.tolist())])
+        else:
+            pce = _pces(u, cap[ds], params)
+        pick = np.argmax(np.abs(pce), axis=1)
         bargain = pick > 0
         chosen[ds[bargain], ks[bargain]] = cols[bargain, pick[bargain] - 1]
     return chosen
@@ -155,11 +156,8 @@ def _probabilities(
     for m in np.unique(sizes).tolist():
         ds = np.flatnonzero(sizes == m)
         u = np.take_along_axis(own[ds], np.stack([found[d][0] for d in ds])[:, None, :], axis=2)
-        for rows, weight in _cap_groups(cap[ds]):
-            coal = _stacked_coalitions(u[rows], weight, params.voting_rule)
-            pce = _cond_pce(_victory_prob(coal, params.victory_prob))
-            for g, d in enumerate(ds[rows].tolist()):
-                out[d] = pce[g][found[d][1]]
+        for pce, d in zip(_pces(u, cap[ds], params), ds.tolist(), strict=True):
+            out[d] = pce[found[d][1]]
     return out
 
 
